@@ -1,0 +1,5 @@
+"""Allow ``python -m followup``."""
+
+from followup.cli import main
+
+raise SystemExit(main())

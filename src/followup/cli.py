@@ -1,0 +1,290 @@
+"""The command line (DESIGN.md section 6). Exit 0 on success, 1 on invalid input or a refused
+action (with a message naming the file, line and column), 2 on usage errors. No traceback ever
+reaches the user, and error messages carry no patient data."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from followup import __version__
+from followup.services.context import Context, command_line_actor, open_context
+from followup.services.errors import FollowupError, InvalidInput
+from followup.settings import Settings
+from followup.store.schema import SchemaError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """A command was called the wrong way (exit 2)."""
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _err(text: str) -> None:
+    print(f"followup: {text}", file=sys.stderr, flush=True)
+
+
+def _context(args: argparse.Namespace, *, check_schema: bool = True) -> Context:
+    return open_context(Settings.from_environment(args.db), check_schema=check_schema)
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _read_password(prompt: str = "Password") -> str:
+    """Ask twice on a terminal; read two lines from standard input otherwise."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        second = getpass.getpass(f"{prompt} (again): ")
+    else:
+        first = sys.stdin.readline().rstrip("\r\n")
+        second = sys.stdin.readline().rstrip("\r\n")
+    if not first:
+        raise FollowupError("no password given")
+    if first != second:
+        raise FollowupError("the two passwords do not match")
+    return first
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from followup.services.users import add_user, has_admin
+    from followup.store.schema import init_schema
+
+    ctx = _context(args, check_schema=False)
+    what, backup = init_schema(ctx.engine, ctx.settings.database_url)
+    _out(f"database {what}")
+    if backup is not None:
+        _out(f"backup of the previous database: {backup}")
+    if has_admin(ctx):
+        return EXIT_OK
+    if not sys.stdin.isatty() and args.admin is None:
+        _out("no admin account yet: create one with `followup user add NAME --role admin`")
+        return EXIT_OK
+    name = args.admin or "admin"
+    _out(f"creating the first admin account {name!r}")
+    add_user(ctx, name, _read_password(), "admin", command_line_actor())
+    _out(f"admin {name!r} created")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from followup.services.demo import load_demo
+
+    ctx = _context(args)
+    result = load_demo(ctx, command_line_actor())
+    if result.already_loaded:
+        _out("demo data already loaded; nothing imported")
+    else:
+        sign = "+" if result.shift_days >= 0 else ""
+        _out(f"demo data loaded (dates shifted by {sign}{result.shift_days} days to today):")
+        for kind, count in result.loaded.items():
+            if kind != "patients in database":
+                _out(f"  {count:6d} {kind}")
+    _out("demo staff accounts (for trying followup only):")
+    for username, password, role in result.accounts:
+        _out(f"  {role:12s} user {username!r} password {password!r}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from followup.services.importing import import_file
+
+    ctx = _context(args)
+    result = import_file(ctx, args.kind, Path(args.file), command_line_actor())
+    _out(result.describe())
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from followup.services.exporting import export, open_output
+
+    ctx = _context(args)
+    out = Path(args.out) if args.out else None
+    with open_output(out, sys.stdout) as fh:
+        count = export(ctx, args.kind, args.format, fh)
+    if out is not None:
+        _out(f"exported {count} {args.kind} to {out}")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from followup.services.audit import list_events
+
+    ctx = _context(args)
+    events = list_events(ctx.engine, args.patient)
+    if args.json:
+        _print_json([e.as_json() for e in events])
+        return EXIT_OK
+    if not events:
+        _out("no audit events")
+    for e in events:
+        what = f"{e.entity} {e.entity_id}" if e.entity_id else e.entity
+        line = f"{e.at.isoformat(timespec='seconds')}  {e.user:20s} {e.action:22s} {what}"
+        if e.reason:
+            line += f"  reason: {e.reason}"
+        _out(line)
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from followup.store.backup import sqlite_backup
+
+    ctx = _context(args)
+    if not ctx.is_sqlite:
+        raise FollowupError(
+            "followup backup copies SQLite databases; back up PostgreSQL with pg_dump"
+        )
+    target = Path(args.file)
+    if target.resolve() == Path(ctx.engine.url.database or "").resolve():
+        raise FollowupError("the backup file must not be the database itself")
+    sqlite_backup(ctx.engine, target)
+    _out(f"backup written to {target}")
+    return EXIT_OK
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from followup.services.users import add_user
+
+    ctx = _context(args)
+    member = add_user(
+        ctx, args.name, _read_password(), args.role, command_line_actor(), site_id=args.site
+    )
+    _out(f"{member.role} {member.username!r} created")
+    return EXIT_OK
+
+
+def cmd_patient_code(args: argparse.Namespace) -> int:
+    from followup.services.codes import issue_code
+
+    ctx = _context(args)
+    issued = issue_code(ctx, args.patient_id, command_line_actor())
+    _out(f"new self-report code for {issued.patient_id} (valid until {issued.expires_at};")
+    _out("any earlier code no longer works):")
+    _out(issued.code)
+    return EXIT_OK
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="followup",
+        description="Outcome follow-up tracker for regenerative knee osteoarthritis treatments.",
+    )
+    parser.add_argument("--version", action="version", version=f"followup {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="URL_OR_PATH",
+        help="SQLite file or SQLAlchemy URL (overrides FOLLOWUP_DATABASE_URL)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("init", cmd_init, "create or upgrade the database; create the first admin")
+    p.add_argument("--admin", metavar="NAME", help="name of the first admin account")
+    command("demo", cmd_demo, "load the synthetic demo cohort (idempotent)")
+    p = command("import", cmd_import, "validated all-or-nothing import of a CSV file")
+    p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
+    p.add_argument("file", metavar="FILE.csv")
+    p = command("export", cmd_export, "export records as CSV or JSON")
+    p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p = command("audit", cmd_audit, "list the audit trail")
+    p.add_argument("--patient", metavar="ID", help="only events about this patient")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("backup", cmd_backup, "consistent online backup of a SQLite database")
+    p.add_argument("file", metavar="FILE")
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="user_command", metavar="ACTION", required=True
+    )
+    p = user.add_parser("add", help="add a staff account (asks for the password twice)")
+    p.set_defaults(handler=cmd_user_add)
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=("coordinator", "clinician", "admin"))
+    p.add_argument("--site", metavar="SITE", help="limit the account to one site")
+
+    patient = sub.add_parser("patient", help="patient self-report access").add_subparsers(
+        dest="patient_command", metavar="ACTION", required=True
+    )
+    p = patient.add_parser("code", help="issue a new self-report code for a patient")
+    p.set_defaults(handler=cmd_patient_code)
+    p.add_argument("patient_id", metavar="PATIENT_ID")
+    return parser
+
+
+def _database_error(exc: SQLAlchemyError) -> str:
+    """Describe a database failure without SQL parameters (they may hold patient data)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        first_line = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return f"database error ({type(exc.orig).__name__}): {first_line}"
+    return f"database error ({type(exc).__name__})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        args.handler = _default_handler()
+    try:
+        return args.handler(args)
+    except InvalidInput as exc:
+        _err(f"nothing was imported or changed; {exc.total} problem(s) found:")
+        print(exc.render(), file=sys.stderr)
+        return EXIT_INVALID
+    except (FollowupError, SchemaError) as exc:
+        _err(str(exc))
+        return EXIT_INVALID
+    except UsageError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except SQLAlchemyError as exc:
+        _err(_database_error(exc))
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - never show a traceback (it may hold patient data)
+        _err(
+            f"internal error ({type(exc).__name__}); nothing more is shown to protect patient data"
+        )
+        return EXIT_INVALID
+
+
+def _default_handler() -> Handler:
+    def run_tui(args: argparse.Namespace) -> int:
+        from followup.tui.app import run
+
+        return run(Settings.from_environment(args.db))
+
+    return run_tui
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The append-only audit trail: who changed what, when, from which value to which, and why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from followup.store.engine import read_session
+from followup.store.models import AuditEvent
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
+
+
+def to_json(value: dict[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
+
+
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | int | None = None,
+    patient_id: str | None = None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Add an audit event to the session's transaction (committed with the change it records)."""
+    session.add(
+        AuditEvent(
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            patient_id=patient_id,
+            old=to_json(old),
+            new=to_json(new),
+            reason=reason,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: datetime
+    user: str
+    action: str
+    entity: str
+    entity_id: str | None
+    patient_id: str | None
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    reason: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "user": self.user,
+            "action": self.action,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "patient_id": self.patient_id,
+            "old": self.old,
+            "new": self.new,
+            "reason": self.reason,
+        }
+
+
+def list_events(
+    engine: Engine, patient_id: str | None = None, limit: int | None = None
+) -> list[AuditView]:
+    """Audit events in the order they happened, optionally for one patient."""
+    with read_session(engine) as session:
+        query = select(AuditEvent).order_by(AuditEvent.id)  # type: ignore[arg-type]
+        if patient_id is not None:
+            query = query.where(AuditEvent.patient_id == patient_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            AuditView(
+                id=e.id or 0,
+                at=e.at,
+                user=e.actor,
+                action=e.action,
+                entity=e.entity,
+                entity_id=e.entity_id,
+                patient_id=e.patient_id,
+                old=json.loads(e.old) if e.old else None,
+                new=json.loads(e.new) if e.new else None,
+                reason=e.reason,
+            )
+            for e in session.exec(query)
+        ]

@@ -1,0 +1,56 @@
+"""The running installation: settings plus the one engine of this process, opened at start-up."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from followup.domain.instrument import Instrument, load_instrument
+from followup.settings import Settings
+from followup.store.engine import is_sqlite, make_engine
+from followup.store.schema import ensure_schema
+
+
+@dataclass
+class Context:
+    """What every use case needs: the engine, the clock and the clinic's configuration."""
+
+    settings: Settings
+    engine: Engine
+
+    def now(self) -> datetime:
+        return self.settings.now()
+
+    def today(self) -> date:
+        return self.settings.today()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine)
+
+    @cached_property
+    def instrument(self) -> Instrument:
+        return load_instrument(self.settings.instrument_path)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_context(settings: Settings, *, check_schema: bool = True) -> Context:
+    """Create the engine; create the schema in a new database, refuse an outdated one."""
+    engine = make_engine(settings.database_url)
+    if check_schema:
+        ensure_schema(engine)
+    return Context(settings=settings, engine=engine)
+
+
+def command_line_actor() -> str:
+    """Who the command line acts as in the audit trail: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "cli:unknown"

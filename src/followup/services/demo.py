@@ -1,0 +1,90 @@
+"""Load the synthetic demo cohort shipped in sample_data/, idempotently.
+
+Every date is shifted by (today - the cohort's anchor date), so the demo looks the same on any
+day it is loaded: there are always patients due this week and flags of every kind.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from followup.services.context import Context
+from followup.services.errors import FollowupError
+from followup.services.importing import import_into
+from followup.services.users import add_user, user_exists
+from followup.store.engine import write_session
+from followup.store.models import Patient
+
+DEMO_ACCOUNTS = (("demo", "demo", "coordinator"), ("doctor", "doctor", "clinician"))
+FILES = ("patients", "treatments", "assessments", "contacts")
+
+
+@dataclass
+class DemoResult:
+    loaded: dict[str, int] = field(default_factory=dict)
+    already_loaded: bool = False
+    shift_days: int = 0
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def sample_data_dir() -> Path:
+    override = os.environ.get("FOLLOWUP_SAMPLE_DATA")
+    if override:
+        return Path(override)
+    packaged = Path(str(resources.files("followup") / "sample_data"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "sample_data"
+
+
+def anchor_date(folder: Path) -> date:
+    try:
+        with open(folder / "demo.toml", "rb") as fh:
+            value = tomllib.load(fh)["anchor_date"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise FollowupError(f"{folder / 'demo.toml'}: cannot read anchor_date ({exc})") from None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def load_demo(ctx: Context, actor: str) -> DemoResult:
+    """Load the demo cohort unless it is there already; create the demo staff accounts."""
+    folder = sample_data_dir()
+    shift = (ctx.today() - anchor_date(folder)).days
+    result = DemoResult(shift_days=shift)
+    first_id = _first_patient_id(folder / "patients.csv")
+    with write_session(ctx.engine) as session:
+        present = session.get(Patient, first_id) is not None
+        if present:
+            result.already_loaded = True
+        else:
+            for kind in FILES:
+                loaded = import_into(
+                    session, ctx, kind, folder / f"{kind}.csv", actor, shift_days=shift
+                )
+                result.loaded[kind] = loaded.count
+        result.loaded.setdefault("patients in database", 0)
+        result.loaded["patients in database"] = session.exec(
+            select(func.count()).select_from(Patient)
+        ).one()
+    for username, password, role in DEMO_ACCOUNTS:
+        if not user_exists(ctx, username):
+            add_user(ctx, username, password, role, actor, allow_weak=True)
+        result.accounts.append((username, password, role))
+    return result
+
+
+def _first_patient_id(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            header = fh.readline().strip().split(",")
+            first = fh.readline().strip().split(",")
+        return first[header.index("patient_id")]
+    except (OSError, ValueError, IndexError):
+        raise FollowupError(f"{path}: cannot read the demo patients") from None

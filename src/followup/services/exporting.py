@@ -1,0 +1,179 @@
+"""CSV and JSON exports. Column names match the import formats (DESIGN.md section 7) plus the
+computed scores; CSV cells that a spreadsheet would run as a formula are neutralised (OWASP CSV
+injection) while numbers stay numbers. Rows stream from the database, so exports of a whole
+cohort do not load it into memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from followup.domain.instrument import ITEM_KEYS
+from followup.services.context import Context
+from followup.store.engine import read_session
+from followup.store.models import Assessment, Contact, Patient, Treatment
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+KINDS = ("patients", "treatments", "assessments", "contacts")
+SCORE_DECIMALS = 2
+
+
+def neutralise(value: Any) -> Any:
+    """Make a text cell safe to open in a spreadsheet; leave numbers alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, SCORE_DECIMALS)
+
+
+PATIENT_FIELDS = [
+    "patient_id", "name", "birth_date", "sex", "phone", "email", "timezone", "site",
+    "smoker", "diabetes", "bmi", "activity",
+]  # fmt: skip
+TREATMENT_FIELDS = [
+    "treatment_id", "patient_id", "knee", "treated_on", "product", "cells_millions", "route",
+    "kl_grade", "booster_of", "banked_doses",
+]  # fmt: skip
+ASSESSMENT_FIELDS = [
+    "assessment_id", "patient_id", "knee", "assessed_on", "source", *ITEM_KEYS, "pain_nrs",
+    "global", "adverse_event", "note", "pain_score", "stiffness_score", "function_score",
+    "total_score", "answered", "imputed", "instrument_version",
+]  # fmt: skip
+CONTACT_FIELDS = ["patient_id", "contacted_at", "outcome", "note"]
+
+
+def _patients(session: Any) -> Iterator[dict[str, Any]]:
+    for p in session.scalars(select(Patient).order_by(Patient.id)).yield_per(2000):
+        yield {
+            "patient_id": p.id, "name": p.name, "birth_date": p.birth_date, "sex": p.sex,
+            "phone": p.phone, "email": p.email, "timezone": p.timezone, "site": p.site_id,
+            "smoker": _yes_no(p.smoker), "diabetes": _yes_no(p.diabetes), "bmi": p.bmi,
+            "activity": p.activity,
+        }  # fmt: skip
+
+
+def _treatments(session: Any) -> Iterator[dict[str, Any]]:
+    query = select(Treatment).order_by(Treatment.patient_id, Treatment.treated_on, Treatment.id)
+    for t in session.scalars(query).yield_per(2000):
+        yield {
+            "treatment_id": t.id, "patient_id": t.patient_id, "knee": t.knee,
+            "treated_on": t.treated_on, "product": t.product, "cells_millions": t.cells_millions,
+            "route": t.route, "kl_grade": t.kl_grade, "booster_of": t.booster_of,
+            "banked_doses": t.banked_doses,
+        }  # fmt: skip
+
+
+def _assessments(session: Any) -> Iterator[dict[str, Any]]:
+    """Assessments marked entered-in-error are left out: they are not clinical data."""
+    query = (
+        select(Assessment)
+        .where(Assessment.entered_in_error == False)  # noqa: E712
+        .order_by(Assessment.patient_id, Assessment.knee, Assessment.assessed_on, Assessment.id)
+    )
+    for a in session.scalars(query).yield_per(5000):
+        row: dict[str, Any] = {
+            "assessment_id": a.id, "patient_id": a.patient_id, "knee": a.knee,
+            "assessed_on": a.assessed_on, "source": a.source,
+        }  # fmt: skip
+        for key in ITEM_KEYS:
+            row[key] = getattr(a, key)
+        row.update(
+            pain_nrs=a.pain_nrs,
+            **{"global": a.patient_global},
+            adverse_event=a.adverse_event,
+            note=a.note,
+            pain_score=_round(a.pain_score),
+            stiffness_score=_round(a.stiffness_score),
+            function_score=_round(a.function_score),
+            total_score=_round(a.total_score),
+            answered=a.answered,
+            imputed=a.imputed,
+            instrument_version=a.instrument_version,
+        )
+        yield row
+
+
+def contact_local_time(c: Contact) -> datetime:
+    """The contact time in the offset it was recorded with."""
+    offset = timezone(timedelta(minutes=c.utc_offset_minutes or 0))
+    return c.contacted_at.astimezone(offset)
+
+
+def _contacts(session: Any) -> Iterator[dict[str, Any]]:
+    query = select(Contact).order_by(Contact.patient_id, Contact.contacted_at, Contact.id)
+    for c in session.scalars(query).yield_per(5000):
+        yield {
+            "patient_id": c.patient_id,
+            "contacted_at": contact_local_time(c),
+            "outcome": c.outcome,
+            "note": c.note,
+        }
+
+
+SOURCES: dict[str, tuple[list[str], Callable[[Any], Iterator[dict[str, Any]]]]] = {
+    "patients": (PATIENT_FIELDS, _patients),
+    "treatments": (TREATMENT_FIELDS, _treatments),
+    "assessments": (ASSESSMENT_FIELDS, _assessments),
+    "contacts": (CONTACT_FIELDS, _contacts),
+}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+@contextmanager
+def open_output(out: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
+    """The export target: a new file readable by its owner only (it holds patient data), or
+    standard output."""
+    if out is None:
+        yield stdout
+        return
+    fd = os.open(out, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8", newline="") as fh:
+        yield fh
+
+
+def write_rows(fields: list[str], rows: Iterator[dict[str, Any]], fmt: str, fh: IO[str]) -> int:
+    """Write rows as CSV (neutralised) or as a JSON array; returns the number of rows."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(fields)
+        for row in rows:
+            writer.writerow(
+                ["" if row.get(f) is None else neutralise(_cell(row.get(f))) for f in fields]
+            )
+            count += 1
+        return count
+    fh.write("[")
+    for row in rows:
+        fh.write(",\n" if count else "\n")
+        fh.write(json.dumps({f: _cell(row.get(f)) for f in fields}, ensure_ascii=False))
+        count += 1
+    fh.write("\n]\n" if count else "]\n")
+    return count
+
+
+def export(ctx: Context, kind: str, fmt: str, fh: IO[str]) -> int:
+    """Export one kind of record; returns the number of rows written."""
+    fields, source = SOURCES[kind]
+    with read_session(ctx.engine) as session:
+        return write_rows(fields, source(session), fmt, fh)

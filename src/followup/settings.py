@@ -1,0 +1,79 @@
+"""Typed settings: database location, clock, rule and wording overrides, security timeouts.
+
+Precedence for the database: ``--db`` > ``FOLLOWUP_DATABASE_URL`` > a file in the user data
+directory. Other settings come from environment variables; tests pass Settings directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+ENV_DATABASE_URL = "FOLLOWUP_DATABASE_URL"
+
+
+def default_database_path() -> Path:
+    return Path(user_data_dir("followup", appauthor=False)) / "followup.db"
+
+
+def database_url(cli_value: str | None = None, environ: dict[str, str] | None = None) -> str:
+    """Resolve the database URL; a bare path means a SQLite file."""
+    env = os.environ if environ is None else environ
+    value = cli_value or env.get(ENV_DATABASE_URL) or str(default_database_path())
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"followup: {name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run of followup needs to know from outside."""
+
+    database_url: str
+    clock: Callable[[], datetime] = field(default=_utc_now)
+    rules_path: Path | None = None
+    instrument_path: Path | None = None
+    idle_lock_minutes: int = 10
+    selfreport_idle_seconds: int = 120
+    code_valid_days: int = 90
+    code_max_failures: int = 5
+
+    def now(self) -> datetime:
+        """The current time (UTC, timezone-aware)."""
+        return self.clock()
+
+    def today(self) -> date:
+        """The clinic's today. Dates in followup are calendar dates at the clinic."""
+        return self.clock().astimezone().date()
+
+    @classmethod
+    def from_environment(cls, cli_db: str | None = None) -> Settings:
+        rules = os.environ.get("FOLLOWUP_RULES")
+        wording = os.environ.get("FOLLOWUP_INSTRUMENT")
+        return cls(
+            database_url=database_url(cli_db),
+            rules_path=Path(rules) if rules else None,
+            instrument_path=Path(wording) if wording else None,
+            idle_lock_minutes=_env_int("FOLLOWUP_IDLE_LOCK_MINUTES", 10),
+            selfreport_idle_seconds=_env_int("FOLLOWUP_SELFREPORT_IDLE_SECONDS", 120),
+            code_valid_days=_env_int("FOLLOWUP_CODE_VALID_DAYS", 90),
+        )

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, engine and session setup, schema migrations (Alembic), queries."""

@@ -1,0 +1,96 @@
+"""Schema lifecycle: create a missing database at the current schema, refuse to run on an older
+one, and upgrade (after a backup, for SQLite) only when ``followup init`` asks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from followup.store.engine import sqlite_path
+
+
+class SchemaError(RuntimeError):
+    """The database is not at a schema this version of followup can use."""
+
+
+def _config(connection=None) -> Config:  # type: ignore[no-untyped-def]
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("followup.store") / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_empty(engine: Engine) -> bool:
+    return not inspect(engine).get_table_names()
+
+
+def upgrade(engine: Engine) -> None:
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "head")
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema in an empty database; refuse to use one at another revision."""
+    if is_empty(engine):
+        upgrade(engine)
+        return
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise SchemaError(
+            "the database is not empty but has no followup schema version; "
+            "is this a followup database?"
+        )
+    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if current not in known:
+        raise SchemaError(
+            f"the database schema ({current}) is newer than this version of followup; "
+            "upgrade followup"
+        )
+    raise SchemaError(
+        "the database schema is older than this version of followup; "
+        "run `followup init` to upgrade it (a backup is taken first)"
+    )
+
+
+def init_schema(engine: Engine, url: str) -> tuple[str, Path | None]:
+    """Create or upgrade the schema. Returns what was done and the backup file, if any."""
+    if is_empty(engine):
+        upgrade(engine)
+        return "created", None
+    current = current_revision(engine)
+    if current == head_revision():
+        return "up to date", None
+    if current is None:
+        raise SchemaError("the database is not empty but has no followup schema version")
+    backup: Path | None = None
+    path = sqlite_path(url)
+    if path is not None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        backup = path.with_name(f"{path.name}.before-upgrade-{stamp}")
+        from followup.store.backup import sqlite_backup
+
+        sqlite_backup(engine, backup)
+    upgrade(engine)
+    return "upgraded", backup
