@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from followup.domain.instrument import Instrument, load_instrument
+from followup.domain.rules import RuleSet, load_rules
 from followup.settings import Settings
 from followup.store.engine import is_sqlite, make_engine
 from followup.store.schema import ensure_schema
@@ -31,6 +32,10 @@ class Context:
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.engine)
+
+    @cached_property
+    def rules(self) -> RuleSet:
+        return load_rules(self.settings.rules_path)
 
     @cached_property
     def instrument(self) -> Instrument:

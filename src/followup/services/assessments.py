@@ -1,0 +1,199 @@
+"""Recording clinical events one at a time: an assessment (phone, clinic, paper or self-report),
+its correction as "entered in error", and a call attempt. Saving an assessment re-evaluates that
+knee's flags in the same transaction, so a new safety flag shows the moment it is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from followup.domain.flags import Finding
+from followup.domain.instrument import ITEM_KEYS
+from followup.domain.records import CONTACT_OUTCOMES, KNEES, SOURCES
+from followup.domain.scoring import Scores, check_answers, score
+from followup.services import audit
+from followup.services.context import Context
+from followup.services.errors import FollowupError, NotFound
+from followup.services.flags import reevaluate_knee
+from followup.services.importing import score_columns
+from followup.store.engine import write_session
+from followup.store.models import Assessment, Contact, Flag, Patient
+
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class AssessmentEntry:
+    """One form as entered: answers by item key (0-4, or None for "declined to answer")."""
+
+    patient_id: str
+    knee: str
+    assessed_on: date
+    source: str
+    answers: Mapping[str, int | None]
+    pain_nrs: int | None = None
+    patient_global: int | None = None
+    adverse_event: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SavedAssessment:
+    id: int
+    scores: Scores
+    open_findings: list[Finding] = field(default_factory=list)
+    new_kinds: list[str] = field(default_factory=list)
+
+
+def _check_entry(entry: AssessmentEntry, today: date) -> None:
+    if entry.knee not in KNEES:
+        raise FollowupError("knee must be left or right")
+    if entry.source not in SOURCES:
+        raise FollowupError(f"source must be one of: {', '.join(SOURCES)}")
+    if entry.assessed_on > today:
+        raise FollowupError("the assessment date is in the future")
+    try:
+        check_answers(entry.answers)
+    except ValueError as exc:
+        raise FollowupError(str(exc)) from None
+    if all(entry.answers.get(k) is None for k in ITEM_KEYS):
+        raise FollowupError("no questionnaire item is answered")
+    if entry.pain_nrs is not None and not 0 <= entry.pain_nrs <= 10:
+        raise FollowupError("pain NRS must be 0-10")
+    if entry.patient_global is not None and not 0 <= entry.patient_global <= 100:
+        raise FollowupError("patient global assessment must be 0-100")
+    for name, text in (("adverse event", entry.adverse_event), ("note", entry.note)):
+        if text is not None and len(text) > MAX_TEXT:
+            raise FollowupError(f"the {name} is longer than {MAX_TEXT} characters")
+
+
+def _open_kinds(session: Session, patient_id: str, knee: str) -> set[tuple[str, str]]:
+    query = select(Flag.treatment_id, Flag.kind).where(
+        Flag.patient_id == patient_id, Flag.knee == knee, Flag.status == "open"
+    )
+    return set(session.exec(query))
+
+
+def record_assessment(ctx: Context, entry: AssessmentEntry, actor: str) -> SavedAssessment:
+    """Score and store a form, audit it, and re-evaluate that knee's flags, all in one
+    transaction. Returns the scores and the knee's open findings (with the newly raised kinds)."""
+    _check_entry(entry, ctx.today())
+    scores = score(entry.answers, ctx.instrument.version)
+    now = ctx.now()
+    clean = lambda t: (t.strip() or None) if t else None  # noqa: E731
+    with write_session(ctx.engine) as session:
+        if session.get(Patient, entry.patient_id) is None:
+            raise NotFound(f"no patient with ID {entry.patient_id}")
+        before = _open_kinds(session, entry.patient_id, entry.knee)
+        row = Assessment(
+            patient_id=entry.patient_id,
+            knee=entry.knee,
+            assessed_on=entry.assessed_on,
+            source=entry.source,
+            **{k: entry.answers.get(k) for k in ITEM_KEYS},
+            pain_nrs=entry.pain_nrs,
+            patient_global=entry.patient_global,
+            adverse_event=clean(entry.adverse_event),
+            note=clean(entry.note),
+            **score_columns(scores),
+            entered_in_error=False,
+            created_at=now,
+            created_by=actor,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="create",
+            entity="assessment",
+            entity_id=row.id,
+            patient_id=entry.patient_id,
+            new=row.model_dump(exclude={"id", "created_at", "created_by"}),
+        )
+        pairs = reevaluate_knee(session, ctx, entry.patient_id, entry.knee)
+        findings = [f for _e, found in pairs for f in found]
+        new_kinds = [
+            f.kind for e, found in pairs for f in found if (e.treatment.id, f.kind) not in before
+        ]
+        return SavedAssessment(
+            id=row.id or 0, scores=scores, open_findings=findings, new_kinds=new_kinds
+        )
+
+
+def mark_entered_in_error(ctx: Context, assessment_id: int, reason: str, actor: str) -> None:
+    """Correct a wrong assessment: it stays in the database, marked, with the reason; flags of
+    that knee are re-evaluated without it."""
+    reason = reason.strip()
+    if not reason:
+        raise FollowupError("a reason is required to mark an assessment as entered in error")
+    now = ctx.now()
+    with write_session(ctx.engine) as session:
+        row = session.get(Assessment, assessment_id)
+        if row is None:
+            raise NotFound(f"no assessment with id {assessment_id}")
+        if row.entered_in_error:
+            raise FollowupError(f"assessment {assessment_id} is already marked entered in error")
+        row.entered_in_error = True
+        row.error_reason = reason
+        session.add(row)
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="entered_in_error",
+            entity="assessment",
+            entity_id=assessment_id,
+            patient_id=row.patient_id,
+            old={"entered_in_error": False},
+            new={"entered_in_error": True},
+            reason=reason,
+        )
+        session.flush()
+        reevaluate_knee(session, ctx, row.patient_id, row.knee)
+
+
+def log_contact(
+    ctx: Context,
+    patient_id: str,
+    outcome: str,
+    actor: str,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Log a call attempt (now, unless ``at`` is given)."""
+    if outcome not in CONTACT_OUTCOMES:
+        raise FollowupError(f"outcome must be one of: {', '.join(CONTACT_OUTCOMES)}")
+    if note is not None and len(note) > MAX_TEXT:
+        raise FollowupError(f"the note is longer than {MAX_TEXT} characters")
+    when = at or ctx.now()
+    offset = when.utcoffset()
+    with write_session(ctx.engine) as session:
+        if session.get(Patient, patient_id) is None:
+            raise NotFound(f"no patient with ID {patient_id}")
+        contact = Contact(
+            patient_id=patient_id,
+            contacted_at=when,
+            utc_offset_minutes=int(offset.total_seconds() // 60) if offset else 0,
+            outcome=outcome,
+            note=(note or "").strip() or None,
+            created_at=ctx.now(),
+            created_by=actor,
+        )
+        session.add(contact)
+        session.flush()
+        audit.record(
+            session,
+            at=ctx.now(),
+            actor=actor,
+            action="create",
+            entity="contact",
+            entity_id=contact.id,
+            patient_id=patient_id,
+            new={"outcome": outcome, "contacted_at": when.isoformat(), "note": contact.note},
+        )
+        return contact.id or 0

@@ -1,0 +1,165 @@
+"""The coordinator's call list: timepoints due within N days and overdue ones, for the latest
+episode of every knee, with the patient's local time (patients live in other time zones)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from followup.domain.records import EpisodeInput, ScoredAssessment
+from followup.domain.schedule import due_items
+from followup.services.context import Context
+from followup.services.episodes import TREATMENT_SQL, DateParser, treatment_record
+from followup.store.engine import read_session
+
+CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
+# Only the fields the schedule needs: validity (total) and the date.
+DATES_SQL = (
+    "SELECT patient_id, knee, assessed_on FROM assessment "
+    "WHERE entered_in_error = false AND total_score IS NOT NULL"
+)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    patient_id: str
+    name: str
+    phone: str | None
+    timezone: str | None
+    knee: str
+    treatment_id: str
+    timepoint: str
+    due_on: date
+    window_start: date
+    window_end: date
+    status: str
+    patient_local_time: datetime | None
+    last_contact_at: datetime | None = None
+    last_contact_outcome: str | None = None
+
+    @property
+    def decent_hour(self) -> bool:
+        if self.patient_local_time is None:
+            return True
+        return CALL_HOURS[0] <= self.patient_local_time.hour < CALL_HOURS[1]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "patient_id": self.patient_id,
+            "name": self.name,
+            "knee": self.knee,
+            "treatment_id": self.treatment_id,
+            "timepoint": self.timepoint,
+            "due_on": self.due_on.isoformat(),
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "status": self.status,
+            "patient_local_time": self.patient_local_time.isoformat(timespec="minutes")
+            if self.patient_local_time
+            else None,
+            "timezone": self.timezone,
+            "last_contact_at": self.last_contact_at.isoformat() if self.last_contact_at else None,
+            "last_contact_outcome": self.last_contact_outcome,
+        }
+
+
+def local_time(now: datetime, zone: str | None) -> datetime | None:
+    if not zone:
+        return None
+    try:
+        return now.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[DueItem]:
+    """Calls to make: overdue first, then by due date. Reads only the latest treatment of each
+    knee and the dates of valid assessments."""
+    as_of = as_of or ctx.today()
+    rules = ctx.rules
+    now = ctx.now()
+    as_date = DateParser()
+    with read_session(ctx.engine) as session:
+        conn = session.connection()
+        latest: dict[tuple[str, str], Any] = {}
+        for r in conn.exec_driver_sql(TREATMENT_SQL + " ORDER BY patient_id, knee, treated_on"):
+            if as_date(r[3]) <= as_of:
+                latest[(r[1], r[2])] = r
+        dates: dict[tuple[str, str], list[ScoredAssessment]] = defaultdict(list)
+        for pid, knee, on in conn.exec_driver_sql(
+            DATES_SQL + " ORDER BY patient_id, knee, assessed_on"
+        ):
+            key = (pid, knee)
+            if key in latest:
+                # Only validity and the date matter to the schedule: a stand-in total of 0.
+                dates[key].append(ScoredAssessment(0, as_date(on), None, None, None, 0.0))
+        found: list[tuple[tuple[str, str], Any, Any]] = []
+        for key, row in latest.items():
+            t = treatment_record(row, as_date)
+            episode = EpisodeInput(t, None, False, tuple(dates.get(key, ())))
+            for item in due_items(episode, as_of, days, rules):
+                found.append((key, t, item))
+        wanted = {key[0] for key, _t, _i in found}
+        patients = _patients(conn, wanted)
+        contacts = _last_contacts(conn, wanted)
+    items = []
+    for (pid, knee), t, item in found:
+        name, phone, zone = patients.get(pid, ("", None, None))
+        last = contacts.get(pid)
+        items.append(
+            DueItem(
+                patient_id=pid,
+                name=name,
+                phone=phone,
+                timezone=zone,
+                knee=knee,
+                treatment_id=t.id,
+                timepoint=item.label,
+                due_on=item.due_on,
+                window_start=item.window_start,
+                window_end=item.window_end,
+                status=item.status,
+                patient_local_time=local_time(now, zone),
+                last_contact_at=last[0] if last else None,
+                last_contact_outcome=last[1] if last else None,
+            )
+        )
+    items.sort(key=lambda i: (i.status != "overdue", i.due_on, i.patient_id, i.knee))
+    return items
+
+
+def _chunks(ids: set[str], size: int = 500) -> list[list[str]]:
+    ordered = sorted(ids)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def _marks(conn: Any, n: int) -> str:
+    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * n)
+
+
+def _patients(conn: Any, ids: set[str]) -> dict[str, tuple[str, str | None, str | None]]:
+    found = {}
+    for chunk in _chunks(ids):
+        marks = _marks(conn, len(chunk))
+        sql = f"SELECT id, name, phone, timezone FROM patient WHERE id IN ({marks})"
+        for pid, name, phone, zone in conn.exec_driver_sql(sql, tuple(chunk)):
+            found[pid] = (name, phone, zone)
+    return found
+
+
+def _last_contacts(conn: Any, ids: set[str]) -> dict[str, tuple[datetime, str]]:
+    found: dict[str, tuple[datetime, str]] = {}
+    for chunk in _chunks(ids):
+        sql = (
+            "SELECT patient_id, contacted_at, outcome FROM contact "
+            f"WHERE patient_id IN ({_marks(conn, len(chunk))}) ORDER BY patient_id, contacted_at"
+        )
+        for pid, at, outcome in conn.exec_driver_sql(sql, tuple(chunk)):
+            when = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            found[pid] = (when, outcome)
+    return found

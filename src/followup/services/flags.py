@@ -1,0 +1,294 @@
+"""Flag lifecycle: evaluate the rules, keep the stored flags in step with them, and record review
+decisions.
+
+Flags are derived, so evaluation is idempotent: the stored open flags are made to match the
+rules' findings as of the evaluation day. A finding with no open flag raises a new one; an open
+flag whose finding is gone is *cleared* (its evidence no longer holds); a decision *closes* a
+flag, and the rules raise that kind again only on newer evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Connection, select
+from sqlmodel import Session
+
+from followup.domain.flags import Finding, evaluate_episode
+from followup.domain.records import DECISIONS, LEVELS, EpisodeInput
+from followup.services import audit
+from followup.services.context import Context
+from followup.services.episodes import cohort_episodes, knee_episodes
+from followup.services.errors import FollowupError, NotFound
+from followup.store.engine import read_session, write_session
+from followup.store.models import Flag, Patient, ReviewDecision, Treatment
+
+LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
+
+
+@dataclass(frozen=True)
+class FlagView:
+    """An open (or decided) flag with what a reviewer needs beside it."""
+
+    id: int
+    patient_id: str
+    patient_name: str
+    knee: str
+    treatment_id: str
+    kind: str
+    level: str
+    status: str
+    raised_on: date
+    booster_check_by: date | None
+    summary: str
+    evidence: dict[str, Any]
+    rule_set_version: str
+    product: str
+    kl_grade: int | None
+    treated_on: date
+    banked_doses: int | None
+
+    def months_since_treatment(self, today: date) -> int:
+        delta = relativedelta(today, self.treated_on)
+        return delta.years * 12 + delta.months
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "patient_id": self.patient_id,
+            "knee": self.knee,
+            "treatment_id": self.treatment_id,
+            "kind": self.kind,
+            "level": self.level,
+            "status": self.status,
+            "raised_on": self.raised_on.isoformat(),
+            "booster_check_by": self.booster_check_by.isoformat()
+            if self.booster_check_by
+            else None,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "rule_set_version": self.rule_set_version,
+            "product": self.product,
+            "kl_grade": self.kl_grade,
+            "treated_on": self.treated_on.isoformat(),
+            "banked_doses": self.banked_doses,
+        }
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    raised: int
+    updated: int
+    cleared: int
+
+
+def _flag_values(finding: Finding) -> dict[str, Any]:
+    return {
+        "level": finding.level,
+        "raised_on": finding.raised_on,
+        "booster_check_by": finding.booster_check_by,
+        "summary": finding.summary,
+        "evidence": json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False),
+        "rule_set_version": finding.evidence.get("rule_set", ""),
+    }
+
+
+def sync_flags(
+    session: Session,
+    findings: dict[EpisodeInput, list[Finding]] | Iterable[tuple[EpisodeInput, list[Finding]]],
+    treatment_ids: set[str] | None,
+    as_of: date,
+    now: datetime,
+) -> SyncResult:
+    """Make the stored open flags of the given episodes (all when ``treatment_ids`` is None)
+    match the findings."""
+    query = select(Flag).where(Flag.status == "open")
+    open_flags: dict[tuple[str, str], Flag] = {}
+    for flag in session.scalars(query):
+        if treatment_ids is None or flag.treatment_id in treatment_ids:
+            open_flags[(flag.treatment_id, flag.kind)] = flag
+    raised = updated = 0
+    pairs = findings.items() if isinstance(findings, dict) else findings
+    new_rows = []
+    for episode, episode_findings in pairs:
+        t = episode.treatment
+        for finding in episode_findings:
+            values = _flag_values(finding)
+            existing = open_flags.pop((t.id, finding.kind), None)
+            if existing is None:
+                new_rows.append(
+                    Flag(
+                        treatment_id=t.id,
+                        patient_id=t.patient_id,
+                        knee=t.knee,
+                        kind=finding.kind,
+                        status="open",
+                        evaluated_as_of=as_of,
+                        created_at=now,
+                        updated_at=now,
+                        **values,
+                    )
+                )
+                raised += 1
+            elif any(getattr(existing, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(existing, k, v)
+                existing.evaluated_as_of = as_of
+                existing.updated_at = now
+                session.add(existing)
+                updated += 1
+    for flag in open_flags.values():
+        flag.status = "cleared"
+        flag.closed_at = now
+        flag.updated_at = now
+        flag.evaluated_as_of = as_of
+        session.add(flag)
+    session.add_all(new_rows)
+    session.flush()
+    return SyncResult(raised=raised, updated=updated, cleared=len(open_flags))
+
+
+def evaluate_cohort(ctx: Context, as_of: date | None = None) -> SyncResult:
+    """Evaluate every episode as of a day and store the result."""
+    as_of = as_of or ctx.today()
+    rules = ctx.rules
+    with write_session(ctx.engine) as session:
+        conn = session.connection()
+        pairs = [
+            (episode, found)
+            for episode in cohort_episodes(conn, rules)
+            if (found := evaluate_episode(episode, as_of, rules))
+        ]
+        return sync_flags(session, pairs, None, as_of, ctx.now())
+
+
+def reevaluate_knee(
+    session: Session, ctx: Context, patient_id: str, knee: str
+) -> list[tuple[EpisodeInput, list[Finding]]]:
+    """Re-evaluate one knee inside the caller's transaction (after a save), as of today."""
+    conn: Connection = session.connection()
+    episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
+    today = ctx.today()
+    pairs = [(e, evaluate_episode(e, today, ctx.rules)) for e in episodes]
+    sync_flags(session, pairs, {e.treatment.id for e in episodes}, today, ctx.now())
+    return pairs
+
+
+def _views(session: Session, query: Any) -> list[FlagView]:
+    rows = session.execute(query.join(Patient, Patient.id == Flag.patient_id).join(
+        Treatment, Treatment.id == Flag.treatment_id
+    ).add_columns(Patient.name, Treatment.product, Treatment.kl_grade, Treatment.treated_on,
+                  Treatment.banked_doses))  # fmt: skip
+    views = []
+    for flag, name, product, kl, treated_on, banked in rows:
+        views.append(
+            FlagView(
+                id=flag.id,
+                patient_id=flag.patient_id,
+                patient_name=name,
+                knee=flag.knee,
+                treatment_id=flag.treatment_id,
+                kind=flag.kind,
+                level=flag.level,
+                status=flag.status,
+                raised_on=flag.raised_on,
+                booster_check_by=flag.booster_check_by,
+                summary=flag.summary,
+                evidence=json.loads(flag.evidence),
+                rule_set_version=flag.rule_set_version,
+                product=product,
+                kl_grade=kl,
+                treated_on=treated_on,
+                banked_doses=banked,
+            )
+        )
+    views.sort(key=lambda v: (LEVEL_ORDER[v.level], v.raised_on, v.id))
+    return views
+
+
+def open_flags(ctx: Context, patient_id: str | None = None) -> list[FlagView]:
+    """Open flags, urgent -> action -> watch, then oldest first."""
+    with read_session(ctx.engine) as session:
+        query = select(Flag).where(Flag.status == "open")
+        if patient_id is not None:
+            query = query.where(Flag.patient_id == patient_id)
+        return _views(session, query)
+
+
+def get_flag(ctx: Context, flag_id: int) -> FlagView:
+    with read_session(ctx.engine) as session:
+        views = _views(session, select(Flag).where(Flag.id == flag_id))
+    if not views:
+        raise NotFound(f"no flag with id {flag_id}")
+    return views[0]
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    flag_id: int
+    decision: str
+    note: str
+    reviewer: str
+    decided_at: datetime
+
+
+def decide(ctx: Context, flag_id: int, decision: str, note: str, reviewer: str) -> DecisionView:
+    """Record a review decision; it closes the flag."""
+    if decision not in DECISIONS:
+        raise FollowupError(f"decision must be one of: {', '.join(DECISIONS)}")
+    note = note.strip()
+    if not note:
+        raise FollowupError("a decision needs a note saying why")
+    now = ctx.now()
+    with write_session(ctx.engine) as session:
+        flag = session.get(Flag, flag_id)
+        if flag is None:
+            raise NotFound(f"no flag with id {flag_id}")
+        if flag.status != "open":
+            raise FollowupError(f"flag {flag_id} is {flag.status}, not open; nothing to decide")
+        record = ReviewDecision(
+            flag_id=flag_id, decision=decision, note=note, reviewer=reviewer, decided_at=now
+        )
+        session.add(record)
+        flag.status = "closed"
+        flag.closed_at = now
+        flag.updated_at = now
+        session.add(flag)
+        session.flush()
+        audit.record(
+            session,
+            at=now,
+            actor=reviewer,
+            action="decide",
+            entity="flag",
+            entity_id=flag_id,
+            patient_id=flag.patient_id,
+            old={"status": "open", "kind": flag.kind},
+            new={"status": "closed", "decision": decision, "note": note},
+        )
+        return DecisionView(
+            id=record.id or 0,
+            flag_id=flag_id,
+            decision=decision,
+            note=note,
+            reviewer=reviewer,
+            decided_at=now,
+        )
+
+
+def decisions_for(ctx: Context, flag_ids: list[int]) -> dict[int, list[DecisionView]]:
+    found: dict[int, list[DecisionView]] = defaultdict(list)
+    with read_session(ctx.engine) as session:
+        query = select(ReviewDecision).where(ReviewDecision.flag_id.in_(flag_ids))  # type: ignore[attr-defined]
+        for d in session.scalars(query):
+            found[d.flag_id].append(
+                DecisionView(d.id or 0, d.flag_id, d.decision, d.note, d.reviewer, d.decided_at)
+            )
+    return found
