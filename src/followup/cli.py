@@ -9,6 +9,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,99 @@ def cmd_patient_code(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date like 2026-11-21") from None
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    from followup.services.due import due_list
+
+    if args.days < 0:
+        raise UsageError("--days must be 0 or more")
+    ctx = _context(args)
+    as_of = _as_of(args.as_of) or ctx.today()
+    items = due_list(ctx, as_of, args.days)
+    if args.json:
+        _print_json([i.as_json() for i in items])
+        return EXIT_OK
+    if not items:
+        _out(f"nothing due within {args.days} days of {as_of.isoformat()}, nothing overdue")
+        return EXIT_OK
+    _out(f"{len(items)} call(s) as of {as_of.isoformat()} (next {args.days} days and overdue):")
+    for i in items:
+        local = i.patient_local_time.strftime("%a %H:%M") if i.patient_local_time else "?"
+        hour = "" if i.decent_hour else " (outside 9-20 there)"
+        _out(
+            f"  {i.status:8s} {i.patient_id:10s} {i.knee:5s} {i.timepoint:4s} "
+            f"due {i.due_on.isoformat()} window {i.window_start.isoformat()}.."
+            f"{i.window_end.isoformat()}  local {local} {i.timezone or ''}{hour}"
+        )
+    return EXIT_OK
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    from followup.services.flags import evaluate_cohort, open_flags
+
+    ctx = _context(args)
+    as_of = _as_of(args.as_of) or ctx.today()
+    evaluate_cohort(ctx, as_of)
+    flags = open_flags(ctx)
+    if args.json:
+        _print_json([f.as_json() for f in flags])
+        return EXIT_OK
+    if not flags:
+        _out(f"no open flags as of {as_of.isoformat()}")
+    for f in flags:
+        _out(f"#{f.id:<5d} {f.level:6s} {f.kind:20s} {f.patient_id:10s} {f.knee:5s} {f.summary}")
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from followup.services.flags import decide
+
+    ctx = _context(args)
+    record = decide(ctx, args.flag_id, args.decision, args.note, command_line_actor())
+    _out(f"flag {record.flag_id}: {record.decision} recorded by {record.reviewer}")
+    return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from followup.services.review import write_packet
+
+    ctx = _context(args)
+    as_of = _as_of(args.as_of) or ctx.today()
+    out = Path(args.out) if args.out else None
+    count = write_packet(ctx, as_of, args.format, out, sys.stdout)
+    if out is not None:
+        _out(f"review packet with {count} open flag(s) as of {as_of.isoformat()} written to {out}")
+    return EXIT_OK
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from followup.tui.app import run
+
+    return run(Settings.from_environment(args.db))
+
+
+def cmd_selfreport(args: argparse.Namespace) -> int:
+    from followup.selfreport.app import run
+
+    return run(Settings.from_environment(args.db))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from followup.selfreport.serve import serve
+
+    if not 0 < args.port < 65536:
+        raise UsageError("--port must be 1-65535")
+    return serve(Settings.from_environment(args.db), args.host, args.port)
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -219,6 +313,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("backup", cmd_backup, "consistent online backup of a SQLite database")
     p.add_argument("file", metavar="FILE")
 
+    command("tui", cmd_tui, "staff terminal UI (the default command)")
+    p = command("due", cmd_due, "follow-up calls due within N days, and overdue ones")
+    p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
+    p.add_argument("--days", type=int, default=7, metavar="N", help="look-ahead in days (7)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("flags", cmd_flags, "evaluate the flag rules as of DATE and list open flags")
+    p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("decide", cmd_decide, "record a review decision on a flag")
+    p.add_argument("flag_id", type=int, metavar="FLAG_ID")
+    p.add_argument(
+        "--decision",
+        required=True,
+        choices=("booster_scheduled", "continue_monitoring", "refer", "dismissed"),
+    )
+    p.add_argument("--note", required=True, help="why (required)")
+    p = command("review", cmd_review, "the weekly review packet")
+    p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
+    p.add_argument("--format", choices=("html", "csv", "md"), default="html")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    command("selfreport", cmd_selfreport, "patient self-report kiosk in this terminal")
+    p = command("serve", cmd_serve, "serve the patient self-report screen to web browsers")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
     user = sub.add_parser("user", help="staff accounts").add_subparsers(
         dest="user_command", metavar="ACTION", required=True
     )
@@ -249,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
-        args.handler = _default_handler()
+        args.handler = cmd_tui
     try:
         return args.handler(args)
     except InvalidInput as exc:
@@ -275,15 +394,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"internal error ({type(exc).__name__}); nothing more is shown to protect patient data"
         )
         return EXIT_INVALID
-
-
-def _default_handler() -> Handler:
-    def run_tui(args: argparse.Namespace) -> int:
-        from followup.tui.app import run
-
-        return run(Settings.from_environment(args.db))
-
-    return run_tui
 
 
 if __name__ == "__main__":

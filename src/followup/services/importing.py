@@ -334,7 +334,7 @@ def _check_treatments(run: ImportRun, path: Path) -> Batch:
                 select(Treatment.patient_id, Treatment.knee, Treatment.treated_on).where(
                     Treatment.patient_id.in_(list(patients))  # type: ignore[attr-defined]
                 )
-            ).tuples()
+            )
         )
         if patients
         else set()
