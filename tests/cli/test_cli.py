@@ -1,0 +1,158 @@
+"""End-to-end: the installed ``followup`` command, as scripts and clinics call it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from followup.domain.instrument import ITEM_KEYS
+
+FOLLOWUP = str(Path(sys.executable).with_name("followup"))
+
+
+def run(
+    *args: str, db: str | None = None, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_DATABASE_URL"}
+    full_env.update(env or {})
+    cmd = [FOLLOWUP, *(["--db", db] if db else []), *args]
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=120)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "clinic.db")
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+PATIENTS = "patient_id,name,birth_date,timezone\nP1,Ada Example,1956-03-02,Asia/Tokyo\n"
+
+
+def assessments(rows: list[str]) -> str:
+    header = "patient_id,knee,assessed_on,source," + ",".join(ITEM_KEYS)
+    return "\n".join([header, *rows]) + "\n"
+
+
+def test_usage_errors_exit_2(db: str) -> None:
+    assert run("frobnicate", db=db).returncode == 2
+    assert run("import", "people", "x.csv", db=db).returncode == 2
+    assert run("due", "--as-of", "2026-02-30", db=db).returncode == 2
+
+
+def test_init_creates_database_and_first_admin(db: str) -> None:
+    result = run("init", "--admin", "chief", db=db, stdin="long-password\nlong-password\n")
+    assert result.returncode == 0, result.stderr
+    assert "admin 'chief' created" in result.stdout
+    assert oct(os.stat(db).st_mode & 0o777) == "0o600"
+    again = run("init", db=db)
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_user_add_refuses_mismatch_and_weak_passwords(db: str) -> None:
+    mismatch = run("user", "add", "nina", "--role", "coordinator", db=db, stdin="abcdefgh\nabcdefgX\n")
+    assert mismatch.returncode == 1 and "do not match" in mismatch.stderr
+    weak = run("user", "add", "nina", "--role", "coordinator", db=db, stdin="abc\nabc\n")
+    assert weak.returncode == 1 and "at least 8" in weak.stderr
+    ok = run("user", "add", "nina", "--role", "coordinator", db=db, stdin="abcdefgh\nabcdefgh\n")
+    assert ok.returncode == 0, ok.stderr
+    con = sqlite3.connect(db)
+    (stored,) = con.execute("SELECT password_hash FROM staff_user WHERE username='nina'").fetchone()
+    assert stored.startswith("scrypt$") and "abcdefgh" not in stored
+
+
+def test_bad_import_names_file_line_and_column_and_writes_nothing(db: str, tmp_path: Path) -> None:
+    assert run("import", "patients", write(tmp_path, "patients.csv", PATIENTS), db=db).returncode == 0
+    bad = assessments(["P1,left,2026-01-05,phone," + ",".join(["2"] * 23 + ["9"])])
+    result = run("import", "assessments", write(tmp_path, "a.csv", bad), db=db)
+    assert result.returncode == 1
+    assert "a.csv, line 2, column f17: '9' is not an answer 0-4" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM assessment").fetchone() == (0,)
+
+
+def test_missing_file_is_a_clear_error(db: str) -> None:
+    result = run("import", "patients", "/nonexistent/p.csv", db=db)
+    assert result.returncode == 1 and "cannot open" in result.stderr
+
+
+def test_patient_code_prints_code_on_last_line(db: str, tmp_path: Path) -> None:
+    run("import", "patients", write(tmp_path, "patients.csv", PATIENTS), db=db)
+    result = run("patient", "code", "P1", db=db)
+    assert result.returncode == 0
+    code = result.stdout.strip().splitlines()[-1]
+    assert len(code) == 9 and code[4] == "-"
+    stored = sqlite3.connect(db).execute("SELECT code_hash FROM patient_code").fetchone()[0]
+    assert code not in stored
+    assert run("patient", "code", "P404", db=db).returncode == 1
+
+
+def test_audit_json_fields(db: str, tmp_path: Path) -> None:
+    run("import", "patients", write(tmp_path, "patients.csv", PATIENTS), db=db)
+    result = run("audit", "--json", db=db)
+    [event] = json.loads(result.stdout)
+    assert {"at", "user", "action", "entity", "entity_id", "old", "new", "reason"} <= set(event)
+    assert event["user"].startswith("cli:") and event["action"] == "import"
+
+
+def test_export_formats_and_out_file(db: str, tmp_path: Path) -> None:
+    run("import", "patients", write(tmp_path, "patients.csv", PATIENTS), db=db)
+    rows = assessments(["P1,left,2026-01-05,phone," + ",".join(["1"] * 24)])
+    assert run("import", "assessments", write(tmp_path, "a.csv", rows), db=db).returncode == 0
+    out = tmp_path / "out.json"
+    result = run("export", "assessments", "--format", "json", "--out", str(out), db=db)
+    assert result.returncode == 0 and "exported 1 assessments" in result.stdout
+    [row] = json.loads(out.read_text())
+    assert row["total_score"] == 25.0
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+def test_backup_while_another_process_writes(db: str, tmp_path: Path) -> None:
+    run("import", "patients", write(tmp_path, "patients.csv", PATIENTS), db=db)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sqlite3, time\n"
+            f"c = sqlite3.connect({db!r}, timeout=30)\n"
+            "for i in range(300):\n"
+            "    c.execute(\"INSERT INTO site (id, name) VALUES (?, 'x')\", (f's{i}',)); c.commit()\n"
+        )]
+    )  # fmt: skip
+    target = tmp_path / "copy.db"
+    result = run("backup", str(target), db=db)
+    writer.wait(timeout=60)
+    assert result.returncode == 0, result.stderr
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert copy.execute("SELECT count(*) FROM patient").fetchone() == (1,)
+
+
+def test_database_url_from_environment(tmp_path: Path) -> None:
+    path = tmp_path / "env.db"
+    result = run("audit", env={"FOLLOWUP_DATABASE_URL": str(path)})
+    assert result.returncode == 0 and path.exists()
+
+
+def test_unreachable_postgres_is_a_clear_error() -> None:
+    result = run("audit", db="postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "database error" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    assert run("import", "patients", write(tmp_path, "p.csv", PATIENTS), db=pg_url).returncode == 0
+    result = run("export", "patients", "--format", "json", db=pg_url)
+    assert json.loads(result.stdout)[0]["patient_id"] == "P1"
+    assert run("patient", "code", "P1", db=pg_url).returncode == 0
+    backup = run("backup", str(tmp_path / "x.db"), db=pg_url)
+    assert backup.returncode == 1 and "pg_dump" in backup.stderr
