@@ -1402,7 +1402,8 @@ class _PatientBuilder:
             calls += self._attempts_in(start, min(end, self.anchor), tries)
         for start in sorted(still_open):
             calls += self._attempts_in(start, self.anchor, self.rng.choice((0, 1, 2)))
-        calls = sorted(set(calls))
+        # One call per minute: attempts moved off the anchor day can land on the same time.
+        calls = sorted(dict(sorted(set(calls), reverse=True)).items())
         return [
             [self.person.patient_id, when.isoformat(), outcome, self._call_note(outcome)]
             for when, outcome in calls

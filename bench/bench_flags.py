@@ -1,0 +1,107 @@
+"""Flag engine and due-list benchmark on a large cohort, as ratios to a floor measured in the
+same run: raw sqlite3 reading the same assessment rows in (patient, knee, date) order.
+
+    python bench/generate_cohort.py --patients 100000 --out bench/out/cohort100k
+    python bench/bench_flags.py --csv bench/out/cohort100k --db bench/out/cohort100k.db
+
+With --csv the CSVs are imported into a new --db first (timed too).
+Targets (issue 3): whole-cohort flags within 3x the floor (aim 2x); due for the whole cohort under
+2 s; re-evaluating one episode after a save under 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from followup.services.context import open_context
+from followup.services.due import due_list
+from followup.services.episodes import ASSESSMENT_SQL, ORDER
+from followup.services.flags import evaluate_cohort, reevaluate_knee
+from followup.services.importing import import_file
+from followup.settings import Settings
+from followup.store.engine import write_session
+
+
+def floor_seconds(db: Path) -> float:
+    con = sqlite3.connect(db)
+    started = time.perf_counter()
+    count = sum(1 for _ in con.execute(ASSESSMENT_SQL + ORDER))
+    elapsed = time.perf_counter() - started
+    con.close()
+    print(f"floor: raw sqlite3 read {count:,} assessment rows in order in {elapsed:.2f} s")
+    return elapsed
+
+
+def timed(label: str, fn):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - started
+    print(f"{label}: {elapsed:.2f} s", flush=True)
+    return elapsed, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--csv", type=Path, help="import these CSVs into a new --db first")
+    parser.add_argument("--as-of", default="2026-11-21")
+    args = parser.parse_args()
+    as_of = date.fromisoformat(args.as_of)
+    settings = Settings(database_url=f"sqlite:///{args.db.resolve()}")
+    if args.csv:
+        if args.db.exists():
+            sys.exit(f"{args.db} exists; remove it or leave out --csv")
+        ctx = open_context(settings)
+        for kind in ("patients", "treatments", "assessments", "contacts"):
+            timed(
+                f"import {kind}", lambda k=kind: import_file(ctx, k, args.csv / f"{k}.csv", "bench")
+            )
+        ctx.close()
+    ctx = open_context(settings)
+    floor = floor_seconds(args.db)
+    first, r1 = timed(
+        "flags, whole cohort (first evaluation, raises flags)", lambda: evaluate_cohort(ctx, as_of)
+    )
+    print(f"  {r1}")
+    again, r2 = timed(
+        "flags, whole cohort (re-evaluation, nothing changed)", lambda: evaluate_cohort(ctx, as_of)
+    )
+    print(f"  {r2}")
+    floor2 = floor_seconds(args.db)
+    best_floor = min(floor, floor2)
+    due_s, items = timed("due, whole cohort", lambda: due_list(ctx, as_of, 7))
+    print(f"  {len(items):,} calls")
+
+    with ctx.engine.connect() as conn:
+        knees = conn.exec_driver_sql(
+            "SELECT patient_id, knee FROM treatment ORDER BY id LIMIT 200"
+        ).all()
+    samples = []
+    for pid, knee in knees:
+        with write_session(ctx.engine) as session:
+            started = time.perf_counter()
+            reevaluate_knee(session, ctx, pid, knee)
+            samples.append(time.perf_counter() - started)
+            session.rollback()
+    median_ms = statistics.median(samples) * 1000
+    p95_ms = sorted(samples)[int(len(samples) * 0.95)] * 1000
+    print(f"re-evaluate one knee after a save: median {median_ms:.1f} ms, p95 {p95_ms:.1f} ms")
+    print()
+    print(
+        f"SUMMARY flags steady-state {again:.2f} s = {again / best_floor:.2f}x floor "
+        f"(first run {first / best_floor:.2f}x); target <= 3x, aim 2x"
+    )
+    print(f"SUMMARY due {due_s:.2f} s (target < 2 s) = {due_s / best_floor:.2f}x floor")
+    print(f"SUMMARY re-evaluate one knee median {median_ms:.1f} ms (target < 20 ms)")
+    ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
