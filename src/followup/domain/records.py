@@ -3,7 +3,6 @@ never see ORM rows. Scores are normalised 0-100 (higher = worse), None when inva
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -28,8 +27,8 @@ LEVELS = ("urgent", "action", "watch")
 class ScoredAssessment(NamedTuple):
     """One assessment of one knee, already scored. Entered-in-error ones never reach the rules.
 
-    A NamedTuple rather than a frozen dataclass: whole-cohort evaluation builds about a million
-    of these, and tuples are several times cheaper to create."""
+    The records here are NamedTuples rather than frozen dataclasses: whole-cohort evaluation
+    builds about a million of them, and tuples are several times cheaper to create."""
 
     id: int
     assessed_on: date
@@ -46,8 +45,7 @@ class ScoredAssessment(NamedTuple):
         return self.total is not None
 
 
-@dataclass(frozen=True)
-class TreatmentRecord:
+class TreatmentRecord(NamedTuple):
     """One injection into one knee on one date."""
 
     id: str
@@ -62,8 +60,7 @@ class TreatmentRecord:
     banked_doses: int | None = None
 
 
-@dataclass(frozen=True)
-class DecisionRecord:
+class DecisionRecord(NamedTuple):
     """A review decision already taken on a flag of this episode."""
 
     kind: str
@@ -71,8 +68,7 @@ class DecisionRecord:
     decided_at: datetime
 
 
-@dataclass(frozen=True)
-class EpisodeInput:
+class EpisodeInput(NamedTuple):
     """Everything the rules need about one episode (a treatment until the next one of that knee).
 
     ``assessments`` are the knee's assessments from 90 days before the treatment up to (not
@@ -83,4 +79,4 @@ class EpisodeInput:
     next_treated_on: date | None
     smoker: bool
     assessments: tuple[ScoredAssessment, ...]
-    decisions: tuple[DecisionRecord, ...] = field(default=())
+    decisions: tuple[DecisionRecord, ...] = ()

@@ -3,16 +3,19 @@ episode of every knee, with the patient's local time (patients live in other tim
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from followup.domain.records import EpisodeInput, ScoredAssessment
 from followup.domain.schedule import due_items
 from followup.services.context import Context
-from followup.services.episodes import TREATMENT_SQL, DateParser, treatment_record
+from followup.services.episodes import TREATMENT_SQL, DateCache, as_datetime, treatment_record
+from followup.store.bulk import driver_rows, marks
 from followup.store.engine import read_session
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
@@ -81,28 +84,27 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
     as_of = as_of or ctx.today()
     rules = ctx.rules
     now = ctx.now()
-    as_date = DateParser()
+    dates = DateCache()
     with read_session(ctx.engine) as session:
         conn = session.connection()
         latest: dict[tuple[str, str], Any] = {}
-        for r in conn.exec_driver_sql(TREATMENT_SQL + " ORDER BY patient_id, knee, treated_on"):
-            if as_date(r[3]) <= as_of:
+        for r in driver_rows(conn, TREATMENT_SQL + " ORDER BY patient_id, knee, treated_on"):
+            if dates[r[3]] <= as_of:
                 latest[(r[1], r[2])] = r
-        dates: dict[tuple[str, str], list[ScoredAssessment]] = defaultdict(list)
-        for pid, knee, on in conn.exec_driver_sql(
-            DATES_SQL + " ORDER BY patient_id, knee, assessed_on"
-        ):
-            key = (pid, knee)
-            if key in latest:
-                # Only validity and the date matter to the schedule: a stand-in total of 0.
-                dates[key].append(ScoredAssessment(0, as_date(on), None, None, None, 0.0))
         found: list[tuple[tuple[str, str], Any, Any]] = []
+        rows = driver_rows(conn, DATES_SQL + " ORDER BY patient_id, knee, assessed_on")
+        done: dict[tuple[str, str], tuple[ScoredAssessment, ...]] = {
+            key: tuple(ScoredAssessment(0, dates[r[2]], None, None, None, 0.0) for r in group)
+            for key, group in groupby(rows, key=itemgetter(0, 1))
+            if key in latest
+        }
         for key, row in latest.items():
-            t = treatment_record(row, as_date)
-            episode = EpisodeInput(t, None, False, tuple(dates.get(key, ())))
+            t = treatment_record(row, dates)
+            # Only validity and the date matter to the schedule: a stand-in total of 0.
+            episode = EpisodeInput(t, None, False, done.get(key, ()))
             for item in due_items(episode, as_of, days, rules):
                 found.append((key, t, item))
-        wanted = {key[0] for key, _t, _i in found}
+        wanted = sorted({key[0] for key, _t, _i in found})
         patients = _patients(conn, wanted)
         contacts = _last_contacts(conn, wanted)
     items = []
@@ -131,35 +133,27 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
     return items
 
 
-def _chunks(ids: set[str], size: int = 500) -> list[list[str]]:
-    ordered = sorted(ids)
-    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
-def _marks(conn: Any, n: int) -> str:
-    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * n)
-
-
-def _patients(conn: Any, ids: set[str]) -> dict[str, tuple[str, str | None, str | None]]:
+def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
     found = {}
     for chunk in _chunks(ids):
-        marks = _marks(conn, len(chunk))
-        sql = f"SELECT id, name, phone, timezone FROM patient WHERE id IN ({marks})"
-        for pid, name, phone, zone in conn.exec_driver_sql(sql, tuple(chunk)):
+        sql = f"SELECT id, name, phone, timezone FROM patient WHERE id IN ({marks(len(chunk))})"
+        for pid, name, phone, zone in driver_rows(conn, sql, chunk):
             found[pid] = (name, phone, zone)
     return found
 
 
-def _last_contacts(conn: Any, ids: set[str]) -> dict[str, tuple[datetime, str]]:
+def _last_contacts(conn: Any, ids: list[str]) -> dict[str, tuple[datetime, str]]:
     found: dict[str, tuple[datetime, str]] = {}
     for chunk in _chunks(ids):
         sql = (
             "SELECT patient_id, contacted_at, outcome FROM contact "
-            f"WHERE patient_id IN ({_marks(conn, len(chunk))}) ORDER BY patient_id, contacted_at"
+            f"WHERE patient_id IN ({marks(len(chunk))}) ORDER BY patient_id, contacted_at"
         )
-        for pid, at, outcome in conn.exec_driver_sql(sql, tuple(chunk)):
-            when = at if isinstance(at, datetime) else datetime.fromisoformat(at)
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            found[pid] = (when, outcome)
+        for pid, at, outcome in driver_rows(conn, sql, chunk):
+            found[pid] = (as_datetime(at), outcome)
     return found

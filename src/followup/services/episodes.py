@@ -1,21 +1,24 @@
 """Build the rules' plain inputs (EpisodeInput) from the database: for one knee after a save, or
-for the whole cohort, streamed in (patient, knee, date) order with raw driver cursors because
-SQLAlchemy's per-row type processing would cost more than the rules themselves."""
+for the whole cohort, streamed in (patient, knee, date) order from the driver's own cursor,
+because SQLAlchemy's per-row processing would cost more than the rules themselves."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
 
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment, TreatmentRecord
 from followup.domain.rules import RuleSet
+from followup.store.bulk import driver_rows, marks
 
+# Columns in TreatmentRecord order.
 TREATMENT_SQL = (
     "SELECT id, patient_id, knee, treated_on, product, route, kl_grade, cells_millions, "
     "booster_of, banked_doses FROM treatment"
@@ -31,47 +34,30 @@ DECISION_SQL = (
 )
 
 
-class DateParser:
-    """ISO text (SQLite) or date objects (PostgreSQL) to dates, with a cache: a cohort has a few
-    thousand distinct dates and a million rows."""
+class DateCache(dict):
+    """ISO text (SQLite) or date objects (PostgreSQL) to dates. A cohort has a few thousand
+    distinct dates and a million rows, so a plain dict lookup does nearly all the work."""
 
-    def __init__(self) -> None:
-        self.cache: dict[Any, date] = {}
-
-    def __call__(self, value: Any) -> date:
-        try:
-            return self.cache[value]
-        except KeyError:
-            parsed = value if isinstance(value, date) else date.fromisoformat(value[:10])
-            self.cache[value] = parsed
-            return parsed
+    def __missing__(self, value: Any) -> date:
+        parsed = value if isinstance(value, date) else date.fromisoformat(value[:10])
+        self[value] = parsed
+        return parsed
 
 
-def _datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value)
+def as_datetime(value: Any) -> datetime:
+    """A stored timestamp (UTC) as an aware datetime."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class KneeKey:
-    patient_id: str
-    knee: str
+def treatment_record(row: Sequence[Any], dates: DateCache) -> TreatmentRecord:
+    """A TREATMENT_SQL row as a record."""
+    return TreatmentRecord(row[0], row[1], row[2], dates[row[3]], *row[4:])
 
 
-def treatment_record(row: Any, as_date: DateParser) -> TreatmentRecord:
-    return TreatmentRecord(
-        id=row[0],
-        patient_id=row[1],
-        knee=row[2],
-        treated_on=as_date(row[3]),
-        product=row[4],
-        route=row[5],
-        kl_grade=row[6],
-        cells_millions=row[7],
-        booster_of=row[8],
-        banked_doses=row[9],
-    )
+def _assessments(rows: Iterable[Sequence[Any]], dates: DateCache) -> list[ScoredAssessment]:
+    """ASSESSMENT_SQL rows as records."""
+    return [ScoredAssessment(r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
 
 
 def episodes_of_knee(
@@ -92,91 +78,57 @@ def episodes_of_knee(
         lo = bisect_left(dates, t.treated_on - lookback)
         hi = bisect_left(dates, nxt) if nxt is not None else len(dates)
         episodes.append(
-            EpisodeInput(
-                treatment=t,
-                next_treated_on=nxt,
-                smoker=smoker,
-                assessments=tuple(assessments[lo:hi]),
-                decisions=tuple(decisions.get(t.id, ())),
-            )
+            EpisodeInput(t, nxt, smoker, tuple(assessments[lo:hi]), tuple(decisions.get(t.id, ())))
         )
     return episodes
 
 
-def _scored(row: Any, as_date: DateParser) -> ScoredAssessment:
-    return ScoredAssessment(row[2], as_date(row[3]), row[4], row[5], row[6], row[7], row[8], row[9])
-
-
-def _decisions(conn: Connection, where: str = "", params: Any = ()) -> dict[str, list]:
+def _decisions(
+    conn: Connection, where: str = "", params: Sequence[Any] = ()
+) -> dict[str, list[DecisionRecord]]:
     found: dict[str, list[DecisionRecord]] = defaultdict(list)
-    for tid, kind, decision, decided_at in conn.exec_driver_sql(DECISION_SQL + where, params):
-        found[tid].append(DecisionRecord(kind, decision, _datetime(decided_at)))
+    for tid, kind, decision, decided_at in driver_rows(conn, DECISION_SQL + where, params):
+        found[tid].append(DecisionRecord(kind, decision, as_datetime(decided_at)))
     return found
-
-
-def _placeholder(conn: Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def knee_episodes(
     conn: Connection, patient_id: str, knee: str, rules: RuleSet
 ) -> list[EpisodeInput]:
-    """All episodes of one knee (used to re-evaluate after a save)."""
-    q = _placeholder(conn)
-    as_date = DateParser()
-    where = f" WHERE patient_id = {q} AND knee = {q}"
+    """All episodes of one knee (used to re-evaluate after a save, and for charts)."""
+    dates = DateCache()
+    key = (patient_id, knee)
+    where = " WHERE patient_id = ? AND knee = ?"
     treatments = [
-        treatment_record(r, as_date)
-        for r in conn.exec_driver_sql(
-            TREATMENT_SQL + where + " ORDER BY treated_on", (patient_id, knee)
-        )
+        treatment_record(r, dates)
+        for r in driver_rows(conn, TREATMENT_SQL + where + " ORDER BY treated_on", key)
     ]
     if not treatments:
         return []
-    assessments = [
-        _scored(r, as_date)
-        for r in conn.exec_driver_sql(
-            ASSESSMENT_SQL + f" AND patient_id = {q} AND knee = {q}" + ORDER, (patient_id, knee)
-        )
-    ]
-    smoker_row = conn.exec_driver_sql(
-        f"SELECT smoker FROM patient WHERE id = {q}", (patient_id,)
-    ).first()
+    assessments = _assessments(
+        driver_rows(conn, ASSESSMENT_SQL + " AND patient_id = ? AND knee = ?" + ORDER, key), dates
+    )
+    smoker = [r[0] for r in driver_rows(conn, "SELECT smoker FROM patient WHERE id = ?", key[:1])]
     ids = [t.id for t in treatments]
-    marks = ", ".join([q] * len(ids))
-    decisions = _decisions(conn, f" WHERE f.treatment_id IN ({marks})", tuple(ids))
-    smoker = bool(smoker_row[0]) if smoker_row else False
-    return episodes_of_knee(treatments, assessments, smoker, decisions, rules)
+    decisions = _decisions(conn, f" WHERE f.treatment_id IN ({marks(len(ids))})", ids)
+    return episodes_of_knee(treatments, assessments, bool(smoker and smoker[0]), decisions, rules)
 
 
 def cohort_episodes(conn: Connection, rules: RuleSet) -> Iterator[EpisodeInput]:
     """Every episode of every knee, one knee at a time, reading assessments in one ordered pass."""
-    as_date = DateParser()
+    dates = DateCache()
     by_knee: dict[tuple[str, str], list[TreatmentRecord]] = defaultdict(list)
-    for r in conn.exec_driver_sql(TREATMENT_SQL + " ORDER BY patient_id, knee, treated_on"):
-        by_knee[(r[1], r[2])].append(treatment_record(r, as_date))
-    smokers = {
-        pid for pid, smoker in conn.exec_driver_sql("SELECT id, smoker FROM patient") if smoker
-    }
+    for r in driver_rows(conn, TREATMENT_SQL + " ORDER BY patient_id, knee, treated_on"):
+        by_knee[(r[1], r[2])].append(treatment_record(r, dates))
+    smokers = {pid for pid, smoker in driver_rows(conn, "SELECT id, smoker FROM patient") if smoker}
     decisions = _decisions(conn)
-    current: tuple[str, str] | None = None
-    batch: list[ScoredAssessment] = []
-    for row in conn.exec_driver_sql(ASSESSMENT_SQL + ORDER):
-        key = (row[0], row[1])
-        if key != current:
-            if current is not None and current in by_knee:
-                yield from episodes_of_knee(
-                    by_knee.pop(current), batch, current[0] in smokers, decisions, rules
-                )
-            current, batch = key, []
-        batch.append(
-            ScoredAssessment(
-                row[2], as_date(row[3]), row[4], row[5], row[6], row[7], row[8], row[9]
-            )
-        )
-    if current is not None and current in by_knee:
+    rows = driver_rows(conn, ASSESSMENT_SQL + ORDER)
+    for key, group in groupby(rows, key=itemgetter(0, 1)):
+        treatments = by_knee.pop(key, None)
+        if treatments is None:
+            continue  # assessments of a knee never treated
         yield from episodes_of_knee(
-            by_knee.pop(current), batch, current[0] in smokers, decisions, rules
+            treatments, _assessments(group, dates), key[0] in smokers, decisions, rules
         )
     for (pid, _knee), treatments in by_knee.items():  # treated knees with no assessments yet
         yield from episodes_of_knee(treatments, [], pid in smokers, decisions, rules)

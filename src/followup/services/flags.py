@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from followup.services import audit
 from followup.services.context import Context
 from followup.services.episodes import cohort_episodes, knee_episodes
 from followup.services.errors import FollowupError, NotFound
+from followup.store.bulk import bulk_insert, bulk_update, driver_rows, marks
 from followup.store.engine import read_session, write_session
 from followup.store.models import Flag, Patient, ReviewDecision, Treatment
 
@@ -88,70 +89,76 @@ class SyncResult:
     cleared: int
 
 
-def _flag_values(finding: Finding) -> dict[str, Any]:
-    return {
-        "level": finding.level,
-        "raised_on": finding.raised_on,
-        "booster_check_by": finding.booster_check_by,
-        "summary": finding.summary,
-        "evidence": json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False),
-        "rule_set_version": finding.evidence.get("rule_set", ""),
-    }
+FLAG_FIELDS = ("level", "raised_on", "booster_check_by", "summary", "evidence", "rule_set_version")
+OPEN_FLAGS_SQL = (
+    "SELECT id, treatment_id, kind, level, raised_on, booster_check_by, summary, evidence, "
+    "rule_set_version FROM flag WHERE status = 'open'"
+)
+
+
+def _finding_values(finding: Finding) -> tuple[Any, ...]:
+    """A finding's stored fields, in FLAG_FIELDS order, dates as ISO text for comparison."""
+    check_by = finding.booster_check_by
+    return (
+        finding.level,
+        finding.raised_on.isoformat(),
+        check_by.isoformat() if check_by else None,
+        finding.summary,
+        json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False),
+        str(finding.evidence.get("rule_set", "")),
+    )
+
+
+def _stored_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    level, raised_on, check_by, summary, evidence, version = row
+    return (level, str(raised_on)[:10], str(check_by)[:10] if check_by else None, summary,
+            evidence, version)  # fmt: skip
 
 
 def sync_flags(
-    session: Session,
-    findings: dict[EpisodeInput, list[Finding]] | Iterable[tuple[EpisodeInput, list[Finding]]],
-    treatment_ids: set[str] | None,
+    conn: Connection,
+    pairs: Iterable[tuple[EpisodeInput, list[Finding]]],
+    treatment_ids: Sequence[str] | None,
     as_of: date,
     now: datetime,
 ) -> SyncResult:
     """Make the stored open flags of the given episodes (all when ``treatment_ids`` is None)
-    match the findings."""
-    query = select(Flag).where(Flag.status == "open")
-    open_flags: dict[tuple[str, str], Flag] = {}
-    for flag in session.scalars(query):
-        if treatment_ids is None or flag.treatment_id in treatment_ids:
-            open_flags[(flag.treatment_id, flag.kind)] = flag
-    raised = updated = 0
-    pairs = findings.items() if isinstance(findings, dict) else findings
-    new_rows = []
-    for episode, episode_findings in pairs:
+    match the findings: raise new ones, update changed ones, clear those no longer found."""
+    sql, params = OPEN_FLAGS_SQL, ()
+    if treatment_ids is not None:
+        sql += f" AND treatment_id IN ({marks(len(treatment_ids))})"
+        params = tuple(treatment_ids)
+    open_flags = {
+        (r[1], r[2]): (r[0], _stored_values(r[3:])) for r in driver_rows(conn, sql, params)
+    }
+    inserts: list[list[Any]] = []
+    updates: list[list[Any]] = []
+    for episode, findings in pairs:
         t = episode.treatment
-        for finding in episode_findings:
-            values = _flag_values(finding)
-            existing = open_flags.pop((t.id, finding.kind), None)
-            if existing is None:
-                new_rows.append(
-                    Flag(
-                        treatment_id=t.id,
-                        patient_id=t.patient_id,
-                        knee=t.knee,
-                        kind=finding.kind,
-                        status="open",
-                        evaluated_as_of=as_of,
-                        created_at=now,
-                        updated_at=now,
-                        **values,
-                    )
+        for finding in findings:
+            values = _finding_values(finding)
+            stored = open_flags.pop((t.id, finding.kind), None)
+            typed = _typed(values)
+            if stored is None:
+                inserts.append(
+                    [t.id, t.patient_id, t.knee, finding.kind, "open", *typed, as_of, now, now]
                 )
-                raised += 1
-            elif any(getattr(existing, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(existing, k, v)
-                existing.evaluated_as_of = as_of
-                existing.updated_at = now
-                session.add(existing)
-                updated += 1
-    for flag in open_flags.values():
-        flag.status = "cleared"
-        flag.closed_at = now
-        flag.updated_at = now
-        flag.evaluated_as_of = as_of
-        session.add(flag)
-    session.add_all(new_rows)
-    session.flush()
-    return SyncResult(raised=raised, updated=updated, cleared=len(open_flags))
+            elif stored[1] != values:
+                updates.append([*typed, as_of, now, stored[0]])
+    table = Flag.__table__  # type: ignore[attr-defined]
+    bulk_insert(conn, table, ["treatment_id", "patient_id", "knee", "kind", "status", *FLAG_FIELDS,
+                              "evaluated_as_of", "created_at", "updated_at"], inserts)  # fmt: skip
+    bulk_update(conn, table, [*FLAG_FIELDS, "evaluated_as_of", "updated_at"], "id", updates)
+    clears = [["cleared", now, now, as_of, flag_id] for flag_id, _v in open_flags.values()]
+    bulk_update(conn, table, ["status", "closed_at", "updated_at", "evaluated_as_of"], "id", clears)
+    return SyncResult(raised=len(inserts), updated=len(updates), cleared=len(clears))
+
+
+def _typed(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Stored-field values with dates as dates again (the bulk writer converts per dialect)."""
+    level, raised_on, check_by, summary, evidence, version = values
+    check_by_date = date.fromisoformat(check_by) if check_by else None
+    return (level, date.fromisoformat(raised_on), check_by_date, summary, evidence, version)
 
 
 def evaluate_cohort(ctx: Context, as_of: date | None = None) -> SyncResult:
@@ -165,7 +172,7 @@ def evaluate_cohort(ctx: Context, as_of: date | None = None) -> SyncResult:
             for episode in cohort_episodes(conn, rules)
             if (found := evaluate_episode(episode, as_of, rules))
         ]
-        return sync_flags(session, pairs, None, as_of, ctx.now())
+        return sync_flags(conn, pairs, None, as_of, ctx.now())
 
 
 def reevaluate_knee(
@@ -176,7 +183,7 @@ def reevaluate_knee(
     episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
     today = ctx.today()
     pairs = [(e, evaluate_episode(e, today, ctx.rules)) for e in episodes]
-    sync_flags(session, pairs, {e.treatment.id for e in episodes}, today, ctx.now())
+    sync_flags(conn, pairs, [e.treatment.id for e in episodes], today, ctx.now())
     return pairs
 
 

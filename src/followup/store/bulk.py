@@ -1,15 +1,56 @@
-"""Fast bulk inserts: one driver-level executemany of plain tuples.
+"""Fast bulk reads and writes for whole-cohort work.
 
-SQLAlchemy's per-row parameter processing costs more than SQLite's own insert; here only the
-columns whose type needs conversion (dates, timestamps, booleans) are converted, once per value.
+SQLAlchemy's per-row result and parameter processing costs more than the database's own work at
+a million rows, so these go to the driver directly: plain tuples in, plain tuples out. Only the
+columns whose type needs converting (dates, timestamps, booleans) are converted, once per value.
+Statements are written with ``?`` placeholders and adapted to the driver's style.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
+
+FETCH_SIZE = 5000
+
+
+def adapt(conn: Connection, sql: str) -> str:
+    """``?`` placeholders in the driver's own style."""
+    return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
+
+
+def marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+    """Run a query on the driver's cursor, inside the connection's transaction, and stream its
+    rows as plain tuples (a server-side cursor on PostgreSQL, so a cohort is never held twice)."""
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name="followup_stream")  # type: ignore[union-attr]
+        cursor.itersize = FETCH_SIZE
+    else:
+        cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(adapt(conn, sql), tuple(params))
+        while batch := cursor.fetchmany(FETCH_SIZE):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def _convert(conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]) -> None:
+    for position, name in enumerate(columns):
+        process = table.c[name].type._cached_bind_processor(conn.dialect)
+        if process is None:
+            continue
+        for row in rows:
+            value = row[position]
+            if value is not None:
+                row[position] = process(value)
 
 
 def bulk_insert(
@@ -18,28 +59,23 @@ def bulk_insert(
     """Insert ``rows`` (lists of values in ``columns`` order; converted in place)."""
     if not rows:
         return
-    dialect = conn.dialect
-    for position, name in enumerate(columns):
-        process = table.c[name].type._cached_bind_processor(dialect)
-        if process is None:
-            continue
-        for row in rows:
-            value = row[position]
-            if value is not None:
-                row[position] = process(value)
-    quote = dialect.identifier_preparer.quote
-    marks = _placeholders(dialect.paramstyle, len(columns))
+    _convert(conn, table, columns, rows)
+    quote = conn.dialect.identifier_preparer.quote
     sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({marks(len(columns))})"
     )
-    conn.exec_driver_sql(sql, [tuple(r) for r in rows])
+    conn.exec_driver_sql(adapt(conn, sql), [tuple(r) for r in rows])
 
 
-def _placeholders(paramstyle: str, count: int) -> str:
-    if paramstyle == "qmark":
-        return ", ".join("?" * count)
-    if paramstyle in ("format", "pyformat"):
-        return ", ".join(["%s"] * count)
-    if paramstyle == "numeric":
-        return ", ".join(f":{i + 1}" for i in range(count))
-    raise NotImplementedError(f"paramstyle {paramstyle}")
+def bulk_update(
+    conn: Connection, table: Table, columns: Sequence[str], key: str, rows: list[list[Any]]
+) -> None:
+    """Update rows by ``key``: each row holds the new ``columns`` values, then the key."""
+    if not rows:
+        return
+    _convert(conn, table, [*columns, key], rows)
+    quote = conn.dialect.identifier_preparer.quote
+    assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
+    sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?"
+    conn.exec_driver_sql(adapt(conn, sql), [tuple(r) for r in rows])

@@ -1,0 +1,205 @@
+"""Baseline and follow-up schedule of one episode (DESIGN.md 2.2).
+
+Judgement calls where DESIGN leaves room (each also stated where it is made):
+
+- Nothing dated after "as of" exists: neither assessments nor the next treatment. An episode whose
+  next treatment is dated after "as of" is still the knee's latest episode on that day, so a
+  replayed date gives the answer the clinic would have seen then.
+- A timepoint is dropped when its window *opens* on or after the next treatment. A window that
+  opened before it is kept, because the patient could be (and often is) assessed for it before the
+  booster; dropping by due date would throw away timepoints already done early in their window.
+  A kept window is cut at the day before the next treatment: the episode ends there, and later
+  assessments belong to the next episode.
+- One assessment completes every timepoint whose window contains it (default windows never overlap).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import lru_cache
+
+from followup.domain.records import EpisodeInput, ScoredAssessment
+from followup.domain.rules import RuleSet, Schedule
+
+DONE, DUE, OVERDUE, UPCOMING = "done", "due", "overdue", "upcoming"
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Timepoint:
+    """One follow-up call: label (``6w``, ``3m``...), due date and its inclusive window."""
+
+    label: str
+    due_on: date
+    window_start: date
+    window_end: date
+
+
+@dataclass(frozen=True)
+class TimepointStatus:
+    """A timepoint as of a day: ``done`` (with the date of the first valid assessment in its
+    window), ``due`` (window open, not done), ``overdue`` (window closed without one) or
+    ``upcoming`` (window not open yet)."""
+
+    timepoint: Timepoint
+    status: str
+    done_on: date | None = None
+
+    @property
+    def label(self) -> str:
+        return self.timepoint.label
+
+    @property
+    def due_on(self) -> date:
+        return self.timepoint.due_on
+
+    @property
+    def window_start(self) -> date:
+        return self.timepoint.window_start
+
+    @property
+    def window_end(self) -> date:
+        return self.timepoint.window_end
+
+
+@lru_cache(maxsize=16384)
+def _planned(schedule: Schedule, treated_on: date) -> tuple[Timepoint, ...]:
+    # Cached: month arithmetic is slow and a cohort has few distinct treatment dates.
+    planned = []
+    for rule in schedule.timepoints:
+        due = rule.due_on(treated_on)
+        window = timedelta(days=rule.window_days)
+        planned.append(Timepoint(rule.label, due, due - window, due + window))
+    return tuple(planned)
+
+
+def timepoints_for(
+    treated_on: date, next_treated_on: date | None, rules: RuleSet
+) -> tuple[Timepoint, ...]:
+    """The episode's timepoints: those whose window opens before the next treatment of the knee,
+    windows cut at the day before it (see the module docstring for why)."""
+    planned = _planned(rules.schedule, treated_on)
+    if next_treated_on is None:
+        return planned
+    last_day = next_treated_on - ONE_DAY
+    kept = []
+    for tp in planned:
+        if tp.window_start >= next_treated_on:
+            continue
+        kept.append(replace(tp, window_end=last_day) if tp.window_end > last_day else tp)
+    return tuple(kept)
+
+
+def next_treatment_as_of(episode: EpisodeInput, as_of: date) -> date | None:
+    """The next treatment of the knee if it had happened by ``as_of`` (later ones do not exist)."""
+    nxt = episode.next_treated_on
+    return nxt if nxt is not None and nxt <= as_of else None
+
+
+def baseline(episode: EpisodeInput, rules: RuleSet) -> ScoredAssessment | None:
+    """The latest valid assessment from ``lookback_days`` before the treatment up to and including
+    the treatment date; of two on the same day, the one listed later. None: no baseline, so the
+    gain-based rules cannot run (a data-quality warning for the services to show)."""
+    treated_on = episode.treatment.treated_on
+    earliest = treated_on - rules.baseline.lookback
+    found = None
+    for a in episode.assessments:
+        day = a.assessed_on
+        if earliest <= day <= treated_on and a.total is not None:
+            if found is None or day >= found.assessed_on:
+                found = a
+    return found
+
+
+def valid_dates(assessments: Sequence[ScoredAssessment], as_of: date) -> list[date]:
+    """Sorted dates of the valid assessments on or before ``as_of``."""
+    return sorted(
+        a.assessed_on for a in assessments if a.total is not None and a.assessed_on <= as_of
+    )
+
+
+def timepoint_statuses(
+    timepoints: Sequence[Timepoint], dates: Sequence[date], as_of: date
+) -> list[TimepointStatus]:
+    """Status of each timepoint given the sorted dates of valid assessments up to ``as_of``."""
+    statuses = []
+    for tp in timepoints:
+        i = bisect_left(dates, tp.window_start)
+        if i < len(dates) and dates[i] <= tp.window_end:
+            statuses.append(TimepointStatus(tp, DONE, dates[i]))
+        elif tp.window_end < as_of:
+            statuses.append(TimepointStatus(tp, OVERDUE))
+        elif tp.window_start <= as_of:
+            statuses.append(TimepointStatus(tp, DUE))
+        else:
+            statuses.append(TimepointStatus(tp, UPCOMING))
+    return statuses
+
+
+def schedule_status(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list[TimepointStatus]:
+    """Every timepoint of the episode with its status on ``as_of``."""
+    timepoints = timepoints_for(
+        episode.treatment.treated_on, next_treatment_as_of(episode, as_of), rules
+    )
+    return timepoint_statuses(timepoints, valid_dates(episode.assessments, as_of), as_of)
+
+
+def due_items(
+    episode: EpisodeInput, as_of: date, days: int, rules: RuleSet
+) -> list[TimepointStatus]:
+    """The coordinator's calls for this episode: the overdue one first, then the due ones by date.
+
+    - ``due``: not done, and the window is open on ``as_of`` or opens within ``days`` days.
+    - ``overdue``: at most one — the latest timepoint whose window has closed, when it was missed
+      and no later timepoint is done (``missed_follow_up``), and only while no later window is
+      open today (the call for the open window reaches the patient anyway). A coordinator calls
+      once, not once per missed timepoint.
+    - Nothing for an episode the knee's next treatment has superseded: its missed calls can no
+      longer be made, and follow-up continues on the new episode's schedule.
+    """
+    if as_of < episode.treatment.treated_on or next_treatment_as_of(episode, as_of) is not None:
+        return []
+    timepoints = timepoints_for(episode.treatment.treated_on, None, rules)
+    dates = valid_dates(episode.assessments, as_of)
+    statuses = timepoint_statuses(timepoints, dates, as_of)
+    horizon = as_of + timedelta(days=days)
+    calls = [
+        TimepointStatus(s.timepoint, DUE)
+        for s in statuses
+        if s.status in (DUE, UPCOMING) and s.window_start <= horizon
+    ]
+    missed = missed_follow_up(timepoints, dates, as_of)
+    if missed and not any(s.status == DUE for s in statuses):
+        calls.insert(0, TimepointStatus(missed[-1], OVERDUE))
+    return calls
+
+
+def missed_follow_up(
+    timepoints: Sequence[Timepoint], dates: Sequence[date], as_of: date
+) -> tuple[Timepoint, ...]:
+    """The missed follow-up that counts on ``as_of``, given the sorted dates of valid assessments
+    up to it: () when on track; (latest closed,) when that was missed; (the one before, latest
+    closed) when both were missed. Judged on the latest timepoint whose window has closed, but a
+    later timepoint already done means the patient is back in follow-up, so nothing is missed."""
+    n = len(dates)
+
+    def done(tp: Timepoint) -> bool:
+        i = bisect_left(dates, tp.window_start)
+        return i < n and dates[i] <= tp.window_end
+
+    for k in range(len(timepoints) - 1, -1, -1):
+        tp = timepoints[k]
+        if tp.window_start > as_of:
+            continue  # upcoming
+        if done(tp):
+            return ()
+        if tp.window_end >= as_of:
+            continue  # due
+        before = timepoints[k - 1] if k > 0 else None
+        if before is not None and before.window_end < as_of and not done(before):
+            return (before, tp)
+        return (tp,)
+    return ()

@@ -1,0 +1,216 @@
+"""Properties of the flag rules over random episodes (Hypothesis): evaluation is deterministic
+and idempotent, the future is invisible, levels match kinds, and forecasts lie ahead."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from followup.domain.flags import KIND_LEVELS, evaluate_episode
+from followup.domain.records import (
+    DECISIONS,
+    DecisionRecord,
+    EpisodeInput,
+    ScoredAssessment,
+    TreatmentRecord,
+)
+from followup.domain.rules import default_rules
+from followup.domain.schedule import baseline, due_items, schedule_status
+
+from .test_flags import T0, day
+
+RULES = default_rules()
+LEVEL_RANK = {"urgent": 0, "action": 1, "watch": 2}
+# Scores on a coarse grid, so ties and exact thresholds come up often.
+score = st.integers(min_value=0, max_value=40).map(lambda n: n * 2.5)
+
+
+@st.composite
+def forms(draw: st.DrawFn, days: st.SearchStrategy[int]) -> list[ScoredAssessment]:
+    offsets = draw(st.lists(days, max_size=14, unique=True))
+    out = []
+    for i, n in enumerate(sorted(offsets)):
+        valid = draw(st.sampled_from([True, True, True, False]))  # mostly valid
+        pain, function, stiffness = draw(score), draw(score), draw(score)
+        out.append(
+            ScoredAssessment(
+                id=i + 1,
+                assessed_on=day(n),
+                pain=pain,
+                stiffness=stiffness if valid else None,
+                function=function,
+                total=(pain + function + stiffness) / 3 if valid else None,
+                patient_global=draw(st.none() | st.integers(0, 100)),
+                adverse_event=draw(st.none() | st.none() | st.just("swelling")),
+            )
+        )
+    return out
+
+
+@st.composite
+def courses(draw: st.DrawFn) -> list[ScoredAssessment]:
+    """A baseline, a response, then a drift back towards baseline: the shape that wears off."""
+    high = st.integers(min_value=20, max_value=40).map(lambda n: n * 2.5)
+    base_p, base_f, base_s = draw(high), draw(high), draw(high)
+    best = draw(st.floats(min_value=0.1, max_value=0.7))
+    drift = draw(st.floats(min_value=0.0, max_value=1.5))  # share of baseline regained a year
+    offsets = draw(
+        st.lists(st.integers(min_value=28, max_value=950), min_size=2, max_size=12, unique=True)
+    )
+    out = [ScoredAssessment(1, day(-7), base_p, base_s, base_f, (base_p + base_f + base_s) / 3)]
+    for i, n in enumerate(sorted(offsets)):
+        share = min(1.0, best + drift * n / 365)
+        pain, function, stiffness = (
+            round(b * share / 2.5 + draw(st.integers(-2, 2))) * 2.5
+            for b in (base_p, base_f, base_s)
+        )
+        pain, function, stiffness = (min(100.0, max(0.0, v)) for v in (pain, function, stiffness))
+        out.append(
+            ScoredAssessment(
+                i + 2,
+                day(n),
+                pain,
+                stiffness,
+                function,
+                (pain + function + stiffness) / 3,
+                adverse_event=draw(st.none() | st.none() | st.none() | st.just("pain")),
+            )
+        )
+    return out
+
+
+@st.composite
+def episodes(draw: st.DrawFn) -> tuple[EpisodeInput, date]:
+    assessments = draw(forms(st.integers(min_value=-100, max_value=950)) | courses())
+    # Often "as of" is the day of an assessment, when rules change their verdict.
+    on_a_form = (
+        st.sampled_from([a.assessed_on for a in assessments]) if assessments else st.nothing()
+    )
+    as_of = draw(st.integers(min_value=-5, max_value=900).map(day) | on_a_form)
+    decisions = tuple(
+        DecisionRecord(
+            draw(st.sampled_from(sorted(KIND_LEVELS))),
+            draw(st.sampled_from(DECISIONS)),
+            datetime.combine(day(draw(st.integers(0, 900))), time(9)),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    next_day = draw(st.none() | st.none() | st.integers(min_value=1, max_value=1000))
+    treatment = TreatmentRecord(
+        "T1",
+        "P1",
+        "right",
+        T0,
+        "bmac",
+        route=draw(st.sampled_from(["intra_articular", "iv"])),
+        kl_grade=draw(st.none() | st.integers(1, 4)),
+        banked_doses=draw(st.none() | st.integers(0, 3)),
+    )
+    ep = EpisodeInput(
+        treatment=treatment,
+        next_treated_on=None if next_day is None else day(next_day),
+        smoker=draw(st.booleans()),
+        assessments=tuple(
+            a for a in assessments if next_day is None or a.assessed_on < day(next_day)
+        ),
+        decisions=decisions,
+    )
+    return ep, as_of
+
+
+PROPERTY = settings(max_examples=150, deadline=None)
+
+
+@PROPERTY
+@given(episodes())
+def test_evaluation_is_deterministic_and_idempotent(case: tuple[EpisodeInput, date]) -> None:
+    ep, as_of = case
+    first = evaluate_episode(ep, as_of, RULES)
+    assert evaluate_episode(ep, as_of, RULES) == first
+    assert evaluate_episode(ep, as_of, RULES) == evaluate_episode(ep, as_of, RULES)
+    # The order in which the forms arrive does not matter (they have distinct dates here).
+    shuffled = EpisodeInput(
+        ep.treatment, ep.next_treated_on, ep.smoker, ep.assessments[::-1], ep.decisions
+    )
+    assert evaluate_episode(shuffled, as_of, RULES) == first
+
+
+@PROPERTY
+@given(episodes(), st.data())
+def test_assessments_after_as_of_change_nothing(
+    case: tuple[EpisodeInput, date], data: st.DataObject
+) -> None:
+    ep, as_of = case
+    horizon = (as_of - T0).days + 1
+    extra = data.draw(forms(st.integers(min_value=horizon, max_value=horizon + 400)))
+    if ep.next_treated_on is not None:
+        extra = [a for a in extra if a.assessed_on < ep.next_treated_on]
+    longer = EpisodeInput(
+        ep.treatment,
+        ep.next_treated_on,
+        ep.smoker,
+        tuple(sorted(ep.assessments + tuple(extra), key=lambda a: a.assessed_on)),
+        ep.decisions,
+    )
+    assert evaluate_episode(longer, as_of, RULES) == evaluate_episode(ep, as_of, RULES)
+    assert schedule_status(longer, as_of, RULES) == schedule_status(ep, as_of, RULES)
+    assert due_items(longer, as_of, 7, RULES) == due_items(ep, as_of, 7, RULES)
+
+
+@PROPERTY
+@given(episodes())
+def test_findings_are_well_formed(case: tuple[EpisodeInput, date]) -> None:
+    ep, as_of = case
+    found = evaluate_episode(ep, as_of, RULES)
+    kinds = [f.kind for f in found]
+    assert len(set(kinds)) == len(kinds)
+    assert not {"wearing_off", "possible_wearing_off"} <= set(kinds)
+    assert not {"overdue", "lost_to_follow_up"} <= set(kinds)
+    ranks = [LEVEL_RANK[f.level] for f in found]
+    assert ranks == sorted(ranks)
+    base = baseline(ep, RULES)
+    for f in found:
+        assert f.level == KIND_LEVELS[f.kind]
+        assert ep.treatment.treated_on <= f.raised_on <= as_of
+        assert f.evidence["rule_set"] == RULES.version
+        assert json.loads(json.dumps(f.evidence)) == f.evidence
+        assert f.summary.endswith(".") and f.summary[0].isupper()
+        if f.evidence.get("baseline") is not None:
+            assert (
+                base is not None and f.evidence["baseline"]["date"] == base.assessed_on.isoformat()
+            )
+
+
+@PROPERTY
+@given(episodes())
+def test_booster_check_by_lies_after_the_anchoring_assessment(
+    case: tuple[EpisodeInput, date],
+) -> None:
+    ep, as_of = case
+    for f in evaluate_episode(ep, as_of, RULES):
+        if f.booster_check_by is None:
+            continue
+        assert f.kind == "possible_wearing_off"
+        anchors = [
+            t["trend"]["last_on"] for d in ("pain", "function") if "trend" in (t := f.evidence[d])
+        ]
+        assert anchors
+        assert f.booster_check_by > date.fromisoformat(max(anchors))
+        assert f.booster_check_by > f.raised_on
+
+
+@PROPERTY
+@given(episodes(), st.integers(min_value=0, max_value=60))
+def test_due_items_report_at_most_one_overdue(case: tuple[EpisodeInput, date], days: int) -> None:
+    ep, as_of = case
+    items = due_items(ep, as_of, days, RULES)
+    assert sum(i.status == "overdue" for i in items) <= 1
+    assert all(i.status in ("due", "overdue") for i in items)
+    for i in items:
+        if i.status == "due":
+            assert i.window_start <= as_of + timedelta(days=days) and i.window_end >= as_of
+        else:
+            assert i.window_end < as_of
