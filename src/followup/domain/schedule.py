@@ -162,17 +162,31 @@ def due_items(
     """
     if as_of < episode.treatment.treated_on or next_treatment_as_of(episode, as_of) is not None:
         return []
-    timepoints = timepoints_for(episode.treatment.treated_on, None, rules)
     dates = valid_dates(episode.assessments, as_of)
-    statuses = timepoint_statuses(timepoints, dates, as_of)
+    return due_calls(episode.treatment.treated_on, dates, as_of, days, rules)
+
+
+def due_calls(
+    treated_on: date, dates: Sequence[date], as_of: date, days: int, rules: RuleSet
+) -> list[TimepointStatus]:
+    """``due_items`` on plain data, for the whole-cohort call list: the treatment date of the
+    knee's current episode and the sorted dates of its valid assessments up to ``as_of``. Builds
+    objects only for the calls it returns, since most knees have none."""
+    timepoints = _planned(rules.schedule, treated_on)
     horizon = as_of + timedelta(days=days)
-    calls = [
-        TimepointStatus(s.timepoint, DUE)
-        for s in statuses
-        if s.status in (DUE, UPCOMING) and s.window_start <= horizon
-    ]
+    n = len(dates)
+    calls = []
+    window_open = False
+    for tp in timepoints:
+        if tp.window_end < as_of or tp.window_start > horizon:
+            continue  # closed (judged below) or not open within the horizon
+        i = bisect_left(dates, tp.window_start)
+        if i < n and dates[i] <= tp.window_end:
+            continue  # done
+        window_open = window_open or tp.window_start <= as_of
+        calls.append(TimepointStatus(tp, DUE))
     missed = missed_follow_up(timepoints, dates, as_of)
-    if missed and not any(s.status == DUE for s in statuses):
+    if missed and not window_open:
         calls.insert(0, TimepointStatus(missed[-1], OVERDUE))
     return calls
 

@@ -11,10 +11,9 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from followup.domain.records import EpisodeInput, ScoredAssessment
-from followup.domain.schedule import due_items
+from followup.domain.schedule import due_calls
 from followup.services.context import Context
-from followup.services.episodes import TREATMENT_SQL, DateCache, as_datetime, treatment_record
+from followup.services.episodes import TREATMENT_SQL, DateCache, as_datetime
 from followup.store.bulk import driver_rows, marks
 from followup.store.engine import read_session
 
@@ -93,22 +92,20 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
                 latest[(r[1], r[2])] = r
         found: list[tuple[tuple[str, str], Any, Any]] = []
         rows = driver_rows(conn, DATES_SQL + " ORDER BY patient_id, knee, assessed_on")
-        done: dict[tuple[str, str], tuple[ScoredAssessment, ...]] = {
-            key: tuple(ScoredAssessment(0, dates[r[2]], None, None, None, 0.0) for r in group)
+        done = {
+            key: [day for r in group if (day := dates[r[2]]) <= as_of]
             for key, group in groupby(rows, key=itemgetter(0, 1))
             if key in latest
         }
         for key, row in latest.items():
-            t = treatment_record(row, dates)
-            # Only validity and the date matter to the schedule: a stand-in total of 0.
-            episode = EpisodeInput(t, None, False, done.get(key, ()))
-            for item in due_items(episode, as_of, days, rules):
-                found.append((key, t, item))
+            treated_on = dates[row[3]]
+            for item in due_calls(treated_on, done.get(key, ()), as_of, days, rules):
+                found.append((key, row, item))
         wanted = sorted({key[0] for key, _t, _i in found})
         patients = _patients(conn, wanted)
         contacts = _last_contacts(conn, wanted)
     items = []
-    for (pid, knee), t, item in found:
+    for (pid, knee), row, item in found:
         name, phone, zone = patients.get(pid, ("", None, None))
         last = contacts.get(pid)
         items.append(
@@ -118,7 +115,7 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
                 phone=phone,
                 timezone=zone,
                 knee=knee,
-                treatment_id=t.id,
+                treatment_id=row[0],
                 timepoint=item.label,
                 due_on=item.due_on,
                 window_start=item.window_start,
@@ -150,9 +147,11 @@ def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str
 def _last_contacts(conn: Any, ids: list[str]) -> dict[str, tuple[datetime, str]]:
     found: dict[str, tuple[datetime, str]] = {}
     for chunk in _chunks(ids):
+        # The latest contact of each patient, found through ix_contact_patient_at.
         sql = (
-            "SELECT patient_id, contacted_at, outcome FROM contact "
-            f"WHERE patient_id IN ({marks(len(chunk))}) ORDER BY patient_id, contacted_at"
+            "SELECT c.patient_id, c.contacted_at, c.outcome FROM contact c "
+            f"WHERE c.patient_id IN ({marks(len(chunk))}) AND c.contacted_at = "
+            "(SELECT max(contacted_at) FROM contact m WHERE m.patient_id = c.patient_id)"
         )
         for pid, at, outcome in driver_rows(conn, sql, chunk):
             found[pid] = (as_datetime(at), outcome)
