@@ -3,11 +3,10 @@ episode of every knee, with the patient's local time (patients live in other tim
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,11 +17,20 @@ from followup.store.bulk import driver_rows, marks
 from followup.store.engine import read_session
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
-# Only the fields the schedule needs: validity (total) and the date.
-DATES_SQL = (
-    "SELECT patient_id, knee, assessed_on FROM assessment "
-    "WHERE entered_in_error = false AND total_score IS NOT NULL"
-)
+VALID = "entered_in_error = false AND total_score IS NOT NULL"
+
+
+def _dates_by_knee_sql(conn: Any) -> str:
+    """The dates of each knee's valid assessments as one text per knee: the database walks the
+    partial index ix_assessment_valid_dates and Python handles one row per knee, not one per
+    assessment."""
+    if conn.dialect.name == "postgresql":
+        days = "string_agg(assessed_on::text, ',' ORDER BY assessed_on)"
+    else:
+        days = "group_concat(assessed_on)"
+    return (
+        f"SELECT patient_id, knee, {days} FROM assessment WHERE {VALID} GROUP BY patient_id, knee"
+    )
 
 
 @dataclass(frozen=True)
@@ -91,12 +99,14 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
             if dates[r[3]] <= as_of:
                 latest[(r[1], r[2])] = r
         found: list[tuple[tuple[str, str], Any, Any]] = []
-        rows = driver_rows(conn, DATES_SQL + " ORDER BY patient_id, knee, assessed_on")
-        done = {
-            key: [day for r in group if (day := dates[r[2]]) <= as_of]
-            for key, group in groupby(rows, key=itemgetter(0, 1))
-            if key in latest
-        }
+        done: dict[tuple[str, str], list[date]] = {}
+        for pid, knee, days_text in driver_rows(conn, _dates_by_knee_sql(conn)):
+            if (pid, knee) in latest:
+                days_list = list(map(dates.__getitem__, days_text.split(",")))
+                days_list.sort()  # SQL does not promise the order inside an aggregate
+                if days_list[-1] > as_of:
+                    del days_list[bisect_right(days_list, as_of) :]
+                done[(pid, knee)] = days_list
         for key, row in latest.items():
             treated_on = dates[row[3]]
             for item in due_calls(treated_on, done.get(key, ()), as_of, days, rules):
@@ -104,6 +114,8 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
         wanted = sorted({key[0] for key, _t, _i in found})
         patients = _patients(conn, wanted)
         contacts = _last_contacts(conn, wanted)
+    zones = {patients.get(pid, ("", None, None))[2] for (pid, _knee), _r, _i in found}
+    local_times = {zone: local_time(now, zone) for zone in zones if zone}
     items = []
     for (pid, knee), row, item in found:
         name, phone, zone = patients.get(pid, ("", None, None))
@@ -121,7 +133,7 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
                 window_start=item.window_start,
                 window_end=item.window_end,
                 status=item.status,
-                patient_local_time=local_time(now, zone),
+                patient_local_time=local_times.get(zone) if zone else None,
                 last_contact_at=last[0] if last else None,
                 last_contact_outcome=last[1] if last else None,
             )

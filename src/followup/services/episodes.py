@@ -114,15 +114,38 @@ def knee_episodes(
     return episodes_of_knee(treatments, assessments, bool(smoker and smoker[0]), decisions, rules)
 
 
-def cohort_episodes(conn: Connection, rules: RuleSet) -> Iterator[EpisodeInput]:
-    """Every episode of every knee, one knee at a time, reading assessments in one ordered pass."""
+def _range_filter(column: str, patients: tuple[str | None, str | None] | None) -> tuple[str, list]:
+    """SQL condition (joined with AND) and parameters for a half-open patient ID range."""
+    conditions, params = [], []
+    lo, hi = patients or (None, None)
+    if lo is not None:
+        conditions.append(f"{column} >= ?")
+        params.append(lo)
+    if hi is not None:
+        conditions.append(f"{column} < ?")
+        params.append(hi)
+    return " AND ".join(conditions), params
+
+
+def cohort_episodes(
+    conn: Connection, rules: RuleSet, patients: tuple[str | None, str | None] | None = None
+) -> Iterator[EpisodeInput]:
+    """Every episode of every knee (of the patients with IDs in the half-open range
+    ``patients``, when given), one knee at a time, reading assessments in one ordered pass."""
     dates = DateCache()
+    cond, params = _range_filter("patient_id", patients)
+    where = f" WHERE {cond}" if cond else ""
+    also = f" AND {cond}" if cond else ""
     by_knee: dict[tuple[str, str], list[TreatmentRecord]] = defaultdict(list)
-    for r in driver_rows(conn, TREATMENT_SQL + " ORDER BY patient_id, knee, treated_on"):
+    sql = TREATMENT_SQL + where + " ORDER BY patient_id, knee, treated_on"
+    for r in driver_rows(conn, sql, params):
         by_knee[(r[1], r[2])].append(treatment_record(r, dates))
-    smokers = {pid for pid, smoker in driver_rows(conn, "SELECT id, smoker FROM patient") if smoker}
-    decisions = _decisions(conn)
-    rows = driver_rows(conn, ASSESSMENT_SQL + ORDER)
+    id_cond, _ = _range_filter("id", patients)
+    patient_sql = "SELECT id, smoker FROM patient" + (f" WHERE {id_cond}" if id_cond else "")
+    smokers = {pid for pid, smoker in driver_rows(conn, patient_sql, params) if smoker}
+    flag_cond, _ = _range_filter("f.patient_id", patients)
+    decisions = _decisions(conn, f" WHERE {flag_cond}" if flag_cond else "", params)
+    rows = driver_rows(conn, ASSESSMENT_SQL + also + ORDER, params)
     for key, group in groupby(rows, key=itemgetter(0, 1)):
         treatments = by_knee.pop(key, None)
         if treatments is None:

@@ -10,8 +10,11 @@ flag, and the rules raise that kind again only on newer evidence.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,13 +24,14 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from followup.domain.flags import Finding, evaluate_episode
-from followup.domain.records import DECISIONS, LEVELS, EpisodeInput
+from followup.domain.records import DECISIONS, LEVELS, EpisodeInput, TreatmentRecord
+from followup.domain.rules import RuleSet
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.episodes import cohort_episodes, knee_episodes
 from followup.services.errors import FollowupError, NotFound
 from followup.store.bulk import bulk_insert, bulk_update, driver_rows, marks
-from followup.store.engine import read_session, write_session
+from followup.store.engine import make_engine, read_session, write_session
 from followup.store.models import Flag, Patient, ReviewDecision, Treatment
 
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
@@ -117,7 +121,7 @@ def _stored_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def sync_flags(
     conn: Connection,
-    pairs: Iterable[tuple[EpisodeInput, list[Finding]]],
+    pairs: Iterable[tuple[TreatmentRecord, list[Finding]]],
     treatment_ids: Sequence[str] | None,
     as_of: date,
     now: datetime,
@@ -133,8 +137,7 @@ def sync_flags(
     }
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
-    for episode, findings in pairs:
-        t = episode.treatment
+    for t, findings in pairs:
         for finding in findings:
             values = _finding_values(finding)
             stored = open_flags.pop((t.id, finding.kind), None)
@@ -161,18 +164,79 @@ def _typed(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return (level, date.fromisoformat(raised_on), check_by_date, summary, evidence, version)
 
 
-def evaluate_cohort(ctx: Context, as_of: date | None = None) -> SyncResult:
-    """Evaluate every episode as of a day and store the result."""
+# Below this many treatments a second process costs more than it saves.
+PARALLEL_MIN_TREATMENTS = 20_000
+
+
+def evaluate_cohort(
+    ctx: Context, as_of: date | None = None, *, workers: int | None = None
+) -> SyncResult:
+    """Evaluate every episode as of a day and store the result.
+
+    A large cohort is split by patient ID range across the machine's cores (at most
+    ``workers`` processes): the rules are pure Python, so one process would be bound to one
+    core. The extra processes only read; this one writes the result in one transaction.
+    """
     as_of = as_of or ctx.today()
     rules = ctx.rules
     with write_session(ctx.engine) as session:
         conn = session.connection()
-        pairs = [
-            (episode, found)
-            for episode in cohort_episodes(conn, rules)
-            if (found := evaluate_episode(episode, as_of, rules))
-        ]
-        return sync_flags(conn, pairs, None, as_of, ctx.now())
+        processes = workers if workers is not None else _worker_count(conn)
+        if processes > 1:
+            results = _evaluate_in_parallel(
+                conn, ctx.settings.database_url, rules, as_of, processes
+            )
+        else:
+            results = evaluate_range(conn, rules, as_of, None)
+        return sync_flags(conn, results, None, as_of, ctx.now())
+
+
+def _worker_count(conn: Connection) -> int:
+    treatments = next(iter(driver_rows(conn, "SELECT count(*) FROM treatment")))[0]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cores or 1, 4) if treatments >= PARALLEL_MIN_TREATMENTS else 1
+
+
+Found = list[tuple[TreatmentRecord, list[Finding]]]
+
+
+def evaluate_range(
+    conn: Connection, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None] | None
+) -> Found:
+    """The findings of every episode of the patients in a half-open ID range (all if None)."""
+    return [
+        (episode.treatment, found)
+        for episode in cohort_episodes(conn, rules, patients)
+        if (found := evaluate_episode(episode, as_of, rules))
+    ]
+
+
+def _evaluate_range_in_worker(
+    url: str, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None]
+) -> Found:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return evaluate_range(conn, rules, as_of, patients)
+    finally:
+        engine.dispose()
+
+
+def _evaluate_in_parallel(
+    conn: Connection, url: str, rules: RuleSet, as_of: date, processes: int
+) -> Found:
+    ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
+    cuts = [ids[len(ids) * i // processes] for i in range(1, processes)]
+    bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
+    # spawn, not fork: this may run in a thread of the terminal UI, and forking a threaded
+    # process can deadlock the child.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
+        futures = [pool.submit(_evaluate_range_in_worker, url, rules, as_of, b) for b in bounds[1:]]
+        results = evaluate_range(conn, rules, as_of, bounds[0])
+        for future in futures:
+            results.extend(future.result())
+    return results
 
 
 def reevaluate_knee(
@@ -183,7 +247,8 @@ def reevaluate_knee(
     episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
     today = ctx.today()
     pairs = [(e, evaluate_episode(e, today, ctx.rules)) for e in episodes]
-    sync_flags(conn, pairs, [e.treatment.id for e in episodes], today, ctx.now())
+    findings = [(e.treatment, found) for e, found in pairs]
+    sync_flags(conn, findings, [e.treatment.id for e in episodes], today, ctx.now())
     return pairs
 
 

@@ -8,12 +8,14 @@ Statements are written with ``?`` placeholders and adapted to the driver's style
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
 FETCH_SIZE = 5000
+_cursor_names = itertools.count()
 
 
 def adapt(conn: Connection, sql: str) -> str:
@@ -30,7 +32,8 @@ def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Itera
     rows as plain tuples (a server-side cursor on PostgreSQL, so a cohort is never held twice)."""
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        cursor = raw.cursor(name="followup_stream")  # type: ignore[union-attr]
+        name = f"followup_stream_{next(_cursor_names)}"
+        cursor = raw.cursor(name=name)  # type: ignore[union-attr]
         cursor.itersize = FETCH_SIZE
     else:
         cursor = raw.cursor()  # type: ignore[union-attr]

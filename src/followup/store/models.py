@@ -125,6 +125,15 @@ class Assessment(SQLModel, table=True):
             name="ck_assessment_error_reason",
         ),
         Index("ix_assessment_patient_knee_date", "patient_id", "knee", "assessed_on"),
+        # Covers the call list's read of valid assessment dates: an index-only scan.
+        Index(
+            "ix_assessment_valid_dates",
+            "patient_id",
+            "knee",
+            "assessed_on",
+            sqlite_where=text("entered_in_error = false AND total_score IS NOT NULL"),
+            postgresql_where=text("entered_in_error = false AND total_score IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

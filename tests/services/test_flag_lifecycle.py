@@ -1,0 +1,176 @@
+"""Flag lifecycle on the demo clinic: stored flags follow the rules, decisions close flags until
+newer evidence, saving an assessment re-evaluates at once, and the parallel whole-cohort path
+gives exactly the serial answer."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from followup.domain.instrument import ITEM_KEYS
+from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
+from followup.services.context import Context
+from followup.services.due import due_list
+from followup.services.errors import FollowupError, NotFound
+from followup.services.flags import decide, evaluate_cohort, open_flags
+from tests.conftest import make_context
+
+MANIFEST = Path(__file__).resolve().parents[2] / "bench" / "demo_manifest.csv"
+
+
+def test_demo_flags_match_the_archetypes_the_cohort_was_built_with(demo_ctx: Context) -> None:
+    expected = {}
+    with open(MANIFEST, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["expected_flag"]:
+                expected[(row["patient_id"], row["index_knee"])] = row["expected_flag"]
+    found: dict[tuple[str, str], set[str]] = {}
+    for flag in open_flags(demo_ctx):
+        found.setdefault((flag.patient_id, flag.knee), set()).add(flag.kind)
+    due = {(i.patient_id, i.knee) for i in due_list(demo_ctx, days=7) if i.status == "due"}
+    for key, kind in expected.items():
+        if kind == "due":
+            assert key in due, f"{key} should be on this week's call list"
+        else:
+            assert kind in found.get(key, set()), f"{key} should have {kind}, has {found.get(key)}"
+    kinds = {k for kinds in found.values() for k in kinds}
+    assert len(kinds) >= 5
+
+
+def test_evaluation_is_idempotent(demo_ctx: Context) -> None:
+    before = [(f.id, f.kind, f.evidence) for f in open_flags(demo_ctx)]
+    result = evaluate_cohort(demo_ctx)
+    assert (result.raised, result.updated, result.cleared) == (0, 0, 0)
+    assert [(f.id, f.kind, f.evidence) for f in open_flags(demo_ctx)] == before
+
+
+def test_parallel_evaluation_gives_the_serial_answer(demo_template: Path, tmp_path: Path) -> None:
+    answers = []
+    for workers in (1, 2, 3):
+        path = tmp_path / f"w{workers}.db"
+        shutil.copyfile(demo_template, path)
+        ctx = make_context(f"sqlite:///{path}")
+        with ctx.engine.begin() as conn:
+            conn.execute(text("DELETE FROM flag"))
+        evaluate_cohort(ctx, workers=workers)
+        answers.append(sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx)))
+        ctx.close()
+    assert answers[0] and answers[0] == answers[1] == answers[2]
+
+
+def test_a_decision_closes_the_flag_until_newer_evidence(demo_ctx: Context) -> None:
+    flag = next(f for f in open_flags(demo_ctx) if f.kind == "wearing_off")
+    decide(demo_ctx, flag.id, "continue_monitoring", "Recheck in 6 weeks", "doctor")
+    evaluate_cohort(demo_ctx)
+    assert flag.id not in {f.id for f in open_flags(demo_ctx)}
+    assert not any(
+        f.treatment_id == flag.treatment_id and f.kind == "wearing_off"
+        for f in open_flags(demo_ctx)
+    )
+    with pytest.raises(FollowupError, match="not open"):
+        decide(demo_ctx, flag.id, "refer", "again", "doctor")
+    # A later, still-worse assessment is newer evidence: the kind is raised again.
+    later = demo_ctx.today() + timedelta(days=1)
+    ctx2 = make_context(str(demo_ctx.engine.url), now=demo_ctx.now() + timedelta(days=1))
+    record_assessment(
+        ctx2,
+        AssessmentEntry(flag.patient_id, flag.knee, later, "phone", {k: 4 for k in ITEM_KEYS}),
+        "demo",
+    )
+    reraised = [
+        f
+        for f in open_flags(ctx2)
+        if f.treatment_id == flag.treatment_id and f.kind == "wearing_off"
+    ]
+    assert reraised and reraised[0].id != flag.id
+    ctx2.close()
+
+
+def test_decision_needs_a_known_flag_a_valid_decision_and_a_note(demo_ctx: Context) -> None:
+    flag = open_flags(demo_ctx)[0]
+    with pytest.raises(NotFound):
+        decide(demo_ctx, 999_999, "refer", "x", "doctor")
+    with pytest.raises(FollowupError, match="decision must be"):
+        decide(demo_ctx, flag.id, "ignore", "x", "doctor")
+    with pytest.raises(FollowupError, match="note"):
+        decide(demo_ctx, flag.id, "refer", "   ", "doctor")
+
+
+def test_saving_an_adverse_event_raises_safety_at_once(demo_ctx: Context) -> None:
+    with demo_ctx.engine.connect() as conn:
+        pid, knee = conn.execute(
+            text(
+                "SELECT patient_id, knee FROM treatment t WHERE NOT EXISTS (SELECT 1 FROM flag f "
+                "WHERE f.patient_id = t.patient_id AND f.status = 'open') ORDER BY id LIMIT 1"
+            )
+        ).one()
+    saved = record_assessment(
+        demo_ctx,
+        AssessmentEntry(
+            pid,
+            knee,
+            demo_ctx.today(),
+            "phone",
+            {k: 1 for k in ITEM_KEYS},
+            adverse_event="hot swollen knee since Tuesday",
+        ),  # fmt: skip
+        "demo",
+    )
+    assert "safety" in saved.new_kinds
+    assert any(f.kind == "safety" for f in open_flags(demo_ctx, pid))
+    # Marking it entered in error clears the flag again, and the audit keeps the reason.
+    mark_entered_in_error(demo_ctx, saved.id, "entered for the wrong patient", "demo")
+    assert not any(f.kind == "safety" and f.knee == knee for f in open_flags(demo_ctx, pid))
+    with demo_ctx.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT entered_in_error, error_reason FROM assessment WHERE id = :i"),
+            {"i": saved.id},
+        ).one()
+        reasons = (
+            conn.execute(text("SELECT reason FROM audit_event WHERE action = 'entered_in_error'"))
+            .scalars()
+            .all()
+        )
+    assert tuple(row) == (1, "entered for the wrong patient")
+    assert reasons == ["entered for the wrong patient"]
+
+
+def test_bad_entries_are_refused_and_nothing_is_saved(demo_ctx: Context) -> None:
+    def count() -> int:
+        with demo_ctx.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM assessment")).scalar_one()
+
+    before = count()
+    answers = {k: 2 for k in ITEM_KEYS}
+    bad = [
+        AssessmentEntry("P0001", "left", demo_ctx.today() + timedelta(days=1), "phone", answers),
+        AssessmentEntry("P0001", "middle", demo_ctx.today(), "phone", answers),
+        AssessmentEntry("P0001", "left", demo_ctx.today(), "phone", {**answers, "p1": 5}),
+        AssessmentEntry("P0001", "left", demo_ctx.today(), "phone", {k: None for k in ITEM_KEYS}),
+        AssessmentEntry("P0001", "left", demo_ctx.today(), "phone", answers, pain_nrs=11),
+        AssessmentEntry("NOPE", "left", demo_ctx.today(), "phone", answers),
+    ]
+    for entry in bad:
+        with pytest.raises(FollowupError):
+            record_assessment(demo_ctx, entry, "demo")
+    assert count() == before
+
+
+@pytest.mark.postgres
+def test_same_flags_on_postgresql(demo_ctx: Context, pg_url: str) -> None:
+    from followup.services.demo import load_demo
+
+    pg = make_context(pg_url)
+    load_demo(pg, "test")
+    evaluate_cohort(pg)
+    on_pg = sorted((f.treatment_id, f.kind, f.summary, f.raised_on) for f in open_flags(pg))
+    on_sqlite = sorted(
+        (f.treatment_id, f.kind, f.summary, f.raised_on) for f in open_flags(demo_ctx)
+    )
+    pg.close()
+    assert on_pg == on_sqlite
