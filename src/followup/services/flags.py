@@ -9,12 +9,15 @@ flag, and the rules raise that kind again only on newer evidence.
 
 from __future__ import annotations
 
+import gc
 import json
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,7 +34,7 @@ from followup.services.context import Context
 from followup.services.episodes import cohort_episodes, knee_episodes
 from followup.services.errors import FollowupError, NotFound
 from followup.store.bulk import bulk_insert, bulk_update, driver_rows, marks
-from followup.store.engine import make_engine, read_session, write_session
+from followup.store.engine import read_session, write_session
 from followup.store.models import Flag, Patient, ReviewDecision, Treatment
 
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
@@ -179,7 +182,7 @@ def evaluate_cohort(
     """
     as_of = as_of or ctx.today()
     rules = ctx.rules
-    with write_session(ctx.engine) as session:
+    with write_session(ctx.engine) as session, _gc_paused():
         conn = session.connection()
         processes = workers if workers is not None else _worker_count(conn)
         if processes > 1:
@@ -211,32 +214,51 @@ def evaluate_range(
     ]
 
 
-def _evaluate_range_in_worker(
-    url: str, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None]
-) -> Found:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return evaluate_range(conn, rules, as_of, patients)
-    finally:
-        engine.dispose()
-
-
 def _evaluate_in_parallel(
     conn: Connection, url: str, rules: RuleSet, as_of: date, processes: int
 ) -> Found:
+    """Evaluate the first patient range here and the others in helper processes at the same
+    time (``python -m followup.services.flag_worker``: a fresh interpreter, safe to start from
+    a thread of the terminal UI). A helper that fails is redone here, so the answer never
+    depends on the helpers."""
     ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
     cuts = [ids[len(ids) * i // processes] for i in range(1, processes)]
     bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
-    # spawn, not fork: this may run in a thread of the terminal UI, and forking a threaded
-    # process can deadlock the child.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
-        futures = [pool.submit(_evaluate_range_in_worker, url, rules, as_of, b) for b in bounds[1:]]
-        results = evaluate_range(conn, rules, as_of, bounds[0])
-        for future in futures:
-            results.extend(future.result())
+    helpers = []
+    for patients in bounds[1:]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "followup.services.flag_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # nothing of a patient's may reach a log
+        )
+        assert proc.stdin is not None
+        pickle.dump((url, rules, as_of, patients), proc.stdin)
+        proc.stdin.close()
+        helpers.append((proc, patients))
+    results = evaluate_range(conn, rules, as_of, bounds[0])
+    for proc, patients in helpers:
+        assert proc.stdout is not None
+        try:
+            found = pickle.load(proc.stdout)  # our own child's output: trusted
+        except (EOFError, pickle.UnpicklingError):
+            found = None
+        if proc.wait() != 0 or found is None:
+            found = evaluate_range(conn, rules, as_of, patients)
+        results.extend(found)
     return results
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """A million short-lived records make the cyclic GC rescan them over and over for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def reevaluate_knee(

@@ -28,21 +28,18 @@ def marks(count: int) -> str:
 
 
 def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
-    """Run a query on the driver's cursor, inside the connection's transaction, and stream its
-    rows as plain tuples (a server-side cursor on PostgreSQL, so a cohort is never held twice)."""
+    """Run a query on the driver's cursor, inside the connection's transaction, and iterate its
+    rows as plain tuples (a server-side cursor on PostgreSQL, so a cohort is never held twice).
+    The cursor itself is the iterator: no Python-level step per row."""
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        name = f"followup_stream_{next(_cursor_names)}"
-        cursor = raw.cursor(name=name)  # type: ignore[union-attr]
+        cursor = raw.cursor(name=f"followup_stream_{next(_cursor_names)}")  # type: ignore[union-attr]
         cursor.itersize = FETCH_SIZE
     else:
         cursor = raw.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(adapt(conn, sql), tuple(params))
-        while batch := cursor.fetchmany(FETCH_SIZE):
-            yield from batch
-    finally:
-        cursor.close()
+        cursor.arraysize = FETCH_SIZE
+    cursor.execute(adapt(conn, sql), tuple(params))
+    return iter(cursor)
 
 
 def _convert(conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]) -> None:
