@@ -174,3 +174,31 @@ def test_same_flags_on_postgresql(demo_ctx: Context, pg_url: str) -> None:
     )
     pg.close()
     assert on_pg == on_sqlite
+
+
+def test_a_booster_after_booster_scheduled_links_and_uses_a_banked_dose(
+    demo_ctx: Context, tmp_path: Path
+) -> None:
+    from followup.services.importing import import_file
+
+    with demo_ctx.engine.connect() as conn:
+        flag_id, tid, pid, knee, banked = conn.execute(
+            text(
+                "SELECT f.id, t.id, t.patient_id, t.knee, t.banked_doses FROM flag f "
+                "JOIN treatment t ON t.id = f.treatment_id WHERE f.status = 'open' "
+                "AND f.kind = 'booster_window' AND t.banked_doses > 0 ORDER BY f.id LIMIT 1"
+            )
+        ).one()
+    decide(demo_ctx, flag_id, "booster_scheduled", "Thaw banked dose", "doctor")
+    path = tmp_path / "booster.csv"
+    path.write_text(
+        "treatment_id,patient_id,knee,treated_on,product\n"
+        f"TB1,{pid},{knee},{demo_ctx.today().isoformat()},adsc_cultured\n"
+    )
+    result = import_file(demo_ctx, "treatments", path, "demo")
+    assert result.notes == {"boosters linked to a scheduled booster decision": 1}
+    with demo_ctx.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT booster_of, banked_doses FROM treatment WHERE id = 'TB1'")
+        ).one()
+    assert tuple(row) == (tid, banked - 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,8 @@ from followup.services.csv_files import (
     whole_number,
     yes_no,
 )
-from followup.store.bulk import bulk_insert
+from followup.services.episodes import DateCache
+from followup.store.bulk import bulk_insert, driver_rows, marks
 from followup.store.engine import write_session
 from followup.store.models import ACTIVITIES, SEXES, Assessment, Contact, Patient, Site, Treatment
 
@@ -97,9 +98,11 @@ class ImportResult:
     kind: str
     file: str
     count: int
+    notes: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
-        return f"imported {self.count} {self.kind} from {self.file}"
+        extra = "".join(f"; {n} {what}" for what, n in self.notes.items() if n)
+        return f"imported {self.count} {self.kind} from {self.file}{extra}"
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class Batch:
     columns: list[str]
     rows: list[list[Any]]
     sites: set[str]
+    notes: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_dicts(cls, records: list[dict[str, Any]], sites: set[str] | None = None) -> Batch:
@@ -188,9 +192,13 @@ def import_into(
         action="import",
         entity=kind,
         entity_id=path.name,
-        new={"file": path.name, "rows": len(batch.rows)},
+        new={
+            "file": path.name,
+            "rows": len(batch.rows),
+            **{k: n for k, n in batch.notes.items() if n},
+        },
     )
-    return ImportResult(kind=kind, file=path.name, count=len(batch.rows))
+    return ImportResult(kind=kind, file=path.name, count=len(batch.rows), notes=batch.notes)
 
 
 def _write(conn: Connection, kind: str, batch: Batch) -> None:
@@ -364,12 +372,24 @@ def _check_treatments(run: ImportRun, path: Path) -> Batch:
                     f"{key[0]} already has a treatment of the {key[1]} knee on this date",
                 )
             same_day.add(key)  # type: ignore[arg-type]
+    scheduled = _scheduled_boosters(conn, list(patients))
+    knee_dates: dict[tuple[str, str], list[date]] = {}
+    for pid, knee, on in same_day:
+        knee_dates.setdefault((pid, knee), []).append(on)
     out = []
+    linked = 0
     for row in rows:
         v = row.values
         parent = v.get("booster_of")
+        link = _booster_link(v, scheduled, knee_dates) if parent is None else None
+        if link is not None:
+            parent = link
+            linked += 1
+        if parent in scheduled and v.get("banked_doses") is None:
+            left = scheduled[parent][3]
+            v["banked_doses"] = max(left - 1, 0) if left is not None else None
         if parent is not None:
-            target = known.get(parent)
+            target = known.get(parent) or (scheduled[parent][:3] if parent in scheduled else None)
             if target is None:
                 log.add(row.line, "booster_of", f"{parent} is not a known treatment")
             elif v.get("patient_id") is not None and (target[0], target[1]) != (
@@ -397,7 +417,49 @@ def _check_treatments(run: ImportRun, path: Path) -> Batch:
         )
     # Boosters must be inserted after the treatments they boost.
     out.sort(key=lambda r: r["treated_on"] or date.min)
-    return Batch.from_dicts(out)
+    batch = Batch.from_dicts(out)
+    batch.notes["boosters linked to a scheduled booster decision"] = linked
+    return batch
+
+
+def _scheduled_boosters(
+    conn: Connection, patient_ids: list[str]
+) -> dict[str, tuple[str, str, date, int | None]]:
+    """Treatments whose flag was decided ``booster_scheduled``: id -> (patient, knee, date,
+    banked doses left)."""
+    found: dict[str, tuple[str, str, date, int | None]] = {}
+    dates = DateCache()
+    for start in range(0, len(patient_ids), 500):
+        chunk = patient_ids[start : start + 500]
+        sql = (
+            "SELECT DISTINCT t.id, t.patient_id, t.knee, t.treated_on, t.banked_doses "
+            "FROM treatment t JOIN flag f ON f.treatment_id = t.id "
+            "JOIN review_decision d ON d.flag_id = f.id "
+            f"WHERE d.decision = 'booster_scheduled' AND t.patient_id IN ({marks(len(chunk))})"
+        )
+        for tid, pid, knee, on, banked in driver_rows(conn, sql, chunk):
+            found[tid] = (pid, knee, dates[on], banked)
+    return found
+
+
+def _booster_link(
+    v: dict[str, Any],
+    scheduled: dict[str, tuple[str, str, date, int | None]],
+    knee_dates: dict[tuple[str, str], list[date]],
+) -> str | None:
+    """The scheduled-booster treatment this new treatment carries out: the knee's latest
+    treatment before it, when a clinician decided ``booster_scheduled`` on it."""
+    pid, knee, on = v.get("patient_id"), v.get("knee"), v.get("treated_on")
+    if None in (pid, knee, on):
+        return None
+    earlier = [d for d in knee_dates.get((pid, knee), []) if d < on]
+    if not earlier:
+        return None
+    latest = max(earlier)
+    for tid, (s_pid, s_knee, s_on, _banked) in scheduled.items():
+        if (s_pid, s_knee, s_on) == (pid, knee, latest):
+            return tid
+    return None
 
 
 def _check_assessments(run: ImportRun, path: Path) -> Batch:
