@@ -304,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
     p.add_argument("file", metavar="FILE.csv")
     p = command("export", cmd_export, "export records as CSV or JSON")
-    p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
+    p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts", "flags"))
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p = command("audit", cmd_audit, "list the audit trail")

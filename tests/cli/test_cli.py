@@ -156,3 +156,28 @@ def test_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     assert run("patient", "code", "P1", db=pg_url).returncode == 0
     backup = run("backup", str(tmp_path / "x.db"), db=pg_url)
     assert backup.returncode == 1 and "pg_dump" in backup.stderr
+
+
+def test_flags_decide_and_export_flags(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    env = {"FOLLOWUP_SAMPLE_DATA": str(Path(__file__).resolve().parents[2] / "sample_data")}
+    assert run("demo", db=db, env=env).returncode == 0
+    flags = json.loads(run("flags", "--json", db=db).stdout)
+    assert {"id", "patient_id", "knee", "treatment_id", "kind", "level", "raised_on", "evidence",
+            "booster_check_by"} <= set(flags[0])  # fmt: skip
+    assert [f["level"] for f in flags] == sorted(
+        (f["level"] for f in flags), key=["urgent", "action", "watch"].index
+    )
+    decided = run("decide", str(flags[0]["id"]), "--decision", "refer", "--note", "ortho", db=db)
+    assert decided.returncode == 0, decided.stderr
+    assert run("decide", "999999", "--decision", "refer", "--note", "x", db=db).returncode == 1
+    assert run("decide", str(flags[1]["id"]), "--decision", "maybe", "--note", "x", db=db).returncode == 2
+    exported = json.loads(run("export", "flags", "--format", "json", db=db).stdout)
+    [row] = [r for r in exported if r["flag_id"] == flags[0]["id"]]
+    assert (row["status"], row["decision"], row["decision_note"]) == ("closed", "refer", "ortho")
+    due = json.loads(run("due", "--json", db=db).stdout)
+    assert {"patient_id", "knee", "treatment_id", "timepoint", "due_on", "window_start",
+            "window_end", "status", "patient_local_time"} <= set(due[0])  # fmt: skip
+    review = tmp_path / "packet.html"
+    assert run("review", "--out", str(review), db=db).returncode == 0
+    assert "<svg" in review.read_text()

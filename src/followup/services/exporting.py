@@ -19,10 +19,17 @@ from sqlalchemy import select
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.context import Context
 from followup.store.engine import read_session
-from followup.store.models import Assessment, Contact, Patient, Treatment
+from followup.store.models import (
+    Assessment,
+    Contact,
+    Flag,
+    Patient,
+    ReviewDecision,
+    Treatment,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-KINDS = ("patients", "treatments", "assessments", "contacts")
+KINDS = ("patients", "treatments", "assessments", "contacts", "flags")
 SCORE_DECIMALS = 2
 
 
@@ -125,11 +132,37 @@ def _contacts(session: Any) -> Iterator[dict[str, Any]]:
         }
 
 
+FLAG_FIELDS = [
+    "flag_id", "patient_id", "knee", "treatment_id", "kind", "level", "status", "raised_on",
+    "booster_check_by", "summary", "evidence", "rule_set_version", "decision", "decided_by",
+    "decided_at", "decision_note",
+]  # fmt: skip
+
+
+def _flags(session: Any) -> Iterator[dict[str, Any]]:
+    """Every stored flag (open, decided and cleared) with its latest decision, if any."""
+    decisions: dict[int, ReviewDecision] = {}
+    for d in session.scalars(select(ReviewDecision).order_by(ReviewDecision.decided_at)):
+        decisions[d.flag_id] = d
+    query = select(Flag).order_by(Flag.patient_id, Flag.knee, Flag.raised_on, Flag.id)
+    for f in session.scalars(query).yield_per(5000):
+        d = decisions.get(f.id)
+        yield {
+            "flag_id": f.id, "patient_id": f.patient_id, "knee": f.knee,
+            "treatment_id": f.treatment_id, "kind": f.kind, "level": f.level, "status": f.status,
+            "raised_on": f.raised_on, "booster_check_by": f.booster_check_by,
+            "summary": f.summary, "evidence": f.evidence, "rule_set_version": f.rule_set_version,
+            "decision": d.decision if d else None, "decided_by": d.reviewer if d else None,
+            "decided_at": d.decided_at if d else None, "decision_note": d.note if d else None,
+        }  # fmt: skip
+
+
 SOURCES: dict[str, tuple[list[str], Callable[[Any], Iterator[dict[str, Any]]]]] = {
     "patients": (PATIENT_FIELDS, _patients),
     "treatments": (TREATMENT_FIELDS, _treatments),
     "assessments": (ASSESSMENT_FIELDS, _assessments),
     "contacts": (CONTACT_FIELDS, _contacts),
+    "flags": (FLAG_FIELDS, _flags),
 }
 
 
