@@ -6,7 +6,7 @@ never silently drops data. Every problem is reported with file, line (header = l
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -58,14 +58,47 @@ class ProblemLog:
             raise InvalidInput(self.problems, self.total)
 
 
-def read_rows(path: Path, columns: list[Column], log: ProblemLog) -> Iterator[Row]:
-    """Yield parsed rows. Cell problems go to ``log``; such rows are still yielded with the bad
-    cells absent, so later checks (references, duplicates) can still report other problems."""
+def read_rows(path: Path, columns: list[Column], log: ProblemLog) -> list[Row]:
+    """Parse every row. Each row's ``values`` has every header column (None for an empty or bad
+    cell). Cell problems go to ``log`` in line order; rows with bad cells are still returned, so
+    later checks (references, duplicates) can report their other problems too.
+
+    Columnar: the table is transposed once, enumerated columns are looked up a whole column at
+    a time, and only cells a lookup does not know are parsed one by one (to accept or explain
+    them). At a million rows this is several times faster than parsing cell by cell.
+    """
     by_name = {c.name: c for c in columns}
+    header, lines, table = _read_table(path, by_name, log)
+    if not table:
+        return []
+    in_order = [by_name[h] for h in header]
+    problems: list[tuple[int, int, str, str]] = []
+    value_columns = [
+        _parse_column(position, column, cells, lines, problems)
+        for position, (column, cells) in enumerate(
+            zip(in_order, zip(*table, strict=True), strict=True)
+        )
+    ]
+    problems.sort()
+    for line, _position, name, message in problems:
+        log.add(line, name, message)
+    names = [c.name for c in in_order]
+    return [
+        Row(line, dict(zip(names, values, strict=True)))
+        for line, values in zip(lines, zip(*value_columns, strict=True), strict=True)
+    ]
+
+
+def _read_table(
+    path: Path, by_name: dict[str, Column], log: ProblemLog
+) -> tuple[list[str], list[int], list[list[str]]]:
+    """Header, line numbers and cell lists of the well-formed rows."""
     try:
         fh = open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InvalidInput([Problem(str(path), 0, None, f"cannot open: {exc.strerror}")]) from None
+    lines: list[int] = []
+    table: list[list[str]] = []
     with fh:
         reader = csv.reader(fh)
         try:
@@ -77,52 +110,56 @@ def read_rows(path: Path, columns: list[Column], log: ProblemLog) -> Iterator[Ro
         header = [h.strip() for h in header]
         if not _check_header(header, by_name, log):
             log.raise_if_any()
-        index = [
-            (i, c.name, c.parse, c.lookup or {}) for i, c in enumerate(by_name[h] for h in header)
-        ]
-        required = [(header.index(c.name), c.name) for c in columns if c.required]
         width = len(header)
-        missing = _MISSING
         while True:
             try:
                 cells = next(reader)
             except StopIteration:
-                return
+                break
             except UnicodeDecodeError as exc:
                 log.add(reader.line_num + 1, None, _read_error(exc))
                 log.raise_if_any()
             except csv.Error as exc:
                 log.add(reader.line_num, None, _read_error(exc))
                 continue
-            line = reader.line_num
             if len(cells) != width:
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue  # blank line
-                log.add(line, None, f"has {len(cells)} cells, the header has {width}")
+                log.add(reader.line_num, None, f"has {len(cells)} cells, the header has {width}")
                 continue
-            values: dict[str, Any] = {}
-            for i, name, parse, lookup in index:
-                cell = cells[i]
-                if not cell:
-                    continue
-                value = lookup.get(cell, missing)
-                if value is not missing:
-                    values[name] = value
-                    continue
-                cell = cell.strip()
-                if not cell:
-                    continue
-                try:
-                    values[name] = parse(cell)
-                except ValueError as exc:
-                    log.add(line, name, str(exc))
-            for i, name in required:
-                if not cells[i].strip():
-                    log.add(line, name, "is required but empty")
-            yield Row(line, values)
+            lines.append(reader.line_num)
+            table.append(cells)
+    return header, lines, table
 
 
-_MISSING = object()
+def _parse_column(
+    position: int,
+    column: Column,
+    cells: tuple[str, ...],
+    lines: list[int],
+    problems: list[tuple[int, int, str, str]],
+) -> list[Any]:
+    """Values of one column; problems are appended as (line, position, column, message)."""
+    lookup = column.lookup or {}
+    values = list(map(lookup.get, cells))
+    # Only cells the lookup did not know need a closer look (most columns: none, or blanks).
+    if values.count(None) != cells.count(""):
+        for j, value in enumerate(values):
+            cell = cells[j]
+            if value is not None or not cell:
+                continue
+            cell = cell.strip()
+            if not cell:
+                continue
+            try:
+                values[j] = column.parse(cell)
+            except ValueError as exc:
+                problems.append((lines[j], position, column.name, str(exc)))
+    if column.required and None in values:
+        for j, value in enumerate(values):
+            if value is None and not cells[j].strip():
+                problems.append((lines[j], position, column.name, "is required but empty"))
+    return values
 
 
 def _read_error(exc: Exception) -> str:

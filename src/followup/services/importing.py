@@ -247,7 +247,9 @@ def _check_patients(run: ImportRun, path: Path) -> Batch:
     oldest = today.replace(year=today.year - OLDEST_AGE_YEARS)
     youngest = today.replace(year=today.year - YOUNGEST_AGE_YEARS, day=min(today.day, 28))
     in_db = _existing_ids(
-        conn, Patient.id, (r.values["patient_id"] for r in rows if "patient_id" in r.values)
+        conn,
+        Patient.id,
+        (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None),
     )
     seen: dict[str, int] = {}
     out = []
@@ -325,10 +327,10 @@ def _check_treatments(run: ImportRun, path: Path) -> Batch:
     actor = run.actor
     rows = list(read_rows(path, TREATMENT_COLUMNS, log))
     patients = _patients_in_db(
-        conn, (r.values["patient_id"] for r in rows if "patient_id" in r.values)
+        conn, (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None)
     )
-    file_ids = [r.values["treatment_id"] for r in rows if "treatment_id" in r.values]
-    referenced = [r.values["booster_of"] for r in rows if "booster_of" in r.values]
+    file_ids = [r.values["treatment_id"] for r in rows if r.values.get("treatment_id") is not None]
+    referenced = [r.values["booster_of"] for r in rows if r.values.get("booster_of") is not None]
     in_db = _existing_ids(conn, Treatment.id, file_ids)
     known: dict[str, tuple[str, str, date]] = {}
     for start in range(0, len(referenced), 500):
@@ -407,7 +409,7 @@ def _check_treatments(run: ImportRun, path: Path) -> Batch:
                 "treated_on": v.get("treated_on"),
                 "product": v.get("product"),
                 "cells_millions": v.get("cells_millions"),
-                "route": v.get("route", "intra_articular"),
+                "route": v.get("route") or "intra_articular",
                 "kl_grade": v.get("kl_grade"),
                 "booster_of": parent,
                 "banked_doses": v.get("banked_doses"),
@@ -471,7 +473,7 @@ def _check_assessments(run: ImportRun, path: Path) -> Batch:
     actor = run.actor
     rows = list(read_rows(path, ASSESSMENT_COLUMNS, log))
     patients = _patients_in_db(
-        conn, (r.values["patient_id"] for r in rows if "patient_id" in r.values)
+        conn, (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None)
     )
     existing = _existing_assessment_keys(conn, list(patients))
     seen: dict[tuple, int] = {}
@@ -605,7 +607,7 @@ def _check_contacts(run: ImportRun, path: Path) -> Batch:
     actor = run.actor
     rows = list(read_rows(path, CONTACT_COLUMNS, log))
     patients = _patients_in_db(
-        conn, (r.values["patient_id"] for r in rows if "patient_id" in r.values)
+        conn, (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None)
     )
     out = []
     seen: dict[tuple, int] = {}

@@ -43,14 +43,20 @@ def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Itera
 
 
 def _convert(conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]) -> None:
+    """Convert values of typed columns in place, once per distinct value (a batch repeats the
+    same dates and the same ``created_at`` over and over)."""
     for position, name in enumerate(columns):
         process = table.c[name].type._cached_bind_processor(conn.dialect)
         if process is None:
             continue
+        done: dict[Any, Any] = {}
         for row in rows:
             value = row[position]
             if value is not None:
-                row[position] = process(value)
+                try:
+                    row[position] = done[value]
+                except KeyError:
+                    row[position] = done[value] = process(value)
 
 
 def bulk_insert(
