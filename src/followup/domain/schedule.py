@@ -166,20 +166,31 @@ def due_items(
     return due_calls(episode.treatment.treated_on, dates, as_of, days, rules)
 
 
+@lru_cache(maxsize=65536)
+def _windows_on(
+    schedule: Schedule, treated_on: date, as_of: date, days: int
+) -> tuple[tuple[Timepoint, ...], tuple[Timepoint, ...]]:
+    """A treatment date's timepoints, and those whose window is open on ``as_of`` or opens
+    within ``days`` days. Cached: a cohort has far fewer treatment dates than knees."""
+    timepoints = _planned(schedule, treated_on)
+    horizon = as_of + timedelta(days=days)
+    in_horizon = tuple(
+        tp for tp in timepoints if tp.window_end >= as_of and tp.window_start <= horizon
+    )
+    return timepoints, in_horizon
+
+
 def due_calls(
     treated_on: date, dates: Sequence[date], as_of: date, days: int, rules: RuleSet
 ) -> list[TimepointStatus]:
     """``due_items`` on plain data, for the whole-cohort call list: the treatment date of the
     knee's current episode and the sorted dates of its valid assessments up to ``as_of``. Builds
     objects only for the calls it returns, since most knees have none."""
-    timepoints = _planned(rules.schedule, treated_on)
-    horizon = as_of + timedelta(days=days)
+    timepoints, in_horizon = _windows_on(rules.schedule, treated_on, as_of, days)
     n = len(dates)
     calls = []
     window_open = False
-    for tp in timepoints:
-        if tp.window_end < as_of or tp.window_start > horizon:
-            continue  # closed (judged below) or not open within the horizon
+    for tp in in_horizon:
         i = bisect_left(dates, tp.window_start)
         if i < n and dates[i] <= tp.window_end:
             continue  # done

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from followup.domain.schedule import due_calls
@@ -33,8 +32,7 @@ def _dates_by_knee_sql(conn: Any) -> str:
     )
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
     patient_id: str
     name: str
     phone: str | None
@@ -95,21 +93,26 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
     with read_session(ctx.engine) as session:
         conn = session.connection()
         latest: dict[tuple[str, str], Any] = {}
-        for r in driver_rows(conn, TREATMENT_SQL + " ORDER BY patient_id, knee, treated_on"):
-            if dates[r[3]] <= as_of:
-                latest[(r[1], r[2])] = r
+        for r in driver_rows(conn, TREATMENT_SQL):  # unordered: a plain table scan
+            on = dates[r[3]]
+            if on <= as_of:
+                key = (r[1], r[2])
+                known = latest.get(key)
+                if known is None or on > dates[known[3]]:
+                    latest[key] = r
         found: list[tuple[tuple[str, str], Any, Any]] = []
-        done: dict[tuple[str, str], list[date]] = {}
         for pid, knee, days_text in driver_rows(conn, _dates_by_knee_sql(conn)):
-            if (pid, knee) in latest:
-                days_list = list(map(dates.__getitem__, days_text.split(",")))
-                days_list.sort()  # SQL does not promise the order inside an aggregate
-                if days_list[-1] > as_of:
-                    del days_list[bisect_right(days_list, as_of) :]
-                done[(pid, knee)] = days_list
-        for key, row in latest.items():
-            treated_on = dates[row[3]]
-            for item in due_calls(treated_on, done.get(key, ()), as_of, days, rules):
+            row = latest.pop((pid, knee), None)
+            if row is None:
+                continue  # assessments of a knee not (yet) treated
+            done = list(map(dates.__getitem__, days_text.split(",")))
+            done.sort()  # SQL does not promise the order inside an aggregate
+            if done[-1] > as_of:
+                del done[bisect_right(done, as_of) :]
+            for item in due_calls(dates[row[3]], done, as_of, days, rules):
+                found.append(((pid, knee), row, item))
+        for key, row in latest.items():  # treated knees with no valid assessment yet
+            for item in due_calls(dates[row[3]], (), as_of, days, rules):
                 found.append((key, row, item))
         wanted = sorted({key[0] for key, _t, _i in found})
         patients = _patients(conn, wanted)
@@ -159,12 +162,19 @@ def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str
 def _last_contacts(conn: Any, ids: list[str]) -> dict[str, tuple[datetime, str]]:
     found: dict[str, tuple[datetime, str]] = {}
     for chunk in _chunks(ids):
-        # The latest contact of each patient, found through ix_contact_patient_at.
-        sql = (
-            "SELECT c.patient_id, c.contacted_at, c.outcome FROM contact c "
-            f"WHERE c.patient_id IN ({marks(len(chunk))}) AND c.contacted_at = "
-            "(SELECT max(contacted_at) FROM contact m WHERE m.patient_id = c.patient_id)"
-        )
+        # The latest contact of each patient. SQLite returns the other columns of the row that
+        # holds the max(); PostgreSQL says the same with DISTINCT ON.
+        where = f"WHERE patient_id IN ({marks(len(chunk))})"
+        if conn.dialect.name == "postgresql":
+            sql = (
+                "SELECT DISTINCT ON (patient_id) patient_id, contacted_at, outcome FROM contact "
+                f"{where} ORDER BY patient_id, contacted_at DESC"
+            )
+        else:
+            sql = (
+                "SELECT patient_id, max(contacted_at), outcome FROM contact "
+                f"{where} GROUP BY patient_id"
+            )
         for pid, at, outcome in driver_rows(conn, sql, chunk):
             found[pid] = (as_datetime(at), outcome)
     return found
