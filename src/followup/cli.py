@@ -99,6 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for kind, count in result.loaded.items():
             if kind != "patients in database":
                 _out(f"  {count:6d} {kind}")
+        _out(f"  {result.flags:6d} open flags raised (see `followup flags`)")
     _out("demo staff accounts (for trying followup only):")
     for username, password, role in result.accounts:
         _out(f"  {role:12s} user {username!r} password {password!r}")

@@ -177,3 +177,9 @@ def test_foreign_keys_are_enforced(any_url: str) -> None:
                 )
             )
     ctx.close()
+
+
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    from followup.store.schema import HEAD_REVISION, script_head_revision
+
+    assert script_head_revision() == HEAD_REVISION

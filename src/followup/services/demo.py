@@ -32,6 +32,7 @@ class DemoResult:
     already_loaded: bool = False
     shift_days: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    flags: int = 0
 
 
 def sample_data_dir() -> Path:
@@ -73,6 +74,10 @@ def load_demo(ctx: Context, actor: str) -> DemoResult:
         result.loaded["patients in database"] = session.exec(
             select(func.count()).select_from(Patient)
         ).one()
+    if not result.already_loaded:
+        from followup.services.flags import evaluate_cohort
+
+        result.flags = evaluate_cohort(ctx).raised
     for username, password, role in DEMO_ACCOUNTS:
         if not user_exists(ctx, username):
             add_user(ctx, username, password, role, actor, allow_weak=True)
