@@ -1,0 +1,107 @@
+"""How clinical values read on screen: one place for labels, so every screen says "no answer"
+for ``no_answer`` and shows a missing score as a dash rather than a misleading 0."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from rich.text import Text
+
+OUTCOME_LABELS = {
+    "reached": "reached",
+    "voicemail": "voicemail",
+    "no_answer": "no answer",
+    "wrong_number": "wrong number",
+    "declined": "declined",
+}
+DECISION_SHORT = {
+    "booster_scheduled": "Booster",
+    "continue_monitoring": "Monitor",
+    "refer": "Refer",
+    "dismissed": "Dismiss",
+}
+DECISION_LABELS = {
+    "booster_scheduled": "booster scheduled",
+    "continue_monitoring": "continue monitoring",
+    "refer": "refer",
+    "dismissed": "dismissed",
+}
+LEVEL_STYLES = {"urgent": "bold red", "action": "bold yellow", "watch": "cyan"}
+PRODUCT_LABELS = {
+    "adsc_cultured": "ADSC (cultured)",
+    "adsc_uncultured": "ADSC (uncultured)",
+    "bmac": "BMAC",
+    "umbilical_cord": "umbilical cord",
+    "prp": "PRP",
+    "hyaluronic_acid": "hyaluronic acid",
+    "corticosteroid": "corticosteroid",
+    "other": "other",
+}
+DASH = "–"
+
+
+def words(code: str | None) -> str:
+    """A stored code (``lost_to_follow_up``) as words."""
+    return code.replace("_", " ") if code else DASH
+
+
+def outcome(code: str | None) -> str:
+    return OUTCOME_LABELS.get(code or "", words(code))
+
+
+def product(code: str | None) -> str:
+    return PRODUCT_LABELS.get(code or "", words(code))
+
+
+def level(code: str) -> Text:
+    return Text(code, style=LEVEL_STYLES.get(code, ""))
+
+
+def score(value: float | None) -> str:
+    """A 0-100 score; invalid (None) shows as a dash, never 0."""
+    return DASH if value is None else f"{value:.0f}"
+
+
+def number(value: Any, suffix: str = "") -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, float):
+        return f"{value:g}{suffix}"
+    return f"{value}{suffix}"
+
+
+def yes_no(value: bool | None) -> str:
+    return DASH if value is None else ("yes" if value else "no")
+
+
+def day(value: date | None) -> str:
+    return value.isoformat() if value else DASH
+
+
+def short_day(value: date | None, today: date) -> str:
+    """``21 Nov`` in the current year, ``21 Nov 25`` in another."""
+    if value is None:
+        return DASH
+    if value.year == today.year:
+        return value.strftime("%d %b")
+    return value.strftime("%d %b %y")
+
+
+def clock(value: datetime | None) -> str:
+    if value is None:
+        return DASH
+    return value.strftime("%a %H:%M")
+
+
+def local_time(value: datetime | None, decent: bool, today: date | None = None) -> Text:
+    """The patient's local time (with the weekday when it is another day there); outside
+    calling hours it is marked, not just coloured."""
+    if value is None:
+        return Text("zone unknown", style="dim")
+    label = value.strftime("%H:%M")
+    if today is not None and value.date() != today:
+        label += value.strftime(" %a")
+    if decent:
+        return Text(label)
+    return Text(f"{label} ⚠ {'early' if value.hour < 12 else 'late'}", style="bold red")

@@ -1,0 +1,81 @@
+"""The help screen: the keys of the screen it was opened from (read from the live bindings, so it
+cannot drift from what the keys do) and a short guide to the work each screen supports."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+GUIDE = """\
+Worklist: the calls to make, overdue first. Enter opens the patient, c logs a call attempt
+(one letter for the outcome, then an optional note), a enters the questionnaire by phone. The
+patient's own time is shown; it is marked when it is outside 9:00-20:00 there. v switches
+between all calls, overdue, due today and coming this week; [ and ] page through long lists.
+
+Phone entry: pick the knee (l / r), then answer each item with one digit 0-4; Backspace or ↑
+goes back, d records "declined to answer". Then the optional pain (0-10), overall rating
+(0-100), adverse event and note; the review shows the scores before anything is saved.
+
+Patient: 1-5 switch tabs (overview, charts, assessments, contacts, flags). On the assessments
+tab, e marks the highlighted assessment as entered in error (a reason is required; it is kept,
+not deleted). i issues a new self-report code, shown once.
+
+Review queue (clinicians): open flags, most urgent first, with the evidence and the chart.
+b booster scheduled, m continue monitoring, f refer, d dismissed: each asks for a note.
+x writes the weekly review packet.
+
+Everywhere: Ctrl+F finds a patient by ID or name, Ctrl+P opens the command palette (every
+action by name, and patients), Ctrl+L locks the screen, Ctrl+T switches light/dark.
+"""
+
+
+def _key(binding: Binding, app: App[object]) -> str:
+    if binding.key_display:
+        return binding.key_display
+    return ", ".join(app.get_key_display(Binding(k, "")) for k in binding.key.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close", tooltip="Close help")]
+
+    def __init__(self, screen: Screen[object]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.source = screen
+        self.rows: list[tuple[str, str, str, bool]] = []  # key, what, tooltip, everywhere
+
+    def compose(self) -> ComposeResult:
+        here = Table.grid(padding=(0, 2))
+        everywhere = Table.grid(padding=(0, 2))
+        seen: set[str] = set()
+        for active in self.source.active_bindings.values():
+            b = active.binding
+            if not b.description or b.id is None or b.id in seen:
+                continue
+            seen.add(b.id)
+            is_global = isinstance(active.node, App)
+            self.rows.append((_key(b, self.app), b.description, b.tooltip, is_global))
+            target = everywhere if is_global else here
+            style = "" if active.enabled else "dim"
+            target.add_row(
+                Text(_key(b, self.app), style="bold " + style),
+                Text(b.description, style=style),
+                Text(b.tooltip, style="dim"),
+            )
+        with Vertical(classes="dialog help-dialog"):
+            yield Label("Help", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(Text("Keys on this screen", style="bold underline"))
+                yield Static(here)
+                yield Static(Text("\nKeys everywhere", style="bold underline"))
+                yield Static(everywhere)
+                yield Static(Text("\nHow it works", style="bold underline"))
+                yield Static(GUIDE, markup=False)
+            yield Static("Escape closes", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,317 @@
+"""The coordinator's worklist: follow-up calls due this week and overdue, with the patient's
+local time (calls outside 9:00-20:00 there are marked).
+
+``due_list`` is computed once per visit in a worker and kept here; the table shows one page of
+it (a DataTable fills at about 10k rows a second, so a cohort-sized table would freeze the UI).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from followup.services.assessments import log_contact
+from followup.services.context import Context
+from followup.services.due import DueItem, due_list
+from followup.tui import formatting as fmt
+from followup.tui.base import StaffScreen
+from followup.tui.calls import CallOutcome, LogCallDialog
+from followup.tui.heap import settle_heap
+
+PAGE_SIZE = 200
+VIEWS = ("all", "overdue", "today", "week")
+VIEW_LABELS = {
+    "all": "All calls",
+    "overdue": "Overdue",
+    "today": "Due today (window open)",
+    "week": "Coming this week",
+}
+
+
+def in_view(item: DueItem, view: str, today: date) -> bool:
+    if view == "overdue":
+        return item.status == "overdue"
+    if view == "today":
+        return item.status == "due" and item.window_start <= today
+    if view == "week":
+        return item.status == "due" and item.window_start > today
+    return True
+
+
+class WorklistLoaded(Message):
+    def __init__(self, items: list[DueItem], as_of: date) -> None:
+        super().__init__()
+        self.items = items
+        self.as_of = as_of
+
+
+class CallLogged(Message):
+    def __init__(self, patient_id: str, call: CallOutcome, at_utc: object) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.call = call
+        self.at = at_utc
+
+
+class WorklistTable(DataTable[object]):
+    """The calls of one page; Enter opens the patient."""
+
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open patient",
+            id="worklist.open_patient",
+            tooltip="Open the highlighted patient",
+        ),
+    ]
+
+
+class WorklistScreen(StaffScreen):
+    """Home for coordinators."""
+
+    BINDINGS = [
+        Binding("c", "log_call", "Log call", id="worklist.log_call", tooltip="Log a call attempt"),
+        Binding(
+            "a",
+            "enter_assessment",
+            "Assessment",
+            id="worklist.enter_assessment",
+            tooltip="Enter the questionnaire for this knee by phone",
+        ),
+        Binding(
+            "v",
+            "next_view",
+            "View",
+            id="worklist.next_view",
+            tooltip="All / overdue / due today / coming this week",
+        ),
+        Binding("]", "page(1)", "Next page", id="worklist.next_page", tooltip="Next page"),
+        Binding("[", "page(-1)", "Prev page", id="worklist.previous_page", tooltip="Previous page"),
+        Binding(
+            "ctrl+r",
+            "refresh",
+            "Refresh",
+            id="worklist.refresh",
+            tooltip="Recompute the worklist",
+            show=False,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="worklist")
+        self.items: list[DueItem] | None = None
+        self.as_of: date | None = None
+        self.view = "all"
+        self.page = 0
+        self.rows: list[DueItem] = []  # the current view's calls
+        self.counts: dict[str, int] = dict.fromkeys(VIEWS[1:], 0)
+        self.shown: list[DueItem] = []  # the page in the table
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="worklist-bar", classes="bar"):
+            yield Static("Loading the worklist…", id="worklist-summary")
+        table = WorklistTable(id="worklist-table", cursor_type="row", zebra_stripes=True)
+        # Most needed first, for narrow terminals: who, and whether it is a decent hour there.
+        table.add_column("Status", key="status")
+        table.add_column("Patient", key="name", width=20)
+        table.add_column("Patient's time", key="local")
+        table.add_column("Knee", key="knee")
+        table.add_column("Follow-up", key="timepoint")
+        table.add_column("Window", key="window")
+        table.add_column("Last contact", key="last")
+        table.add_column("ID", key="id")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(WorklistTable).focus()
+        self.action_refresh()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        # A message, not Textual's loading overlay: its animation would take the CPU from
+        # the worker computing the list (~2-3 s at 100,000 patients).
+        self.query_one("#worklist-summary", Static).update("Loading the worklist…")
+        self._load(self.ctx)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="worklist",
+        description="Loading the worklist",
+    )
+    def _load(self, ctx: Context) -> None:
+        as_of = ctx.today()
+        items = due_list(ctx, as_of)
+        settle_heap()
+        self.post_message(WorklistLoaded(items, as_of))
+
+    def on_worklist_loaded(self, message: WorklistLoaded) -> None:
+        self.items = message.items
+        self.as_of = message.as_of
+        self._refilter(keep_cursor=True)
+        if self.focused is None:
+            self.query_one(WorklistTable).focus()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _refilter(self, keep_cursor: bool = False) -> None:
+        """Recompute the view's rows and the counts (once per change: a cohort's worklist has
+        tens of thousands of calls, too many to filter on every footer refresh)."""
+        items = self.items or []
+        today = self.as_of or self.ctx.today()
+        self.rows = [i for i in items if in_view(i, self.view, today)]
+        self.counts = {v: sum(1 for i in items if in_view(i, v, today)) for v in VIEWS[1:]}
+        self._show_page(keep_cursor)
+
+    def _show_page(self, keep_cursor: bool = False) -> None:
+        table = self.query_one(WorklistTable)
+        cursor = table.cursor_row if keep_cursor else 0
+        rows = self.rows
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        self.page = min(max(self.page, 0), pages - 1)
+        start = self.page * PAGE_SIZE
+        self.shown = rows[start : start + PAGE_SIZE]
+        table.clear()
+        today = self.as_of or self.ctx.today()
+        for n, item in enumerate(self.shown):
+            table.add_row(*self._cells(item, today), key=str(n))
+        if self.shown:
+            table.move_cursor(row=min(cursor, len(self.shown) - 1))
+        self._summarise(rows, start)
+        self.refresh_bindings()  # the paging keys depend on the number of rows
+
+    def _cells(self, item: DueItem, today: date) -> list[object]:
+        status = (
+            Text("overdue", style="bold red")
+            if item.status == "overdue"
+            else Text("due now" if item.window_start <= today else "this week")
+        )
+        window = (
+            f"{fmt.short_day(item.window_start, today)}–{fmt.short_day(item.window_end, today)}"
+        )
+        last = "never"
+        if item.last_contact_at:
+            when = fmt.short_day(item.last_contact_at.date(), today)
+            last = f"{fmt.outcome(item.last_contact_outcome)} {when}"
+        return [
+            status,
+            Text(item.name, overflow="ellipsis", no_wrap=True),
+            fmt.local_time(item.patient_local_time, item.decent_hour, today),
+            item.knee,
+            item.timepoint,
+            window,
+            last,
+            item.patient_id,
+        ]
+
+    def _summarise(self, rows: list[DueItem], start: int) -> None:
+        items = self.items or []
+        today = self.as_of or self.ctx.today()
+        counts = self.counts
+        shown = f"showing {start + 1}–{start + len(self.shown)} of {len(rows)}" if rows else "none"
+        text = (
+            f"[b]{VIEW_LABELS[self.view]}[/b]: {shown}   ·   {len(items)} calls: "
+            f"{counts['overdue']} overdue, {counts['today']} due today, "
+            f"{counts['week']} coming this week   ·   as of {today.isoformat()}"
+        )
+        self.query_one("#worklist-summary", Static).update(text)
+
+    def action_next_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self.page = 0
+        self._refilter()
+
+    def action_page(self, step: int) -> None:
+        self.page += step
+        self._show_page()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("log_call", "enter_assessment"):
+            return bool(self.shown) or None
+        if action == "page":
+            rows = len(self.rows)
+            step = parameters[0] if parameters else 0
+            if rows <= PAGE_SIZE:
+                return False  # one page: no paging keys in the footer
+            if step == -1:
+                return self.page > 0 or None
+            return (self.page + 1) * PAGE_SIZE < rows or None
+        return True
+
+    # -- row actions -----------------------------------------------------------------------
+
+    def _current(self) -> DueItem | None:
+        table = self.query_one(WorklistTable)
+        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        item = self._current()
+        if item is not None:
+            self.followup.open_patient(item.patient_id)
+
+    def action_log_call(self) -> None:
+        item = self._current()
+        if item is None:
+            return
+
+        def logged(call: CallOutcome | None) -> None:
+            if call is not None:
+                self._log_call(self.ctx, item.patient_id, call, self.staff.actor)
+
+        self.app.push_screen(
+            LogCallDialog(item.patient_id, item.name, item.phone, item.patient_local_time),
+            logged,
+        )
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="log-call",
+        description="Logging the call",
+    )
+    def _log_call(self, ctx: Context, patient_id: str, call: CallOutcome, actor: str) -> None:
+        # At the clinic's own offset, so the contact log shows the caller's clock time.
+        log_contact(ctx, patient_id, call.outcome, actor, note=call.note, at=ctx.now().astimezone())
+        self.post_message(CallLogged(patient_id, call, ctx.now()))
+
+    def on_call_logged(self, message: CallLogged) -> None:
+        if self.items is not None:
+            self.items = [
+                i._replace(last_contact_at=message.at, last_contact_outcome=message.call.outcome)
+                if i.patient_id == message.patient_id
+                else i
+                for i in self.items
+            ]
+            self._refilter(keep_cursor=True)
+        self.notify(f"Call logged: {fmt.outcome(message.call.outcome)}.")
+
+    def action_enter_assessment(self) -> None:
+        from followup.tui.phone_entry import PhoneEntryScreen
+
+        item = self._current()
+        if item is None:
+            return
+
+        def done(saved: object) -> None:
+            if saved is not None:
+                self.action_refresh()
+
+        self.app.push_screen(
+            PhoneEntryScreen(item.patient_id, item.name, knee=item.knee, phone=item.phone), done
+        )

@@ -1,0 +1,99 @@
+"""The coordinator's worklist: what it lists, its views, and logging a call with one key."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from textual.widgets import Input, Static
+
+from followup.services.due import due_list
+from followup.store.engine import read_session
+from followup.store.models import Contact
+from followup.tui.calls import LogCallDialog
+from followup.tui.worklist import PAGE_SIZE, WorklistScreen, WorklistTable
+
+from .conftest import settle
+
+
+async def test_worklist_lists_the_due_calls_overdue_first(demo_ctx, run_app):
+    expected = due_list(demo_ctx)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, WorklistScreen)
+        table = screen.query_one(WorklistTable)
+        assert table.row_count == min(len(expected), PAGE_SIZE)
+        assert [i.patient_id for i in screen.shown] == [i.patient_id for i in expected][:PAGE_SIZE]
+        first = table.get_row_at(0)
+        assert str(first[0]) == "overdue"
+        assert expected[0].name in str(first[1])
+        summary = str(screen.query_one("#worklist-summary", Static).render())
+        assert f"{len(expected)} calls" in summary
+        # "v" cycles the views: overdue only.
+        await pilot.press("v")
+        overdue = [i for i in expected if i.status == "overdue"]
+        assert table.row_count == len(overdue)
+        assert all(str(table.get_row_at(n)[0]) == "overdue" for n in range(table.row_count))
+
+
+async def test_patient_time_outside_calling_hours_is_marked(demo_ctx, run_app):
+    items = due_list(demo_ctx)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one(WorklistTable)
+        for n, item in enumerate(screen.shown):
+            cell = str(table.get_row_at(n)[2])
+            assert ("⚠" in cell) == (not item.decent_hour), (item.patient_id, cell)
+    assert items  # the demo has calls to make
+
+
+async def test_log_a_call_with_one_key_and_a_note(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = pilot.app.screen
+        await pilot.press("down")
+        item = screen.shown[1]
+        await pilot.press("c")
+        assert isinstance(pilot.app.screen, LogCallDialog)
+        await pilot.press("n")  # no answer; the note field takes the focus
+        assert isinstance(pilot.app.focused, Input)
+        await pilot.press(*"rang out", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, WorklistScreen)
+        table = screen.query_one(WorklistTable)
+        assert str(table.get_row_at(1)[6]).startswith("no answer")
+    with read_session(demo_ctx.engine) as session:
+        latest = session.exec(
+            select(Contact).where(Contact.patient_id == item.patient_id).order_by(Contact.id.desc())  # type: ignore[union-attr]
+        ).first()
+    assert latest is not None
+    assert (latest.outcome, latest.note, latest.created_by) == ("no_answer", "rang out", "demo")
+
+
+async def test_cancelling_the_call_dialog_logs_nothing(demo_ctx, run_app):
+    with read_session(demo_ctx.engine) as session:
+        before = len(session.exec(select(Contact.id)).all())
+    async with run_app(demo_ctx, user="demo") as pilot:
+        await pilot.press("c", "escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, WorklistScreen)
+        # Enter on the note before choosing an outcome is refused, not guessed.
+        await pilot.press("c", "tab", "enter")
+        assert isinstance(pilot.app.screen, LogCallDialog)
+        await pilot.press("escape")
+    with read_session(demo_ctx.engine) as session:
+        assert len(session.exec(select(Contact.id)).all()) == before
+
+
+async def test_long_worklists_are_paged(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = pilot.app.screen
+        assert "]" not in screen.active_bindings  # one page: no paging keys
+        screen.items = screen.items * 5  # as if the cohort were larger
+        screen._refilter()
+        table = screen.query_one(WorklistTable)
+        total = len(screen.items)
+        assert table.row_count == PAGE_SIZE
+        await pilot.press("]")
+        assert table.row_count == total - PAGE_SIZE
+        summary = str(screen.query_one("#worklist-summary", Static).render())
+        assert f"showing {PAGE_SIZE + 1}–{total} of {total}" in summary
+        await pilot.press("[")
+        assert table.row_count == PAGE_SIZE
