@@ -128,3 +128,17 @@ async def test_sign_out_from_the_lock_screen(demo_ctx, run_app):
         assert app.staff is None
         await sign_in(pilot, "doctor", "doctor")
         assert isinstance(app.screen, ReviewQueueScreen)
+
+
+async def test_user_name_and_password_typed_in_one_burst_stay_apart(demo_ctx, run_app):
+    """A password manager (or a fast typist) sends name, Enter, password, Enter at once."""
+    from textual import events
+
+    async with run_app(demo_ctx) as pilot:
+        app = pilot.app
+        await settle(pilot)
+        for key in [*"demo", "enter", *"demo", "enter"]:
+            app.post_message(events.Key(key, None if key == "enter" else key))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert isinstance(app.screen, WorklistScreen)

@@ -3,7 +3,7 @@ attempts in the database and words every refusal so it reveals nothing about oth
 
 from __future__ import annotations
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -15,33 +15,12 @@ from followup.selfreport.words import NOT_AVAILABLE, problem_message
 from followup.services.codes import CodeRefused, verify_code
 from followup.services.context import Context
 from followup.services.selfreport import KneeInFollowUp, knees_in_follow_up
+from followup.tui.fields import MovesOnInput
 
 NO_KNEE = (
     "You are signed in, but there is no knee treatment on record for you yet. "
     "Please ask the clinic staff."
 )
-
-
-class PatientIdInput(Input):
-    """The patient ID field. Enter moves on to the code field in this widget's own key handler,
-    and characters that were already on their way here (a fast typist's, or a card reader's)
-    go on to the code field too. Moving focus from a Submitted handler would run too late:
-    the app has passed on the following keys to the focused widget by then."""
-
-    async def on_key(self, event: events.Key) -> None:
-        code = self.screen.query_one("#code", Input)
-        moved_on = self.screen.focused is not self
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            if moved_on:
-                await code.action_submit()
-            elif self.value.strip():
-                self.screen.set_focus(code)
-        elif moved_on and event.is_printable and event.character:
-            event.stop()
-            event.prevent_default()
-            code.insert_text_at_cursor(event.character)
 
 
 class SignInScreen(KioskScreen):
@@ -76,7 +55,12 @@ class SignInScreen(KioskScreen):
                 classes="lead",
             )
             yield Label("Your patient ID")
-            yield PatientIdInput(id="patient-id", max_length=40, restrict=r"[A-Za-z0-9_.\-]*")
+            yield MovesOnInput(
+                id="patient-id",
+                next_field="#code",
+                max_length=40,
+                restrict=r"[A-Za-z0-9_.\-]*",
+            )
             yield Label("Your personal code")
             yield Input(id="code", password=True, max_length=20)
             yield Static("Type each one and press Enter.", classes="hint")

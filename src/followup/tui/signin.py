@@ -19,6 +19,7 @@ from followup.services.context import Context
 from followup.services.errors import FollowupError
 from followup.services.users import StaffMember, sign_in
 from followup.tui.base import WorkerErrors
+from followup.tui.fields import MovesOnInput
 
 
 class SignedIn(Message):
@@ -84,19 +85,15 @@ class SignInScreen(PasswordCheck, Screen[None]):
         with Center(), Vertical(id="signin-box", classes="signin-box"):
             yield Label("followup", classes="signin-title")
             yield Static("Knee treatment follow-up · staff sign-in", classes="hint")
-            yield Input(placeholder="user name", id="username", max_length=80)
+            yield MovesOnInput(
+                placeholder="user name", id="username", next_field="#password", max_length=80
+            )
             yield Input(placeholder="password", password=True, id="password", max_length=200)
             yield Static("", id="signin-problem", classes="problem")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
-
-    @on(Input.Submitted, "#username")
-    def _to_password(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.value.strip():
-            self.query_one("#password", Input).focus()
 
     @on(Input.Submitted, "#password")
     def _submit(self, event: Input.Submitted) -> None:
