@@ -106,3 +106,27 @@ async def test_abandoned_entry_saves_nothing(demo_ctx, run_app):
         await settle(pilot)
         assert isinstance(pilot.app.screen, WorklistScreen)
     assert _count(demo_ctx) == before
+
+
+async def test_optional_fields_typed_fast_land_in_their_own_fields(demo_ctx, run_app):
+    """A coordinator types pain, Enter, rating, Enter, ... without waiting for the screen."""
+    from textual import events
+    from textual.widgets import Input
+
+    async with run_app(demo_ctx, user="demo") as pilot:
+        app = pilot.app
+        await _start_entry(pilot)
+        screen = app.screen
+        await pilot.press(*"2" * 24)
+        await settle(pilot)
+        for key in ["4", "enter", *"35", "enter", "enter", *"note"]:
+            event = events.Key(key, None if len(key) > 1 else key)
+            event.set_sender(app)
+            app._driver.send_message(event)  # as Pilot does, but without waiting between keys
+        await pilot.pause(0.3)
+        await settle(pilot)
+        values = {f.id: f.value for f in screen.query(Input)}
+        assert values["pain-nrs"] == "4"
+        assert values["patient-global"] == "35"
+        assert values["adverse-event"] == ""
+        assert values["entry-note"] == "note"

@@ -28,6 +28,7 @@ from followup.services.context import Context
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
 from followup.tui.dialogs import ConfirmDialog
+from followup.tui.fields import MovesOnInput
 from followup.tui.questionnaire import Questionnaire
 
 STEPS = ("step-knee", "step-items", "step-extras", "step-review")
@@ -194,8 +195,10 @@ class PhoneEntryScreen(StaffScreen):
             with VerticalScroll(id="step-extras", classes="entry-step"):
                 yield Label("Optional: leave empty when not asked", classes="step-title")
                 yield Label("Pain right now, 0 (none) to 10 (worst imaginable)")
-                yield Input(
+                yield MovesOnInput(
                     id="pain-nrs",
+                    next_field="#patient-global",
+                    required=False,
                     type="integer",
                     max_length=2,
                     restrict=r"[0-9]*",
@@ -206,8 +209,10 @@ class PhoneEntryScreen(StaffScreen):
                 yield Label(
                     "Patient's overall rating of the knee, 0 (very well) to 100 (very poor)"
                 )
-                yield Input(
+                yield MovesOnInput(
                     id="patient-global",
+                    next_field="#adverse-event",
+                    required=False,
                     type="integer",
                     max_length=3,
                     restrict=r"[0-9]*",
@@ -216,7 +221,12 @@ class PhoneEntryScreen(StaffScreen):
                     placeholder="0-100",
                 )
                 yield Label("Adverse event since the last contact (describe; empty if none)")
-                yield Input(id="adverse-event", max_length=MAX_TEXT)
+                yield MovesOnInput(
+                    id="adverse-event",
+                    next_field="#entry-note",
+                    required=False,
+                    max_length=MAX_TEXT,
+                )
                 yield Label("Note")
                 yield Input(id="entry-note", max_length=MAX_TEXT)
                 yield Static("", id="extras-problem", classes="problem")
