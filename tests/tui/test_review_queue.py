@@ -86,7 +86,7 @@ async def test_export_the_weekly_packet(demo_ctx, run_app, tmp_path):
         screen = await _queue(pilot)
         await pilot.press("x")
         assert isinstance(pilot.app.screen, ExportDialog)
-        await pilot.press("c", "enter")  # CSV, then the file name (pasted, not typed)
+        await pilot.press("c", "tab")  # CSV, then the file name (pasted, not typed)
         path = pilot.app.screen.query_one("#packet-path", Input)
         assert path.has_focus and path.value.endswith(".csv")
         path.value = str(out)
@@ -96,6 +96,22 @@ async def test_export_the_weekly_packet(demo_ctx, run_app, tmp_path):
     text = out.read_text("utf-8")
     assert text.count("\n") >= len(open_flags(demo_ctx))
     assert "flag_id" in text.splitlines()[0]
+
+
+async def test_enter_on_the_format_writes_to_the_file_name_shown(demo_ctx, run_app, tmp_path):
+    async with run_app(demo_ctx, user="doctor") as pilot:
+        await _queue(pilot)
+        await pilot.press("x")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#packet-path", Input).value = str(tmp_path / "packet.md")
+        await pilot.press("m", "enter")
+        await settle(pilot)
+        for _ in range(50):
+            if (tmp_path / "packet.md").exists():
+                break
+            await pilot.pause(0.1)
+    assert "| " in (tmp_path / "packet.md").read_text("utf-8")
 
 
 async def test_open_the_flagged_patient(demo_ctx, run_app):

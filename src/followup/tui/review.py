@@ -143,14 +143,21 @@ class ExportDialog(ModalScreen[tuple[str, Path] | None]):
 
     @on(OptionList.OptionSelected, "#formats")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
+        """Enter on the format writes to the file name shown (Tab edits it first)."""
         event.stop()
-        self.query_one("#packet-path", Input).focus()
+        self.format = event.option.id or self.format
+        self._write_to(self.query_one("#packet-path", Input).value)
 
     @on(Input.Submitted, "#packet-path")
     def _write(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip():
-            self.dismiss((self.format, Path(event.value.strip()).expanduser()))
+        self._write_to(event.value)
+
+    def _write_to(self, value: str) -> None:
+        if value.strip():
+            self.dismiss((self.format, Path(value.strip()).expanduser()))
+        else:
+            self.query_one("#packet-path", Input).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
