@@ -202,3 +202,46 @@ def test_a_booster_after_booster_scheduled_links_and_uses_a_banked_dose(
             text("SELECT booster_of, banked_doses FROM treatment WHERE id = 'TB1'")
         ).one()
     assert tuple(row) == (tid, banked - 1)
+
+
+def test_a_save_during_a_cohort_evaluation_keeps_its_flag(demo_ctx: Context, monkeypatch) -> None:
+    """The cohort is evaluated on a read snapshot; a save that lands meanwhile raised its own
+    flag in its own transaction, and the cohort's (older) result must not clear it."""
+    from followup.services import flags as flag_service
+
+    with demo_ctx.engine.connect() as conn:
+        pid, knee = conn.execute(
+            text(
+                "SELECT patient_id, knee FROM treatment t WHERE NOT EXISTS (SELECT 1 FROM flag f "
+                "WHERE f.patient_id = t.patient_id AND f.status = 'open') ORDER BY id LIMIT 1"
+            )
+        ).one()
+    real = flag_service._evaluate_all
+
+    def evaluate_while_a_coordinator_saves(*args, **kwargs):  # type: ignore[no-untyped-def]
+        results = real(*args, **kwargs)  # the snapshot's answer: no safety flag for pid
+        record_assessment(
+            demo_ctx,
+            AssessmentEntry(
+                pid,
+                knee,
+                demo_ctx.today(),
+                "phone",
+                {k: 1 for k in ITEM_KEYS},
+                adverse_event="fever and a hot knee",
+            ),  # fmt: skip
+            "demo",
+        )
+        return results
+
+    monkeypatch.setattr(flag_service, "_evaluate_all", evaluate_while_a_coordinator_saves)
+    evaluate_cohort(demo_ctx)
+    monkeypatch.setattr(flag_service, "_evaluate_all", real)
+    safety = [f for f in open_flags(demo_ctx, pid) if f.kind == "safety"]
+    assert len(safety) == 1
+    with demo_ctx.engine.connect() as conn:
+        cleared = conn.execute(
+            text("SELECT count(*) FROM flag WHERE patient_id = :p AND status = 'cleared'"),
+            {"p": pid},
+        ).scalar_one()
+    assert cleared == 0

@@ -27,15 +27,15 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from followup.domain.flags import Finding, evaluate_episode
-from followup.domain.records import DECISIONS, LEVELS, EpisodeInput, TreatmentRecord
+from followup.domain.records import DECISIONS, KNEES, LEVELS, EpisodeInput, TreatmentRecord
 from followup.domain.rules import RuleSet
 from followup.services import audit
 from followup.services.context import Context
-from followup.services.episodes import cohort_episodes, knee_episodes
+from followup.services.episodes import DateCache, cohort_episodes, knee_episodes
 from followup.services.errors import FollowupError, NotFound
 from followup.store.bulk import bulk_insert, bulk_update, driver_rows, marks
 from followup.store.engine import read_session, write_session
-from followup.store.models import Flag, Patient, ReviewDecision, Treatment
+from followup.store.models import Flag, ReviewDecision
 
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 
@@ -98,8 +98,8 @@ class SyncResult:
 
 FLAG_FIELDS = ("level", "raised_on", "booster_check_by", "summary", "evidence", "rule_set_version")
 OPEN_FLAGS_SQL = (
-    "SELECT id, treatment_id, kind, level, raised_on, booster_check_by, summary, evidence, "
-    "rule_set_version FROM flag WHERE status = 'open'"
+    "SELECT id, treatment_id, kind, patient_id, level, raised_on, booster_check_by, summary, "
+    "evidence, rule_set_version FROM flag WHERE status = 'open'"
 )
 
 
@@ -128,19 +128,25 @@ def sync_flags(
     treatment_ids: Sequence[str] | None,
     as_of: date,
     now: datetime,
+    leave_alone: frozenset[str] = frozenset(),
 ) -> SyncResult:
     """Make the stored open flags of the given episodes (all when ``treatment_ids`` is None)
-    match the findings: raise new ones, update changed ones, clear those no longer found."""
+    match the findings: raise new ones, update changed ones, clear those no longer found.
+    The flags of patients in ``leave_alone`` are not touched (they are re-evaluated apart)."""
     sql, params = OPEN_FLAGS_SQL, ()
     if treatment_ids is not None:
         sql += f" AND treatment_id IN ({marks(len(treatment_ids))})"
         params = tuple(treatment_ids)
     open_flags = {
-        (r[1], r[2]): (r[0], _stored_values(r[3:])) for r in driver_rows(conn, sql, params)
+        (r[1], r[2]): (r[0], _stored_values(r[4:]))
+        for r in driver_rows(conn, sql, params)
+        if r[3] not in leave_alone
     }
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     for t, findings in pairs:
+        if t.patient_id in leave_alone:
+            continue
         for finding in findings:
             values = _finding_values(finding)
             stored = open_flags.pop((t.id, finding.kind), None)
@@ -182,16 +188,57 @@ def evaluate_cohort(
     """
     as_of = as_of or ctx.today()
     rules = ctx.rules
-    with write_session(ctx.engine) as session, _gc_paused():
-        conn = session.connection()
-        processes = workers if workers is not None else _worker_count(conn)
-        if processes > 1:
-            results = _evaluate_in_parallel(
-                conn, ctx.settings.database_url, rules, as_of, processes
-            )
-        else:
-            results = evaluate_range(conn, rules, as_of, None)
-        return sync_flags(conn, results, None, as_of, ctx.now())
+    with _gc_paused():
+        for attempt in range(3):
+            # The rules run on a read snapshot, so saves, calls and self-reports are not held up
+            # for the seconds a large cohort takes; the result is written in a short transaction.
+            with read_session(ctx.engine) as session:
+                conn = session.connection()
+                mark = _audit_mark(conn)
+                results = _evaluate_all(ctx, conn, rules, as_of, workers)
+            with write_session(ctx.engine) as session:
+                conn = session.connection()
+                changed = _patients_changed_since(conn, mark)
+                if changed is None and attempt < 2:
+                    continue  # a bulk import landed meanwhile: evaluate again
+                if changed is None:
+                    results, changed = _evaluate_all(ctx, conn, rules, as_of, 1), frozenset()
+                result = sync_flags(conn, results, None, as_of, ctx.now(), leave_alone=changed)
+                for patient_id in sorted(changed):
+                    for knee in KNEES:
+                        _reevaluate(conn, ctx, patient_id, knee, as_of)
+                return result
+    raise AssertionError("unreachable")
+
+
+def _evaluate_all(
+    ctx: Context, conn: Connection, rules: RuleSet, as_of: date, workers: int | None
+) -> Found:
+    processes = workers if workers is not None else _worker_count(conn)
+    if processes > 1:
+        return _evaluate_in_parallel(conn, ctx.settings.database_url, rules, as_of, processes)
+    return evaluate_range(conn, rules, as_of, None)
+
+
+# Audit entities whose changes can change a flag. Every such write leaves an audit event.
+FLAG_INPUTS = ("assessment", "treatment", "flag", "patient")
+
+
+def _audit_mark(conn: Connection) -> int:
+    return next(iter(driver_rows(conn, "SELECT coalesce(max(id), 0) FROM audit_event")))[0]
+
+
+def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | None:
+    """Patients whose flag inputs changed after audit event ``mark``; None after a bulk import
+    (one event for a whole file, naming no patient)."""
+    changed = set()
+    sql = "SELECT patient_id, action, entity FROM audit_event WHERE id > ?"
+    for patient_id, action, entity in driver_rows(conn, sql, (mark,)):
+        if action == "import" and entity in ("patients", "treatments", "assessments"):
+            return None
+        if patient_id is not None and entity in FLAG_INPUTS:
+            changed.add(patient_id)
+    return frozenset(changed)
 
 
 def _worker_count(conn: Connection) -> int:
@@ -265,59 +312,68 @@ def reevaluate_knee(
     session: Session, ctx: Context, patient_id: str, knee: str
 ) -> list[tuple[EpisodeInput, list[Finding]]]:
     """Re-evaluate one knee inside the caller's transaction (after a save), as of today."""
-    conn: Connection = session.connection()
+    return _reevaluate(session.connection(), ctx, patient_id, knee, ctx.today())
+
+
+def _reevaluate(
+    conn: Connection, ctx: Context, patient_id: str, knee: str, as_of: date
+) -> list[tuple[EpisodeInput, list[Finding]]]:
     episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
-    today = ctx.today()
-    pairs = [(e, evaluate_episode(e, today, ctx.rules)) for e in episodes]
+    pairs = [(e, evaluate_episode(e, as_of, ctx.rules)) for e in episodes]
     findings = [(e.treatment, found) for e, found in pairs]
-    sync_flags(conn, findings, [e.treatment.id for e in episodes], today, ctx.now())
+    sync_flags(conn, findings, [e.treatment.id for e in episodes], as_of, ctx.now())
     return pairs
 
 
-def _views(session: Session, query: Any) -> list[FlagView]:
-    rows = session.execute(query.join(Patient, Patient.id == Flag.patient_id).join(
-        Treatment, Treatment.id == Flag.treatment_id
-    ).add_columns(Patient.name, Treatment.product, Treatment.kl_grade, Treatment.treated_on,
-                  Treatment.banked_doses))  # fmt: skip
-    views = []
-    for flag, name, product, kl, treated_on, banked in rows:
-        views.append(
-            FlagView(
-                id=flag.id,
-                patient_id=flag.patient_id,
-                patient_name=name,
-                knee=flag.knee,
-                treatment_id=flag.treatment_id,
-                kind=flag.kind,
-                level=flag.level,
-                status=flag.status,
-                raised_on=flag.raised_on,
-                booster_check_by=flag.booster_check_by,
-                summary=flag.summary,
-                evidence=json.loads(flag.evidence),
-                rule_set_version=flag.rule_set_version,
-                product=product,
-                kl_grade=kl,
-                treated_on=treated_on,
-                banked_doses=banked,
-            )
+VIEW_SQL = (
+    "SELECT f.id, f.patient_id, p.name, f.knee, f.treatment_id, f.kind, f.level, f.status, "
+    "f.raised_on, f.booster_check_by, f.summary, f.evidence, f.rule_set_version, t.product, "
+    "t.kl_grade, t.treated_on, t.banked_doses FROM flag f "
+    "JOIN patient p ON p.id = f.patient_id JOIN treatment t ON t.id = f.treatment_id"
+)
+
+
+def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagView]:
+    """Flags as read models, urgent -> action -> watch, then oldest first. Plain driver rows:
+    a review queue can hold tens of thousands of flags."""
+    dates = DateCache()
+    with read_session(ctx.engine) as session:
+        rows = list(driver_rows(session.connection(), f"{VIEW_SQL} WHERE {where}", params))
+    views = [
+        FlagView(
+            id=r[0],
+            patient_id=r[1],
+            patient_name=r[2],
+            knee=r[3],
+            treatment_id=r[4],
+            kind=r[5],
+            level=r[6],
+            status=r[7],
+            raised_on=dates[r[8]],
+            booster_check_by=dates[r[9]] if r[9] else None,
+            summary=r[10],
+            evidence=json.loads(r[11]),
+            rule_set_version=r[12],
+            product=r[13],
+            kl_grade=r[14],
+            treated_on=dates[r[15]],
+            banked_doses=r[16],
         )
+        for r in rows
+    ]
     views.sort(key=lambda v: (LEVEL_ORDER[v.level], v.raised_on, v.id))
     return views
 
 
 def open_flags(ctx: Context, patient_id: str | None = None) -> list[FlagView]:
     """Open flags, urgent -> action -> watch, then oldest first."""
-    with read_session(ctx.engine) as session:
-        query = select(Flag).where(Flag.status == "open")
-        if patient_id is not None:
-            query = query.where(Flag.patient_id == patient_id)
-        return _views(session, query)
+    if patient_id is None:
+        return _views(ctx, "f.status = 'open'")
+    return _views(ctx, "f.status = 'open' AND f.patient_id = ?", (patient_id,))
 
 
 def get_flag(ctx: Context, flag_id: int) -> FlagView:
-    with read_session(ctx.engine) as session:
-        views = _views(session, select(Flag).where(Flag.id == flag_id))
+    views = _views(ctx, "f.id = ?", (flag_id,))
     if not views:
         raise NotFound(f"no flag with id {flag_id}")
     return views[0]

@@ -251,6 +251,7 @@ class Flag(SQLModel, table=True):
         one_of("status", FLAG_STATUSES, "ck_flag_status"),
         Index("ix_flag_treatment_kind", "treatment_id", "kind"),
         Index("ix_flag_status", "status"),
+        Index("ix_flag_patient_status", "patient_id", "status"),
         # At most one open flag per episode and kind.
         Index(
             "uq_flag_open_episode_kind",
