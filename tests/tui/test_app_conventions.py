@@ -9,7 +9,7 @@ from textual.command import CommandPalette
 from followup.services.errors import FollowupError
 from followup.settings import Settings
 from followup.tui import app as app_module
-from followup.tui import worklist as worklist_module
+from followup.tui import calls as calls_module
 from followup.tui.app import CRASH_MESSAGE, FollowupApp, run
 from followup.tui.commands import ScreenCommands
 from followup.tui.dialogs import ErrorDialog
@@ -72,7 +72,7 @@ async def test_service_refusal_is_shown_as_is(demo_ctx, run_app, monkeypatch):
     def refuse(*args, **kwargs):
         raise FollowupError("the note is longer than 2000 characters")
 
-    monkeypatch.setattr(worklist_module, "log_contact", refuse)
+    monkeypatch.setattr(calls_module, "log_contact", refuse)
     async with run_app(demo_ctx, user="demo") as pilot:
         await pilot.press("c", "v", "enter")
         await settle(pilot)
@@ -87,7 +87,7 @@ async def test_unexpected_worker_error_shows_no_details(demo_ctx, run_app, monke
     def explode(*args, **kwargs):
         raise RuntimeError("Halina Wójcik, born 1975-07-12")
 
-    monkeypatch.setattr(worklist_module, "log_contact", explode)
+    monkeypatch.setattr(calls_module, "log_contact", explode)
     async with run_app(demo_ctx, user="demo") as pilot:
         await pilot.press("c", "v", "enter")
         await settle(pilot)

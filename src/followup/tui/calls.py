@@ -15,7 +15,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from followup.domain.records import CONTACT_OUTCOMES
-from followup.services.assessments import MAX_TEXT
+from followup.services.assessments import MAX_TEXT, log_contact
+from followup.services.context import Context
 from followup.tui import formatting as fmt
 
 OUTCOME_KEYS = {
@@ -116,3 +117,9 @@ class LogCallDialog(ModalScreen[CallOutcome | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def save_call(ctx: Context, patient_id: str, call: CallOutcome, actor: str) -> None:
+    """Log a call made just now (runs in a worker). Stored at the clinic's own offset, so the
+    contact log shows the caller's clock time."""
+    log_contact(ctx, patient_id, call.outcome, actor, note=call.note, at=ctx.now().astimezone())

@@ -12,24 +12,24 @@ from textual.widgets import Button, Input, Label, Static
 from followup.services.codes import IssuedCode
 
 
-class ErrorDialog(ModalScreen[None]):
-    """Shows a failure. The message is either a service's own (safe to show) or generic."""
+class OkDialog(ModalScreen[None]):
+    """A dialog that only informs: OK, Enter or Escape closes it. Subclasses compose the body
+    (``compose_body``) and name the box's CSS classes."""
 
-    BINDINGS = [
-        Binding("escape,enter", "dismiss_dialog", "Close", id="error.close", tooltip="Close"),
-    ]
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="dialog.close", tooltip="Close")]
+    BOX_CLASSES = "dialog"
 
-    def __init__(self, message: str, title: str = "Something went wrong") -> None:
+    def __init__(self) -> None:
         super().__init__(classes="dialog-screen")
-        self.message = message
-        self.title_text = title
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog error-dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.message, id="error-message", markup=False)
+        with Vertical(classes=self.BOX_CLASSES):
+            yield from self.compose_body()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
 
     def on_mount(self) -> None:
         self.query_one("#ok", Button).focus()
@@ -38,8 +38,23 @@ class ErrorDialog(ModalScreen[None]):
         event.stop()
         self.dismiss(None)
 
-    def action_dismiss_dialog(self) -> None:
+    def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ErrorDialog(OkDialog):
+    """Shows a failure. The message is either a service's own (safe to show) or generic."""
+
+    BOX_CLASSES = "dialog error-dialog"
+
+    def __init__(self, message: str, title: str = "Something went wrong") -> None:
+        super().__init__()
+        self.message = message
+        self.title_text = title
+
+    def compose_body(self) -> ComposeResult:
+        yield Label(self.title_text, classes="dialog-title")
+        yield Static(self.message, id="error-message", markup=False)
 
 
 class ConfirmDialog(ModalScreen[bool]):

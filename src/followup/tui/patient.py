@@ -26,14 +26,14 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from followup.services.assessments import log_contact, mark_entered_in_error
+from followup.services.assessments import mark_entered_in_error
 from followup.services.codes import IssuedCode, issue_code
 from followup.services.context import Context
 from followup.services.patients import PatientDetail, patient_detail
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
-from followup.tui.calls import CallOutcome, LogCallDialog
+from followup.tui.calls import CallOutcome, LogCallDialog, save_call
 from followup.tui.chart import KneeCharts
 from followup.tui.dialogs import CodeDialog, ConfirmDialog, TextDialog
 from followup.tui.evidence import evidence_lines, flag_heading
@@ -430,8 +430,7 @@ class PatientScreen(StaffScreen):
         description="Logging the call",
     )
     def _log_call(self, ctx: Context, patient_id: str, call: CallOutcome, actor: str) -> None:
-        # At the clinic's own offset, so the contact log shows the caller's clock time.
-        log_contact(ctx, patient_id, call.outcome, actor, note=call.note, at=ctx.now().astimezone())
+        save_call(ctx, patient_id, call, actor)
         self.post_message(PatientChanged(f"Call logged: {fmt.outcome(call.outcome)}."))
 
     def _highlighted_assessment(self) -> int | None:

@@ -13,11 +13,10 @@ from datetime import date
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.validation import Number
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Label, Static
+from textual.widgets import ContentSwitcher, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from followup.domain.instrument import ITEM_KEYS, SUBSCALES
@@ -27,7 +26,7 @@ from followup.services.assessments import record_assessment as save_assessment
 from followup.services.context import Context
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
-from followup.tui.dialogs import ConfirmDialog
+from followup.tui.dialogs import ConfirmDialog, OkDialog
 from followup.tui.fields import MovesOnInput
 from followup.tui.questionnaire import Questionnaire
 
@@ -63,42 +62,29 @@ def describe_scores(scores: Scores) -> list[str]:
     return lines
 
 
-class SavedDialog(ModalScreen[None]):
+class SavedDialog(OkDialog):
     """What was saved, and any flag this form raised (those need attention now)."""
 
-    BINDINGS = [Binding("escape,enter", "close", "Close", id="saved.close", tooltip="Close")]
+    BOX_CLASSES = "dialog saved-dialog"
 
     def __init__(self, saved: SavedAssessment) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self.saved = saved
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         new = [f for f in self.saved.open_findings if f.kind in self.saved.new_kinds]
-        with Vertical(classes="dialog saved-dialog"):
-            yield Label("Assessment saved", classes="dialog-title")
-            yield Static("\n".join(describe_scores(self.saved.scores)), markup=False)
-            if new:
-                yield Label(f"New flag{'s' if len(new) > 1 else ''}:", classes="warning")
-                for finding in new:
-                    yield Static(
-                        f"{finding.level.upper()} · {finding.summary}",
-                        classes=f"flag-{finding.level}",
-                        markup=False,
-                    )
-            else:
-                yield Static("No new flag.", classes="hint")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", variant="primary", id="ok")
-
-    def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+        yield Label("Assessment saved", classes="dialog-title")
+        yield Static("\n".join(describe_scores(self.saved.scores)), markup=False)
+        if new:
+            yield Label(f"New flag{'s' if len(new) > 1 else ''}:", classes="warning")
+            for finding in new:
+                yield Static(
+                    f"{finding.level.upper()} · {finding.summary}",
+                    classes=f"flag-{finding.level}",
+                    markup=False,
+                )
+        else:
+            yield Static("No new flag.", classes="hint")
 
 
 class PhoneEntryScreen(StaffScreen):

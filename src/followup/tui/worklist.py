@@ -17,12 +17,11 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from followup.services.assessments import log_contact
 from followup.services.context import Context
 from followup.services.due import DueItem, due_list
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
-from followup.tui.calls import CallOutcome, LogCallDialog
+from followup.tui.calls import CallOutcome, LogCallDialog, save_call
 from followup.tui.heap import settle_heap
 
 PAGE_SIZE = 200
@@ -286,8 +285,7 @@ class WorklistScreen(StaffScreen):
         description="Logging the call",
     )
     def _log_call(self, ctx: Context, patient_id: str, call: CallOutcome, actor: str) -> None:
-        # At the clinic's own offset, so the contact log shows the caller's clock time.
-        log_contact(ctx, patient_id, call.outcome, actor, note=call.note, at=ctx.now().astimezone())
+        save_call(ctx, patient_id, call, actor)
         self.post_message(CallLogged(patient_id, call, ctx.now()))
 
     def on_call_logged(self, message: CallLogged) -> None:
