@@ -196,8 +196,10 @@ def due_calls(
             continue  # done
         window_open = window_open or tp.window_start <= as_of
         calls.append(TimepointStatus(tp, DUE))
+    if window_open:
+        return calls  # the call for the open window reaches the patient anyway
     missed = missed_follow_up(timepoints, dates, as_of)
-    if missed and not window_open:
+    if missed:
         calls.insert(0, TimepointStatus(missed[-1], OVERDUE))
     return calls
 

@@ -11,12 +11,26 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from followup.domain.schedule import due_calls
 from followup.services.context import Context
-from followup.services.episodes import TREATMENT_SQL, DateCache, as_datetime
+from followup.services.episodes import DateCache, as_datetime
 from followup.store.bulk import driver_rows, marks
 from followup.store.engine import read_session
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
 VALID = "entered_in_error = false AND total_score IS NOT NULL"
+
+
+def _latest_treatments_sql(conn: Any) -> str:
+    """Each knee's latest treatment up to the as-of date (``?``): its current episode. SQLite
+    returns the other columns of the row holding the max(); PostgreSQL says so with DISTINCT ON."""
+    if conn.dialect.name == "postgresql":
+        return (
+            "SELECT DISTINCT ON (patient_id, knee) id, patient_id, knee, treated_on "
+            "FROM treatment WHERE treated_on <= ? ORDER BY patient_id, knee, treated_on DESC"
+        )
+    return (
+        "SELECT id, patient_id, knee, max(treated_on) FROM treatment WHERE treated_on <= ? "
+        "GROUP BY patient_id, knee"
+    )
 
 
 def _dates_by_knee_sql(conn: Any) -> str:
@@ -92,14 +106,9 @@ def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[Due
     dates = DateCache()
     with read_session(ctx.engine) as session:
         conn = session.connection()
-        latest: dict[tuple[str, str], Any] = {}
-        for r in driver_rows(conn, TREATMENT_SQL):  # unordered: a plain table scan
-            on = dates[r[3]]
-            if on <= as_of:
-                key = (r[1], r[2])
-                known = latest.get(key)
-                if known is None or on > dates[known[3]]:
-                    latest[key] = r
+        latest = {
+            (r[1], r[2]): r for r in driver_rows(conn, _latest_treatments_sql(conn), (as_of,))
+        }
         found: list[tuple[tuple[str, str], Any, Any]] = []
         for pid, knee, days_text in driver_rows(conn, _dates_by_knee_sql(conn)):
             row = latest.pop((pid, knee), None)
