@@ -22,7 +22,9 @@ def run(
     full_env = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_DATABASE_URL"}
     full_env.update(env or {})
     cmd = [FOLLOWUP, *(["--db", db] if db else []), *args]
-    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=120)
+    return subprocess.run(
+        cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=120
+    )
 
 
 @pytest.fixture
@@ -60,7 +62,9 @@ def test_init_creates_database_and_first_admin(db: str) -> None:
 
 
 def test_user_add_refuses_mismatch_and_weak_passwords(db: str) -> None:
-    mismatch = run("user", "add", "nina", "--role", "coordinator", db=db, stdin="abcdefgh\nabcdefgX\n")
+    mismatch = run(
+        "user", "add", "nina", "--role", "coordinator", db=db, stdin="abcdefgh\nabcdefgX\n"
+    )
     assert mismatch.returncode == 1 and "do not match" in mismatch.stderr
     weak = run("user", "add", "nina", "--role", "coordinator", db=db, stdin="abc\nabc\n")
     assert weak.returncode == 1 and "at least 8" in weak.stderr
@@ -72,7 +76,9 @@ def test_user_add_refuses_mismatch_and_weak_passwords(db: str) -> None:
 
 
 def test_bad_import_names_file_line_and_column_and_writes_nothing(db: str, tmp_path: Path) -> None:
-    assert run("import", "patients", write(tmp_path, "patients.csv", PATIENTS), db=db).returncode == 0
+    assert (
+        run("import", "patients", write(tmp_path, "patients.csv", PATIENTS), db=db).returncode == 0
+    )
     bad = assessments(["P1,left,2026-01-05,phone," + ",".join(["2"] * 23 + ["9"])])
     result = run("import", "assessments", write(tmp_path, "a.csv", bad), db=db)
     assert result.returncode == 1
@@ -171,7 +177,10 @@ def test_flags_decide_and_export_flags(tmp_path: Path) -> None:
     decided = run("decide", str(flags[0]["id"]), "--decision", "refer", "--note", "ortho", db=db)
     assert decided.returncode == 0, decided.stderr
     assert run("decide", "999999", "--decision", "refer", "--note", "x", db=db).returncode == 1
-    assert run("decide", str(flags[1]["id"]), "--decision", "maybe", "--note", "x", db=db).returncode == 2
+    assert (
+        run("decide", str(flags[1]["id"]), "--decision", "maybe", "--note", "x", db=db).returncode
+        == 2
+    )
     exported = json.loads(run("export", "flags", "--format", "json", db=db).stdout)
     [row] = [r for r in exported if r["flag_id"] == flags[0]["id"]]
     assert (row["status"], row["decision"], row["decision_note"]) == ("closed", "refer", "ortho")

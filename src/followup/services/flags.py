@@ -225,7 +225,7 @@ FLAG_INPUTS = ("assessment", "treatment", "flag", "patient")
 
 
 def _audit_mark(conn: Connection) -> int:
-    return next(iter(driver_rows(conn, "SELECT coalesce(max(id), 0) FROM audit_event")))[0]
+    return conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM audit_event").scalar_one()
 
 
 def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | None:
@@ -242,7 +242,7 @@ def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | Non
 
 
 def _worker_count(conn: Connection) -> int:
-    treatments = next(iter(driver_rows(conn, "SELECT count(*) FROM treatment")))[0]
+    treatments = conn.exec_driver_sql("SELECT count(*) FROM treatment").scalar_one()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cores or 1, 4) if treatments >= PARALLEL_MIN_TREATMENTS else 1
 

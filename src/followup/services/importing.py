@@ -489,7 +489,7 @@ def _check_assessments(run: ImportRun, path: Path) -> Batch:
                 on += timedelta(days=shift)
             if on > today:
                 log.add(row.line, "assessed_on", f"{on.isoformat()} is in the future")
-        if pid is not None:
+        if pid is not None:  # _check_patient_ref, inlined: this loop runs once per row
             born = patients.get(pid)
             if born is None:
                 log.add(row.line, "patient_id", f"{pid} is not a known patient")
