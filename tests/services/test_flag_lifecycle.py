@@ -245,3 +245,19 @@ def test_a_save_during_a_cohort_evaluation_keeps_its_flag(demo_ctx: Context, mon
             {"p": pid},
         ).scalar_one()
     assert cleared == 0
+
+
+def test_staff_limited_to_a_site_see_only_that_sites_calls_and_flags(demo_ctx: Context) -> None:
+    with demo_ctx.engine.connect() as conn:
+        site_of = dict(conn.execute(text("SELECT id, site_id FROM patient")).all())
+    assert {"main", "north"} <= set(site_of.values())
+    for site in ("main", "north"):
+        calls = due_list(demo_ctx, site_id=site)
+        flags = open_flags(demo_ctx, site_id=site)
+        assert calls and flags
+        assert {site_of[c.patient_id] for c in calls} == {site}
+        assert {site_of[f.patient_id] for f in flags} == {site}
+    everyone = len(due_list(demo_ctx))
+    assert everyone == len(due_list(demo_ctx, site_id="main")) + len(
+        due_list(demo_ctx, site_id="north")
+    )

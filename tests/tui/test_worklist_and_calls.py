@@ -97,3 +97,17 @@ async def test_long_worklists_are_paged(demo_ctx, run_app):
         assert f"showing {PAGE_SIZE + 1}–{total} of {total}" in summary
         await pilot.press("[")
         assert table.row_count == PAGE_SIZE
+
+
+async def test_staff_limited_to_a_site_see_only_that_sites_calls(demo_ctx, run_app):
+    from followup.services.users import add_user
+    from followup.store.models import Patient
+
+    add_user(demo_ctx, "northdesk", "northdesk", "coordinator", "test", site_id="north")
+    with read_session(demo_ctx.engine) as session:
+        north = set(session.exec(select(Patient.id).where(Patient.site_id == "north")))
+    async with run_app(demo_ctx, user="northdesk") as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, WorklistScreen)
+        assert screen.items and {i.patient_id for i in screen.items} <= north
+        assert len(screen.items) == len(due_list(demo_ctx, site_id="north"))

@@ -19,16 +19,20 @@ CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
 VALID = "entered_in_error = false AND total_score IS NOT NULL"
 
 
-def _latest_treatments_sql(conn: Any) -> str:
-    """Each knee's latest treatment up to the as-of date (``?``): its current episode. SQLite
-    returns the other columns of the row holding the max(); PostgreSQL says so with DISTINCT ON."""
+def _latest_treatments_sql(conn: Any, site_id: str | None) -> str:
+    """Each knee's latest treatment up to the as-of date (``?``), of one site's patients when
+    ``site_id`` is given (a second ``?``): its current episode. SQLite returns the other columns
+    of the row holding the max(); PostgreSQL says so with DISTINCT ON."""
+    where = "treated_on <= ?"
+    if site_id is not None:
+        where += " AND patient_id IN (SELECT id FROM patient WHERE site_id = ?)"
     if conn.dialect.name == "postgresql":
         return (
             "SELECT DISTINCT ON (patient_id, knee) id, patient_id, knee, treated_on "
-            "FROM treatment WHERE treated_on <= ? ORDER BY patient_id, knee, treated_on DESC"
+            f"FROM treatment WHERE {where} ORDER BY patient_id, knee, treated_on DESC"
         )
     return (
-        "SELECT id, patient_id, knee, max(treated_on) FROM treatment WHERE treated_on <= ? "
+        f"SELECT id, patient_id, knee, max(treated_on) FROM treatment WHERE {where} "
         "GROUP BY patient_id, knee"
     )
 
@@ -97,18 +101,21 @@ def local_time(now: datetime, zone: str | None) -> datetime | None:
         return None
 
 
-def due_list(ctx: Context, as_of: date | None = None, days: int = 7) -> list[DueItem]:
-    """Calls to make: overdue first, then by due date. Reads only the latest treatment of each
-    knee and the dates of valid assessments."""
+def due_list(
+    ctx: Context, as_of: date | None = None, days: int = 7, site_id: str | None = None
+) -> list[DueItem]:
+    """Calls to make: overdue first, then by due date; only one site's patients when
+    ``site_id`` is given (staff limited to a site). Reads only the latest treatment of each knee
+    and the dates of valid assessments."""
     as_of = as_of or ctx.today()
     rules = ctx.rules
     now = ctx.now()
     dates = DateCache()
     with read_session(ctx.engine) as session:
         conn = session.connection()
-        latest = {
-            (r[1], r[2]): r for r in driver_rows(conn, _latest_treatments_sql(conn), (as_of,))
-        }
+        params = (as_of,) if site_id is None else (as_of, site_id)
+        sql = _latest_treatments_sql(conn, site_id)
+        latest = {(r[1], r[2]): r for r in driver_rows(conn, sql, params)}
         found: list[tuple[tuple[str, str], Any, Any]] = []
         for pid, knee, days_text in driver_rows(conn, _dates_by_knee_sql(conn)):
             row = latest.pop((pid, knee), None)

@@ -365,11 +365,19 @@ def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagVie
     return views
 
 
-def open_flags(ctx: Context, patient_id: str | None = None) -> list[FlagView]:
-    """Open flags, urgent -> action -> watch, then oldest first."""
-    if patient_id is None:
-        return _views(ctx, "f.status = 'open'")
-    return _views(ctx, "f.status = 'open' AND f.patient_id = ?", (patient_id,))
+def open_flags(
+    ctx: Context, patient_id: str | None = None, site_id: str | None = None
+) -> list[FlagView]:
+    """Open flags, urgent -> action -> watch, then oldest first; of one patient, or of one
+    site's patients (staff limited to a site), when given."""
+    where, params = "f.status = 'open'", []
+    if patient_id is not None:
+        where += " AND f.patient_id = ?"
+        params.append(patient_id)
+    if site_id is not None:
+        where += " AND p.site_id = ?"
+        params.append(site_id)
+    return _views(ctx, where, params)
 
 
 def get_flag(ctx: Context, flag_id: int) -> FlagView:

@@ -222,7 +222,7 @@ class ReviewQueueScreen(StaffScreen):
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()
-        self._list(self.ctx)
+        self._list(self.ctx, self.staff.site_id)
         self.action_evaluate()
 
     # -- loading ---------------------------------------------------------------------------
@@ -234,8 +234,8 @@ class ReviewQueueScreen(StaffScreen):
         group="review-list",
         description="Listing open flags",
     )
-    def _list(self, ctx: Context) -> None:
-        flags = open_flags(ctx)
+    def _list(self, ctx: Context, site_id: str | None) -> None:
+        flags = open_flags(ctx, site_id=site_id)
         settle_heap()
         self.post_message(FlagsLoaded(flags, evaluated=False))
 
@@ -245,7 +245,7 @@ class ReviewQueueScreen(StaffScreen):
         self.evaluating = True
         self.refresh_bindings()
         self._summarise()
-        self._evaluate(self.ctx)
+        self._evaluate(self.ctx, self.staff.site_id)
 
     @work(
         thread=True,
@@ -254,9 +254,9 @@ class ReviewQueueScreen(StaffScreen):
         group="review-evaluate",
         description="Evaluating the flag rules",
     )
-    def _evaluate(self, ctx: Context) -> None:
+    def _evaluate(self, ctx: Context, site_id: str | None) -> None:
         evaluate_cohort(ctx)
-        flags = open_flags(ctx)
+        flags = open_flags(ctx, site_id=site_id)
         settle_heap()
         self.post_message(FlagsLoaded(flags, evaluated=True))
 

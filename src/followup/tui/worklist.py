@@ -141,7 +141,7 @@ class WorklistScreen(StaffScreen):
         # A message, not Textual's loading overlay: its animation would take the CPU from
         # the worker computing the list (~2-3 s at 100,000 patients).
         self.query_one("#worklist-summary", Static).update("Loading the worklist…")
-        self._load(self.ctx)
+        self._load(self.ctx, self.staff.site_id)
 
     @work(
         thread=True,
@@ -150,9 +150,9 @@ class WorklistScreen(StaffScreen):
         group="worklist",
         description="Loading the worklist",
     )
-    def _load(self, ctx: Context) -> None:
+    def _load(self, ctx: Context, site_id: str | None) -> None:
         as_of = ctx.today()
-        items = due_list(ctx, as_of)
+        items = due_list(ctx, as_of, site_id=site_id)
         settle_heap()
         self.post_message(WorklistLoaded(items, as_of))
 
