@@ -4,7 +4,6 @@ episode of every knee, with the patient's local time (patients live in other tim
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from followup.domain.schedule import due_calls
 from followup.services.context import Context
 from followup.services.episodes import DateCache, as_datetime
-from followup.store.bulk import driver_rows, marks
+from followup.store.bulk import chunks, driver_rows, marks
 from followup.store.engine import read_session
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
@@ -161,14 +160,9 @@ def due_list(
     return items
 
 
-def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
     found = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         sql = f"SELECT id, name, phone, timezone FROM patient WHERE id IN ({marks(len(chunk))})"
         for pid, name, phone, zone in driver_rows(conn, sql, chunk):
             found[pid] = (name, phone, zone)
@@ -177,7 +171,7 @@ def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str
 
 def _last_contacts(conn: Any, ids: list[str]) -> dict[str, tuple[datetime, str]]:
     found: dict[str, tuple[datetime, str]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         # The latest contact of each patient. SQLite returns the other columns of the row that
         # holds the max(); PostgreSQL says the same with DISTINCT ON.
         where = f"WHERE patient_id IN ({marks(len(chunk))})"

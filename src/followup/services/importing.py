@@ -39,7 +39,7 @@ from followup.services.csv_files import (
     yes_no,
 )
 from followup.services.episodes import DateCache
-from followup.store.bulk import bulk_insert, driver_rows, marks
+from followup.store.bulk import bulk_insert, chunks, driver_rows, marks
 from followup.store.engine import write_session
 from followup.store.models import ACTIVITIES, SEXES, Assessment, Contact, Patient, Site, Treatment
 
@@ -230,8 +230,7 @@ def _not_future(log: ProblemLog, row: Row, column: str, value: date, today: date
 def _existing_ids(conn: Connection, column: Any, ids: Iterable[str]) -> set[str]:
     ids = list(set(ids))
     found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in chunks(ids):
         found.update(conn.scalars(select(column).where(column.in_(chunk))))
     return found
 
@@ -298,8 +297,7 @@ def _patients_in_db(conn: Connection, ids: Iterable[str]) -> dict[str, date]:
     """Birth dates of the referenced patients that exist."""
     ids = list(set(ids))
     found: dict[str, date] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in chunks(ids):
         query = select(Patient.id, Patient.birth_date).where(Patient.id.in_(chunk))  # type: ignore[attr-defined]
         found.update(dict(conn.execute(query).all()))  # type: ignore[arg-type]
     return found
@@ -333,8 +331,7 @@ def _check_treatments(run: ImportRun, path: Path) -> Batch:
     referenced = [r.values["booster_of"] for r in rows if r.values.get("booster_of") is not None]
     in_db = _existing_ids(conn, Treatment.id, file_ids)
     known: dict[str, tuple[str, str, date]] = {}
-    for start in range(0, len(referenced), 500):
-        chunk = list(set(referenced[start : start + 500]))
+    for chunk in chunks(sorted(set(referenced))):
         query = select(Treatment.id, Treatment.patient_id, Treatment.knee, Treatment.treated_on)
         for tid, pid, knee, on in conn.execute(query.where(Treatment.id.in_(chunk))):  # type: ignore[attr-defined]
             known[tid] = (pid, knee, on)
@@ -431,8 +428,7 @@ def _scheduled_boosters(
     banked doses left)."""
     found: dict[str, tuple[str, str, date, int | None]] = {}
     dates = DateCache()
-    for start in range(0, len(patient_ids), 500):
-        chunk = patient_ids[start : start + 500]
+    for chunk in chunks(patient_ids):
         sql = (
             "SELECT DISTINCT t.id, t.patient_id, t.knee, t.treated_on, t.banked_doses "
             "FROM treatment t JOIN flag f ON f.treatment_id = t.id "
@@ -582,8 +578,7 @@ def _existing_assessment_keys(conn: Connection, patient_ids: list[str]) -> set[t
     """(patient, knee, date, source, answers) of the stored, valid-entry assessments."""
     items = [getattr(Assessment, k) for k in ITEM_KEYS]
     keys: set[tuple] = set()
-    for start in range(0, len(patient_ids), 500):
-        chunk = patient_ids[start : start + 500]
+    for chunk in chunks(patient_ids):
         query = select(
             Assessment.patient_id,
             Assessment.knee,
@@ -613,9 +608,9 @@ def _check_contacts(run: ImportRun, path: Path) -> Batch:
     seen: dict[tuple, int] = {}
     ids = list(patients)
     existing: set[tuple] = set()
-    for start in range(0, len(ids), 500):
+    for chunk in chunks(ids):
         query = select(Contact.patient_id, Contact.contacted_at).where(
-            Contact.patient_id.in_(ids[start : start + 500])  # type: ignore[attr-defined]
+            Contact.patient_id.in_(chunk)  # type: ignore[attr-defined]
         )
         existing.update((p, at) for p, at in conn.execute(query))
     for row in rows:

@@ -27,6 +27,16 @@ def marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
+IN_LIST_SIZE = 500
+
+
+def chunks(ids: Sequence[Any], size: int = IN_LIST_SIZE) -> Iterator[Sequence[Any]]:
+    """Slices of ``ids`` for ``IN (...)`` lists: drivers bound the number of parameters of one
+    statement (SQLite's default limit is a few thousand)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
     """Run a query on the driver's cursor, inside the connection's transaction, and iterate its
     rows as plain tuples (a server-side cursor on PostgreSQL, so a cohort is never held twice).
