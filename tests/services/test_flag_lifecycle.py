@@ -23,6 +23,18 @@ from tests.conftest import make_context
 MANIFEST = Path(__file__).resolve().parents[2] / "bench" / "demo_manifest.csv"
 
 
+def knee_without_open_flags(ctx: Context) -> tuple[str, str]:
+    """A treated knee of a patient with no open flag at all (a clean slate for a new one)."""
+    with ctx.engine.connect() as conn:
+        pid, knee = conn.execute(
+            text(
+                "SELECT patient_id, knee FROM treatment t WHERE NOT EXISTS (SELECT 1 FROM flag f "
+                "WHERE f.patient_id = t.patient_id AND f.status = 'open') ORDER BY id LIMIT 1"
+            )
+        ).one()
+    return pid, knee
+
+
 def test_demo_flags_match_the_archetypes_the_cohort_was_built_with(demo_ctx: Context) -> None:
     expected = {}
     with open(MANIFEST, encoding="utf-8") as fh:
@@ -102,13 +114,7 @@ def test_decision_needs_a_known_flag_a_valid_decision_and_a_note(demo_ctx: Conte
 
 
 def test_saving_an_adverse_event_raises_safety_at_once(demo_ctx: Context) -> None:
-    with demo_ctx.engine.connect() as conn:
-        pid, knee = conn.execute(
-            text(
-                "SELECT patient_id, knee FROM treatment t WHERE NOT EXISTS (SELECT 1 FROM flag f "
-                "WHERE f.patient_id = t.patient_id AND f.status = 'open') ORDER BY id LIMIT 1"
-            )
-        ).one()
+    pid, knee = knee_without_open_flags(demo_ctx)
     saved = record_assessment(
         demo_ctx,
         AssessmentEntry(
@@ -209,13 +215,7 @@ def test_a_save_during_a_cohort_evaluation_keeps_its_flag(demo_ctx: Context, mon
     flag in its own transaction, and the cohort's (older) result must not clear it."""
     from followup.services import flags as flag_service
 
-    with demo_ctx.engine.connect() as conn:
-        pid, knee = conn.execute(
-            text(
-                "SELECT patient_id, knee FROM treatment t WHERE NOT EXISTS (SELECT 1 FROM flag f "
-                "WHERE f.patient_id = t.patient_id AND f.status = 'open') ORDER BY id LIMIT 1"
-            )
-        ).one()
+    pid, knee = knee_without_open_flags(demo_ctx)
     real = flag_service._evaluate_all
 
     def evaluate_while_a_coordinator_saves(*args, **kwargs):  # type: ignore[no-untyped-def]
