@@ -84,6 +84,18 @@ def test_import_then_export_round_trip_with_scores(loaded: Context, tmp_path: Pa
     assert row["p1"] is None and row["global"] is None
 
 
+def test_patient_export_has_the_import_columns_and_no_search_form(loaded: Context) -> None:
+    from followup.services.importing import PATIENT_COLUMNS
+
+    out = io.StringIO()
+    export(loaded, "patients", "csv", out)
+    header = next(csv.reader(io.StringIO(out.getvalue())))
+    assert header == [c.name for c in PATIENT_COLUMNS]
+    out = io.StringIO()
+    export(loaded, "patients", "json", out)
+    assert all("search_name" not in row for row in json.loads(out.getvalue()))
+
+
 def test_invalid_subscale_exports_null_not_zero(loaded: Context, tmp_path: Path) -> None:
     rows = [{"assessed_on": "2025-01-05", "p1": None, "p2": None}]
     import_file(loaded, "assessments", write(tmp_path, "a.csv", assessment_csv(rows)), "t")

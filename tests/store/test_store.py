@@ -129,6 +129,44 @@ def test_an_older_schema_is_refused_until_init_upgrades_it(any_url: str) -> None
     ctx.close()
 
 
+def test_init_upgrades_a_0003_database_and_fills_in_search_names(any_url: str) -> None:
+    from alembic import command
+
+    from followup.services.patients import search_patients
+    from followup.store.schema import _config
+
+    engine = make_engine(any_url)
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0003")
+    names = ["José Muñoz", "Ahmet Çelik", "Halina Wójcik"]
+    names += [f"Plain Person{i}" for i in range(len(names), 6000)]  # more than one batch
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO patient (id, name, birth_date, created_at, created_by) "
+                "VALUES (:id, :name, :born, :now, 'test')"
+            ),
+            [
+                {"id": f"P{i:05d}", "name": name, "born": date(1960, 1, 1), "now": "2026-01-01"}
+                for i, name in enumerate(names)
+            ],
+        )
+    with pytest.raises(SchemaError, match="older"):
+        ensure_schema(engine)
+    what, _backup = init_schema(engine, any_url)
+    assert what == "upgraded"
+    engine.dispose()
+    ctx = make_context(any_url)
+    assert [h.name for h in search_patients(ctx, "jose munoz")] == ["José Muñoz"]
+    assert [h.name for h in search_patients(ctx, "celik")] == ["Ahmet Çelik"]
+    assert [h.id for h in search_patients(ctx, "person5999")] == ["P05999"]
+    with ctx.engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT count(*) FROM patient WHERE search_name = ''")).scalar() == 0
+        )
+    ctx.close()
+
+
 def test_a_foreign_database_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "other.db"
     engine = create_engine(f"sqlite:///{path}")

@@ -4,7 +4,7 @@ correction with a required reason, and a self-report code shown once."""
 from __future__ import annotations
 
 from sqlmodel import select
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, OptionList, Static
 
 from followup.services.patients import patient_detail
 from followup.store.engine import read_session
@@ -47,6 +47,21 @@ async def test_search_box_finds_by_id_and_by_name(demo_ctx, run_app):
         assert all(surname.lower() in h.name.lower() for h in dialog.hits)
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, WorklistScreen)
+
+
+async def test_search_box_finds_an_accented_name_typed_without_accents(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        await pilot.press("ctrl+f", *"ahmet CELIK")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, FindPatientDialog)
+        assert [(h.id, h.name) for h in dialog.hits] == [("P0177", "Ahmet Çelik")]
+        shown = dialog.query_one("#find-results", OptionList).get_option_at_index(0).prompt
+        assert "Ahmet Çelik" in str(shown)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, PatientScreen) and screen.patient_id == "P0177"
 
 
 async def test_patient_screen_shows_details_treatments_and_charts(demo_ctx, run_app):

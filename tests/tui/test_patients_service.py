@@ -50,11 +50,42 @@ def test_search_by_id_prefix_in_any_case_first(clinic):
 
 
 def test_search_by_name_fragments_ignores_case(clinic):
-    assert _ids(search_patients(clinic, "ANNA")) == ["P0001", "P0010"]
+    assert _ids(search_patients(clinic, "ANNA")) == ["P0010", "P0001"]  # name order, any case
     assert _ids(search_patients(clinic, "ann mül")) == ["P0001"]  # every word must match
     assert _ids(search_patients(clinic, "o'hara")) == ["P0002"]
     assert _ids(search_patients(clinic, "MÜLLER")) == ["P0001"]  # non-ASCII capitals too
     assert search_patients(clinic, "  ") == []
+
+
+ACCENTED = """patient_id,name,birth_date
+A01,José Muñoz,1950-01-01
+A02,Ahmet Çelik,1951-01-01
+A03,Halina Wójcik,1952-01-01
+A04,Wolfgang Groß,1953-01-01
+A05,Łukasz Zieliński,1954-01-01
+A06,Jose Munoz,1955-01-01
+A07,Dũng Trần,1956-01-01
+"""
+
+
+def test_search_by_name_ignores_accents_both_ways(any_ctx, tmp_path):
+    path = tmp_path / "accented.csv"
+    path.write_text(ACCENTED, "utf-8")
+    import_file(any_ctx, "patients", path, "test")
+
+    def names(query):
+        return _ids(search_patients(any_ctx, query))
+
+    assert names("jose munoz") == ["A01", "A06"]
+    assert names("JOSE") == ["A01", "A06"]
+    assert names("Muñoz josé") == ["A01", "A06"]  # an accented query finds the plain spelling
+    assert names("celik") == names("ÇELIK") == names("çel") == ["A02"]
+    assert names("wojcik") == names("WÓJC") == ["A03"]
+    assert names("strasse") == []
+    assert names("gross") == names("GROß") == ["A04"]
+    assert names("lukasz zielinski") == ["A05"]
+    assert names("tran dung") == ["A07"]
+    assert names("\u0301") == []  # nothing left to look for once the accent is gone
 
 
 def test_search_treats_like_wildcards_literally(clinic):
@@ -83,7 +114,9 @@ def test_search_uses_indexes_not_a_sort_of_the_cohort(ctx, tmp_path):
     event.remove(clinic.engine, "before_cursor_execute", explain)
     id_plans = [p for p in plans if "id>?" in p]
     assert id_plans and all("TEMP B-TREE FOR ORDER BY" not in p for p in id_plans)
-    assert any("USING INDEX ix_patient_name" in p for p in plans)
+    name_plans = [p for p in plans if "search_name" in p]
+    assert name_plans and all("USING INDEX ix_patient_search_name" in p for p in name_plans)
+    assert all("TEMP B-TREE" not in p for p in name_plans)
 
 
 def test_detail_has_treatments_contacts_and_assessments_newest_first(clinic):

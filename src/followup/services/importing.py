@@ -19,6 +19,7 @@ from sqlalchemy import Connection, insert, select
 from sqlmodel import Session
 
 from followup.domain.instrument import ITEM_KEYS
+from followup.domain.names import search_form
 from followup.domain.records import CONTACT_OUTCOMES, KNEES, PRODUCTS, ROUTES, SOURCES
 from followup.domain.scoring import Scores, score_numbers
 from followup.services import audit
@@ -272,10 +273,12 @@ def _check_patients(run: ImportRun, path: Path) -> Batch:
             )
         if v.get("site"):
             sites.add(v["site"])
+        name = v.get("name")
         out.append(
             {
                 "id": pid,
-                "name": v.get("name"),
+                "name": name,
+                "search_name": search_form(name) if name is not None else None,
                 "birth_date": born,
                 "sex": v.get("sex"),
                 "phone": v.get("phone"),

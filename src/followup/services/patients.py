@@ -1,9 +1,9 @@
 """Read models for finding a patient and for the patient screen.
 
 Search answers every keystroke, so it never scans more than it must: an ID prefix is a range on
-the primary key, a name fragment walks the name index in order and stops at the limit. The detail
-is one short read session of indexed look-ups by patient; the UI gets frozen dataclasses, never
-ORM rows.
+the primary key, a name fragment walks the search-name index in order and stops at the limit.
+The detail is one short read session of indexed look-ups by patient; the UI gets frozen
+dataclasses, never ORM rows.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import select
 
+from followup.domain.names import search_form
 from followup.services.context import Context
 from followup.services.errors import NotFound, PermissionDenied
 from followup.services.flags import LEVEL_ORDER, FlagView, get_flag
@@ -133,23 +133,14 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _name_conditions(ctx: Context, text: str) -> list[Any]:
-    """Every word of ``text`` somewhere in the name, ignoring case.
-
-    PostgreSQL's ILIKE folds every letter. SQLite's LIKE folds only ASCII (as does its
-    lower()), so a word with other letters is also tried lower-cased and capitalised: "WÓJC"
-    finds "Wójcik" and "çel" finds "Çelik". Plain LIKE needs no function call per row.
-    """
-    conditions = []
-    for word in text.split():
-        if not ctx.is_sqlite:
-            conditions.append(Patient.name.ilike(f"%{_escape_like(word)}%", escape="\\"))
-            continue
-        spellings = {word.lower(), word.lower().capitalize()} if not word.isascii() else {word}
-        conditions.append(
-            or_(*(Patient.name.like(f"%{_escape_like(w)}%", escape="\\") for w in spellings))
-        )
-    return conditions
+def _name_conditions(text: str) -> list[Any]:
+    """Every word of ``text`` somewhere in the name, ignoring case and accents: "jose munoz"
+    finds "José Muñoz". Both sides are in search form (``search_form``), so a plain LIKE
+    compares them on either database, without a function call per row."""
+    return [
+        Patient.search_name.like(f"%{_escape_like(word)}%", escape="\\")
+        for word in search_form(text).split()
+    ]
 
 
 def _hit(row: Any) -> PatientHit:
@@ -163,7 +154,8 @@ def search_patients(
     ctx: Context, query: str, *, limit: int = SEARCH_LIMIT, site_id: str | None = None
 ) -> list[PatientHit]:
     """Patients whose ID starts with ``query`` (first) or whose name contains every word of it,
-    case-insensitively; at most ``limit``. ``site_id`` limits the search to one site."""
+    ignoring case and accents (those in name order); at most ``limit``. ``site_id`` limits the
+    search to one site."""
     text = " ".join(query.split())[:MAX_QUERY]
     if not text:
         return []
@@ -181,11 +173,13 @@ def search_patients(
             by_id.extend(_hit(row) for row in session.exec(query.order_by(Patient.id).limit(limit)))
         for hit in sorted(by_id, key=lambda h: h.id)[:limit]:
             found[hit.id] = hit
-        if len(found) < limit:
-            by_name = select(*_HIT_COLUMNS).where(*_name_conditions(ctx, text))
+        conditions = _name_conditions(text)
+        if len(found) < limit and conditions:
+            by_name = select(*_HIT_COLUMNS).where(*conditions)
             if site_id is not None:
                 by_name = by_name.where(Patient.site_id == site_id)
-            for row in session.exec(by_name.order_by(Patient.name, Patient.id).limit(limit)):
+            by_name = by_name.order_by(Patient.search_name, Patient.id).limit(limit)
+            for row in session.exec(by_name):
                 found.setdefault(row[0], _hit(row))
     return list(found.values())[:limit]
 

@@ -52,11 +52,16 @@ class Patient(SQLModel, table=True):
             name="ck_patient_activity",
         ),
         between("bmi", 10, 90, "ck_patient_bmi"),
-        Index("ix_patient_name", "name"),
+        # Search walks this index in order and stops at the limit; (search_name, id) is also
+        # the order results are shown in.
+        Index("ix_patient_search_name", "search_name", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=200)
+    # ``name`` as search compares it (followup.domain.names.search_form), written with the name.
+    # Unbounded: decomposing can make it longer than the name.
+    search_name: str = Field(sa_column_kwargs={"server_default": ""})
     birth_date: date
     sex: str | None = Field(default=None, max_length=1)
     phone: str | None = Field(default=None, max_length=60)
