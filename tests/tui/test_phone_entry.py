@@ -1,8 +1,12 @@
 """Entering a questionnaire by phone: digits, going back, a declined item, the optional fields
-with a bad value refused, the review, and what reaches the database (or does not)."""
+with a bad value refused, the day of the answers, the review, and what reaches the database (or
+does not)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from sqlmodel import func, select
 from textual.widgets import Static
 
@@ -57,6 +61,7 @@ async def test_full_assessment_by_digits_with_back_and_a_declined_item(demo_ctx,
         await pilot.press("5", "5", "enter")  # patient global
         await pilot.press(*"hot knee", "enter")  # an adverse event
         await pilot.press(*"by phone", "enter")
+        await pilot.press("enter")  # assessed on: today, as offered
         assert entry.step == "step-review"
         review = str(entry.query_one("#review-scores", Static).render())
         assert "Pain" in review and "4 of 5 answered" in review
@@ -79,6 +84,7 @@ async def test_full_assessment_by_digits_with_back_and_a_declined_item(demo_ctx,
     assert (row.p1, row.p2, row.p3, row.p4, row.f16, row.f17) == (2, 1, None, 1, 4, 1)
     assert (row.pain_nrs, row.patient_global, row.note) == (7, 55, "by phone")
     assert (row.source, row.created_by, row.answered) == ("phone", "demo", 23)
+    assert row.assessed_on == demo_ctx.today()
     assert row.adverse_event == "hot knee"
     assert row.pain_score is not None  # one missing pain item is imputed, not zero
     with read_session(demo_ctx.engine) as session:
@@ -130,3 +136,63 @@ async def test_optional_fields_typed_fast_land_in_their_own_fields(demo_ctx, run
         assert values["patient-global"] == "35"
         assert values["adverse-event"] == ""
         assert values["entry-note"] == "note"
+
+
+async def _to_assessed_on(pilot) -> PhoneEntryScreen:
+    """All 24 items answered 2, the other optional fields left empty: at "Assessed on"."""
+    await _start_entry(pilot)
+    entry = pilot.app.screen
+    await pilot.press(*"2" * 24, "enter", "enter", "enter", "enter")
+    assert entry.step == "step-extras" and entry.focused.id == "assessed-on"
+    return entry
+
+
+async def test_an_assessment_taken_yesterday_is_saved_with_that_date(demo_ctx, run_app):
+    before = _count(demo_ctx)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        entry = await _to_assessed_on(pilot)
+        heading = entry.query_one("#entry-heading", Static)
+        assert "assessed on 2026-11-21" in str(heading.render())  # today, offered
+        await pilot.press(*"2026-11-20")  # the offered date is selected: typing replaces it
+        assert "assessed on 2026-11-20" in str(heading.render())
+        await pilot.press("enter")
+        assert entry.step == "step-review"
+        review = str(entry.query_one("#review-scores", Static).render())
+        assert "assessed on 2026-11-20 (yesterday)" in review
+        patient_id, knee = entry.patient_id, entry.knee
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SavedDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert _count(demo_ctx) == before + 1
+    assert _latest(demo_ctx, patient_id, knee).assessed_on == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("2026-11-22", "Assessed on: 2026-11-22 is after today (2026-11-21)"),
+        ("2026-02-30", "Assessed on: 2026-02-30 is not a real date"),
+        ("2026-1-5", "Assessed on: 2026-1-5 is not a date written YYYY-MM-DD"),
+        ("", "Assessed on: no date given: type it as YYYY-MM-DD"),
+    ],
+)
+async def test_a_bad_assessment_date_is_refused_and_nothing_saved(
+    demo_ctx, run_app, typed, message
+):
+    before = _count(demo_ctx)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        entry = await _to_assessed_on(pilot)
+        await pilot.press(*(typed or ["backspace"]), "enter")
+        assert entry.step == "step-extras" and entry.focused.id == "assessed-on"
+        assert message in str(entry.query_one("#extras-problem", Static).render())
+        assert "assessed on 2026-11-21" in str(entry.query_one("#entry-heading").render())
+        await pilot.press("up", "enter")  # from the note: back to the date, still refused
+        assert entry.step == "step-extras" and entry.focused.id == "assessed-on"
+        await pilot.press("enter")
+        assert entry.step == "step-extras"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, WorklistScreen)
+    assert _count(demo_ctx) == before

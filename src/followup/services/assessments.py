@@ -48,13 +48,22 @@ class SavedAssessment:
     new_kinds: list[str] = field(default_factory=list)
 
 
+def check_assessed_on(assessed_on: date, today: date) -> None:
+    """Refuse a date no form can have been answered on. Entry screens check a typed date with
+    this as soon as it is typed; ``record_assessment`` checks it again when saving."""
+    if assessed_on > today:
+        raise FollowupError(
+            f"{assessed_on.isoformat()} is after today ({today.isoformat()}): "
+            "an assessment cannot be dated in the future"
+        )
+
+
 def _check_entry(entry: AssessmentEntry, today: date) -> None:
     if entry.knee not in KNEES:
         raise FollowupError("knee must be left or right")
     if entry.source not in SOURCES:
         raise FollowupError(f"source must be one of: {', '.join(SOURCES)}")
-    if entry.assessed_on > today:
-        raise FollowupError("the assessment date is in the future")
+    check_assessed_on(entry.assessed_on, today)
     try:
         check_answers(entry.answers)
     except ValueError as exc:

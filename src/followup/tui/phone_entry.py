@@ -1,5 +1,6 @@
 """Entering a questionnaire over the phone: knee, the 24 items (one digit each), the optional
-extras, then a review of the subscale scores before anything is saved.
+extras and the day the answers were given (today unless changed), then a review of the subscale
+scores before anything is saved.
 
 Nothing is written until the coordinator confirms on the review step, so an entry abandoned
 half-way (Escape, sign-out, a crash) leaves no trace. Saving re-evaluates the knee's flags in the
@@ -8,6 +9,7 @@ same transaction; any flag raised by this form is shown at once.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from textual import on, work
@@ -15,15 +17,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.validation import Number
+from textual.validation import Number, ValidationResult, Validator
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from followup.domain.instrument import ITEM_KEYS, SUBSCALES
 from followup.domain.scoring import Scores, score
-from followup.services.assessments import MAX_TEXT, AssessmentEntry, SavedAssessment
+from followup.services.assessments import (
+    MAX_TEXT,
+    AssessmentEntry,
+    SavedAssessment,
+    check_assessed_on,
+)
 from followup.services.assessments import record_assessment as save_assessment
 from followup.services.context import Context
+from followup.services.errors import FollowupError
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
 from followup.tui.dialogs import ConfirmDialog, OkDialog
@@ -31,7 +39,46 @@ from followup.tui.fields import MovesOnInput
 from followup.tui.questionnaire import Questionnaire
 
 STEPS = ("step-knee", "step-items", "step-extras", "step-review")
-EXTRA_FIELDS = ("pain-nrs", "patient-global", "adverse-event", "entry-note")
+EXTRA_FIELDS = ("pain-nrs", "patient-global", "adverse-event", "entry-note", "assessed-on")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def assessment_day(text: str, today: date) -> date:
+    """The day typed in the "Assessed on" field (YYYY-MM-DD), if the service would accept it;
+    otherwise FollowupError saying what is wrong."""
+    text = text.strip()
+    if not text:
+        raise FollowupError("no date given: type it as YYYY-MM-DD")
+    if not ISO_DAY.fullmatch(text):
+        raise FollowupError(f"{text} is not a date written YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise FollowupError(f"{text} is not a real date") from None
+    check_assessed_on(day, today)
+    return day
+
+
+def describe_day(day: date, today: date) -> str:
+    """The day with how long ago it was, so a date typed wrong stands out on the review."""
+    days = (today - day).days
+    ago = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+    return f"{day.isoformat()} ({ago})"
+
+
+class AssessmentDay(Validator):
+    """Accepts what ``assessment_day`` accepts; the failure names the field and says why not."""
+
+    def __init__(self, today: date) -> None:
+        super().__init__()
+        self.today = today
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            assessment_day(value, self.today)
+        except FollowupError as exc:
+            return self.failure(f"Assessed on: {exc}.")
+        return self.success()
 
 
 class AssessmentSaved(Message):
@@ -162,6 +209,8 @@ class PhoneEntryScreen(StaffScreen):
         self.step = STEPS[0]
         self.saving = False
         self.editing = False  # back in the questions from a later step: return there after
+        self.today = date.min  # the clinic's today, read once the screen has its app
+        self.assessed_on = date.min  # the last acceptable "Assessed on" day
 
     @property
     def has_unsaved_entry(self) -> bool:
@@ -170,6 +219,7 @@ class PhoneEntryScreen(StaffScreen):
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self.today = self.assessed_on = self.ctx.today()
         yield Header()
         yield Static(self._heading(), id="entry-heading", classes="bar", markup=False)
         with ContentSwitcher(initial=STEPS[0], id="entry-steps"):
@@ -214,7 +264,21 @@ class PhoneEntryScreen(StaffScreen):
                     max_length=MAX_TEXT,
                 )
                 yield Label("Note")
-                yield Input(id="entry-note", max_length=MAX_TEXT)
+                yield MovesOnInput(
+                    id="entry-note",
+                    next_field="#assessed-on",
+                    required=False,
+                    max_length=MAX_TEXT,
+                )
+                yield Label("Assessed on (YYYY-MM-DD): the day the patient gave these answers")
+                yield MovesOnInput(
+                    self.assessed_on.isoformat(),
+                    id="assessed-on",
+                    max_length=10,
+                    restrict=r"[0-9-]*",
+                    validators=[AssessmentDay(self.today)],
+                    placeholder="YYYY-MM-DD",
+                )
                 yield Static("", id="extras-problem", classes="problem")
                 yield Static(
                     "Enter: next field (from the last: review) · ↑: previous field",
@@ -237,7 +301,7 @@ class PhoneEntryScreen(StaffScreen):
         knee = f"{self.knee} knee" if self.knee else "knee not chosen yet"
         return (
             f"Phone entry · {self.patient_name} ({self.patient_id}) · phone "
-            f"{self.phone or fmt.DASH} · {knee} · {self._today().isoformat()}"
+            f"{self.phone or fmt.DASH} · {knee} · assessed on {self.assessed_on.isoformat()}"
         )
 
     def _knee_text(self) -> str:
@@ -251,9 +315,6 @@ class PhoneEntryScreen(StaffScreen):
             suffix = f"   ({', '.join(notes)})" if notes else ""
             lines.append(f"  {key}   {knee} knee{suffix}")
         return "\n".join(lines)
-
-    def _today(self) -> date:
-        return self.ctx.today()
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -294,14 +355,17 @@ class PhoneEntryScreen(StaffScreen):
     def _answered_all(self, event: Questionnaire.Completed) -> None:
         event.stop()
         self.answers = dict(event.answers)
-        self._go("step-review" if self.editing else "step-extras")
+        if self.editing:
+            self._to_review()
+        else:
+            self._go("step-extras")
 
     @on(Questionnaire.Answered)
     def _answered_one(self, event: Questionnaire.Answered) -> None:
         event.stop()
         self.answers = dict(event.answers)
         if self.editing and len(self.answers) == len(ITEM_KEYS):
-            self._go("step-review")  # one answer changed: straight back to the review
+            self._to_review()  # one answer changed: straight back to the review
 
     def action_back_to_items(self) -> None:
         questionnaire = self.query_one(Questionnaire)
@@ -321,8 +385,12 @@ class PhoneEntryScreen(StaffScreen):
         if field.id not in EXTRA_FIELDS:
             return
         problem = self.query_one("#extras-problem", Static)
-        if event.validation_result is not None and not event.validation_result.is_valid:
-            problem.update(self._range_message(field.id))
+        result = event.validation_result
+        if result is not None and not result.is_valid:
+            if field.id == "assessed-on":
+                problem.update(result.failure_descriptions[0])
+            else:
+                problem.update(self._range_message(field.id))
             return
         problem.update("")
         index = EXTRA_FIELDS.index(field.id)
@@ -353,14 +421,36 @@ class PhoneEntryScreen(StaffScreen):
     def _text(self, field_id: str) -> str | None:
         return self.query_one(f"#{field_id}", Input).value.strip() or None
 
-    def _to_review(self) -> None:
+    @on(Input.Changed, "#assessed-on")
+    def _day_changed(self, event: Input.Changed) -> None:
+        try:
+            self.assessed_on = assessment_day(event.value, self.today)
+        except FollowupError:
+            return  # said when the coordinator moves on
+        self.query_one("#entry-heading", Static).update(self._heading())
+
+    def _extras_problem(self) -> tuple[str, str] | None:
+        """The first optional field the service would refuse, and why."""
         for field_id, high in (("pain-nrs", 10), ("patient-global", 100)):
             value = self._number(field_id)
             if value is not None and not 0 <= value <= high:
-                self.query_one("#extras-problem", Static).update(self._range_message(field_id))
-                self.query_one(f"#{field_id}", Input).focus()
-                return
-        self._go("step-review")
+                return field_id, self._range_message(field_id)
+        day = self.query_one("#assessed-on", Input)
+        result = day.validate(day.value)
+        if result is not None and not result.is_valid:
+            return "assessed-on", result.failure_descriptions[0]
+        return None
+
+    def _to_review(self) -> None:
+        problem = self._extras_problem()
+        if problem is None:
+            self._go("step-review")
+            return
+        field_id, message = problem
+        if self.step != "step-extras":
+            self._go("step-extras")
+        self.query_one("#extras-problem", Static).update(message)
+        self.query_one(f"#{field_id}", Input).focus()
 
     # -- review and save -------------------------------------------------------------------
 
@@ -369,7 +459,7 @@ class PhoneEntryScreen(StaffScreen):
         return AssessmentEntry(
             patient_id=self.patient_id,
             knee=self.knee,
-            assessed_on=self._today(),
+            assessed_on=self.assessed_on,
             source="phone",
             answers={k: self.answers.get(k) for k in ITEM_KEYS},
             pain_nrs=self._number("pain-nrs"),
@@ -382,7 +472,8 @@ class PhoneEntryScreen(StaffScreen):
         entry = self._entry()
         scores = score(entry.answers, self.ctx.instrument.version)
         self.query_one("#review-scores", Static).update(
-            f"{self.patient_name} · {entry.knee} knee · {entry.assessed_on.isoformat()} · phone\n\n"
+            f"{self.patient_name} · {entry.knee} knee · phone · assessed on "
+            f"{describe_day(entry.assessed_on, self.today)}\n\n"
             + "\n".join(describe_scores(scores))
         )
         cells = []
