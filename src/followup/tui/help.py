@@ -19,7 +19,8 @@ between all calls, overdue, due today and coming this week; [ and ] page through
 
 Phone entry: pick the knee (l / r), then answer each item with one digit 0-4; Backspace or ↑
 goes back, d records "declined to answer". Then the optional pain (0-10), overall rating
-(0-100), adverse event and note; the review shows the scores before anything is saved.
+(0-100), adverse event and note, and the day the answers were given (today unless you type
+another, YYYY-MM-DD); the review shows the scores and that day before anything is saved.
 
 Patient: 1-5 switch tabs (overview, charts, assessments, contacts, flags). On the assessments
 tab, e marks the highlighted assessment as entered in error (a reason is required; it is kept,
@@ -29,8 +30,9 @@ Review queue (clinicians): open flags, most urgent first, with the evidence and 
 b booster scheduled, m continue monitoring, f refer, d dismissed: each asks for a note.
 x writes the weekly review packet.
 
-Everywhere: Ctrl+F finds a patient by ID or name, Ctrl+P opens the command palette (every
-action by name, and patients), Ctrl+L locks the screen, Ctrl+T switches light/dark.
+Everywhere: Ctrl+F finds a patient by ID or name (accents optional: "celik" finds Çelik),
+Ctrl+P opens the command palette (every action by name, and patients), Ctrl+L locks the
+screen, Ctrl+T switches light/dark.
 """
 
 
