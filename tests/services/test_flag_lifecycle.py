@@ -5,8 +5,12 @@ gives exactly the serial answer."""
 from __future__ import annotations
 
 import csv
+import pickle
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,10 +18,12 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
+from followup.services.cohort import evaluate_range
 from followup.services.context import Context
 from followup.services.due import due_list
 from followup.services.errors import FollowupError, NotFound
-from followup.services.flags import decide, evaluate_cohort, open_flags
+from followup.services.flags import _helper_source, decide, evaluate_cohort, open_flags
+from followup.store.bulk import driver_rows
 from tests.conftest import make_context
 
 MANIFEST = Path(__file__).resolve().parents[2] / "bench" / "demo_manifest.csv"
@@ -73,6 +79,25 @@ def test_parallel_evaluation_gives_the_serial_answer(demo_template: Path, tmp_pa
         answers.append(sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx)))
         ctx.close()
     assert answers[0] and answers[0] == answers[1] == answers[2]
+
+
+def test_a_helper_process_finds_what_this_process_finds(demo_ctx: Context) -> None:
+    """The helper is checked on its own: evaluate_cohort would hide a failing helper by redoing
+    its range itself. It reads the SQLite file with the sqlite3 module alone."""
+    source = _helper_source(demo_ctx)
+    assert source[0] == "sqlite"
+    as_of, patients = demo_ctx.today(), ("P0050", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "followup.services.flag_worker"],
+        input=pickle.dumps((source, demo_ctx.rules, as_of, patients)),
+        capture_output=True,
+        check=True,
+    )
+    helper_rows = pickle.loads(proc.stdout)
+    with demo_ctx.engine.connect() as conn:
+        here = evaluate_range(partial(driver_rows, conn), demo_ctx.rules, as_of, patients)
+    assert helper_rows and helper_rows == here
+    assert all(row[1] >= "P0050" for row in helper_rows)
 
 
 def test_a_decision_closes_the_flag_until_newer_evidence(demo_ctx: Context) -> None:

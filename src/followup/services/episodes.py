@@ -6,17 +6,22 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Any
 
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment, TreatmentRecord
 from followup.domain.rules import RuleSet
 from followup.store.bulk import driver_rows, marks
+
+if TYPE_CHECKING:  # the whole-cohort helper process reads with sqlite3 alone
+    from sqlalchemy import Connection
+
+# Runs a query (``?`` placeholders) and iterates its rows as plain tuples.
+Reader = Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]]
 
 # Columns in TreatmentRecord order.
 TREATMENT_SQL = (
@@ -83,11 +88,9 @@ def episodes_of_knee(
     return episodes
 
 
-def _decisions(
-    conn: Connection, where: str = "", params: Sequence[Any] = ()
-) -> dict[str, list[DecisionRecord]]:
+def _decisions(read: Reader, where: str, params: Sequence[Any]) -> dict[str, list[DecisionRecord]]:
     found: dict[str, list[DecisionRecord]] = defaultdict(list)
-    for tid, kind, decision, decided_at in driver_rows(conn, DECISION_SQL + where, params):
+    for tid, kind, decision, decided_at in read(DECISION_SQL + where, params):
         found[tid].append(DecisionRecord(kind, decision, as_datetime(decided_at)))
     return found
 
@@ -96,21 +99,22 @@ def knee_episodes(
     conn: Connection, patient_id: str, knee: str, rules: RuleSet
 ) -> list[EpisodeInput]:
     """All episodes of one knee (used to re-evaluate after a save, and for charts)."""
+    read: Reader = partial(driver_rows, conn)
     dates = DateCache()
     key = (patient_id, knee)
     where = " WHERE patient_id = ? AND knee = ?"
     treatments = [
         treatment_record(r, dates)
-        for r in driver_rows(conn, TREATMENT_SQL + where + " ORDER BY treated_on", key)
+        for r in read(TREATMENT_SQL + where + " ORDER BY treated_on", key)
     ]
     if not treatments:
         return []
     assessments = _assessments(
-        driver_rows(conn, ASSESSMENT_SQL + " AND patient_id = ? AND knee = ?" + ORDER, key), dates
+        read(ASSESSMENT_SQL + " AND patient_id = ? AND knee = ?" + ORDER, key), dates
     )
-    smoker = [r[0] for r in driver_rows(conn, "SELECT smoker FROM patient WHERE id = ?", key[:1])]
+    smoker = [r[0] for r in read("SELECT smoker FROM patient WHERE id = ?", key[:1])]
     ids = [t.id for t in treatments]
-    decisions = _decisions(conn, f" WHERE f.treatment_id IN ({marks(len(ids))})", ids)
+    decisions = _decisions(read, f" WHERE f.treatment_id IN ({marks(len(ids))})", ids)
     return episodes_of_knee(treatments, assessments, bool(smoker and smoker[0]), decisions, rules)
 
 
@@ -128,24 +132,26 @@ def _range_filter(column: str, patients: tuple[str | None, str | None] | None) -
 
 
 def cohort_episodes(
-    conn: Connection, rules: RuleSet, patients: tuple[str | None, str | None] | None = None
+    read: Reader, rules: RuleSet, patients: tuple[str | None, str | None] | None = None
 ) -> Iterator[EpisodeInput]:
     """Every episode of every knee (of the patients with IDs in the half-open range
-    ``patients``, when given), one knee at a time, reading assessments in one ordered pass."""
+    ``patients``, when given), one knee at a time, reading assessments in one ordered pass.
+    ``read`` runs the queries: the driver's cursor of a SQLAlchemy connection, or a plain
+    sqlite3 connection in a helper process."""
     dates = DateCache()
     cond, params = _range_filter("patient_id", patients)
     where = f" WHERE {cond}" if cond else ""
     also = f" AND {cond}" if cond else ""
     by_knee: dict[tuple[str, str], list[TreatmentRecord]] = defaultdict(list)
     sql = TREATMENT_SQL + where + " ORDER BY patient_id, knee, treated_on"
-    for r in driver_rows(conn, sql, params):
+    for r in read(sql, params):
         by_knee[(r[1], r[2])].append(treatment_record(r, dates))
     id_cond, _ = _range_filter("id", patients)
     patient_sql = "SELECT id, smoker FROM patient" + (f" WHERE {id_cond}" if id_cond else "")
-    smokers = {pid for pid, smoker in driver_rows(conn, patient_sql, params) if smoker}
+    smokers = {pid for pid, smoker in read(patient_sql, params) if smoker}
     flag_cond, _ = _range_filter("f.patient_id", patients)
-    decisions = _decisions(conn, f" WHERE {flag_cond}" if flag_cond else "", params)
-    rows = driver_rows(conn, ASSESSMENT_SQL + also + ORDER, params)
+    decisions = _decisions(read, f" WHERE {flag_cond}" if flag_cond else "", params)
+    rows = read(ASSESSMENT_SQL + also + ORDER, params)
     for key, group in groupby(rows, key=itemgetter(0, 1)):
         treatments = by_knee.pop(key, None)
         if treatments is None:

@@ -1,7 +1,8 @@
 """A helper process for whole-cohort evaluation: ``python -m followup.services.flag_worker``
-reads (database URL, rules, as-of date, patient ID range) pickled on standard input and writes
-the findings of that range pickled on standard output. Started with ``-m`` so it never re-runs
-the caller's main script (as multiprocessing's spawn would)."""
+reads (database source, rules, as-of date, patient ID range) pickled on standard input and writes
+the flag rows of that range pickled on standard output. Started with ``-m`` so it never re-runs
+the caller's main script (as multiprocessing's spawn would). A SQLite file is read with the
+sqlite3 module alone, so the helper imports only the rules and starts at once."""
 
 from __future__ import annotations
 
@@ -11,17 +12,32 @@ import sys
 
 
 def main() -> int:
-    from followup.services.flags import evaluate_range
-    from followup.store.engine import make_engine
+    from followup.services.cohort import evaluate_range
 
-    url, rules, as_of, patients = pickle.load(sys.stdin.buffer)
+    (kind, target), rules, as_of, patients = pickle.load(sys.stdin.buffer)
     gc.disable()  # a million short-lived records: the cyclic GC would only rescan them
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            found = evaluate_range(conn, rules, as_of, patients)
-    finally:
-        engine.dispose()
+    if kind == "sqlite":
+        import sqlite3
+
+        con = sqlite3.connect(target, timeout=30, isolation_level=None)
+        try:
+            con.execute("PRAGMA query_only = ON")
+            con.execute("BEGIN")  # one snapshot for every query
+            found = evaluate_range(con.execute, rules, as_of, patients)
+        finally:
+            con.close()
+    else:
+        from functools import partial
+
+        from followup.store.bulk import driver_rows
+        from followup.store.engine import make_engine
+
+        engine = make_engine(target)
+        try:
+            with engine.connect() as conn:
+                found = evaluate_range(partial(driver_rows, conn), rules, as_of, patients)
+        finally:
+            engine.dispose()
     pickle.dump(found, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()
     return 0

@@ -10,7 +10,6 @@ flag, and the rules raise that kind again only on newer evidence.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import pickle
 import subprocess
@@ -20,18 +19,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
+import orjson
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from followup.domain.flags import Finding, evaluate_episode
-from followup.domain.records import DECISIONS, KNEES, LEVELS, EpisodeInput, TreatmentRecord
+from followup.domain.records import DECISIONS, KNEES, LEVELS, EpisodeInput
 from followup.domain.rules import RuleSet
 from followup.services import audit
+from followup.services.cohort import FLAG_FIELDS, FlagRow, evaluate_range, flag_rows
 from followup.services.context import Context
-from followup.services.episodes import DateCache, cohort_episodes, knee_episodes
+from followup.services.episodes import DateCache, knee_episodes
 from followup.services.errors import FollowupError, NotFound
 from followup.store.bulk import bulk_insert, bulk_update, driver_rows, marks
 from followup.store.engine import read_session, write_session
@@ -96,24 +98,10 @@ class SyncResult:
     cleared: int
 
 
-FLAG_FIELDS = ("level", "raised_on", "booster_check_by", "summary", "evidence", "rule_set_version")
 OPEN_FLAGS_SQL = (
     "SELECT id, treatment_id, kind, patient_id, level, raised_on, booster_check_by, summary, "
     "evidence, rule_set_version FROM flag WHERE status = 'open'"
 )
-
-
-def _finding_values(finding: Finding) -> tuple[Any, ...]:
-    """A finding's stored fields, in FLAG_FIELDS order, dates as ISO text for comparison."""
-    check_by = finding.booster_check_by
-    return (
-        finding.level,
-        finding.raised_on.isoformat(),
-        check_by.isoformat() if check_by else None,
-        finding.summary,
-        json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False),
-        str(finding.evidence.get("rule_set", "")),
-    )
 
 
 def _stored_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -124,7 +112,7 @@ def _stored_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def sync_flags(
     conn: Connection,
-    pairs: Iterable[tuple[TreatmentRecord, list[Finding]]],
+    found: Iterable[FlagRow],
     treatment_ids: Sequence[str] | None,
     as_of: date,
     now: datetime,
@@ -144,19 +132,16 @@ def sync_flags(
     }
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
-    for t, findings in pairs:
-        if t.patient_id in leave_alone:
+    for treatment_id, patient_id, knee, kind, values in found:
+        if patient_id in leave_alone:
             continue
-        for finding in findings:
-            values = _finding_values(finding)
-            stored = open_flags.pop((t.id, finding.kind), None)
-            typed = _typed(values)
-            if stored is None:
-                inserts.append(
-                    [t.id, t.patient_id, t.knee, finding.kind, "open", *typed, as_of, now, now]
-                )
-            elif stored[1] != values:
-                updates.append([*typed, as_of, now, stored[0]])
+        stored = open_flags.pop((treatment_id, kind), None)
+        if stored is None:
+            inserts.append(
+                [treatment_id, patient_id, knee, kind, "open", *_typed(values), as_of, now, now]
+            )
+        elif stored[1] != values:
+            updates.append([*_typed(values), as_of, now, stored[0]])
     table = Flag.__table__  # type: ignore[attr-defined]
     bulk_insert(conn, table, ["treatment_id", "patient_id", "knee", "kind", "status", *FLAG_FIELDS,
                               "evaluated_as_of", "created_at", "updated_at"], inserts)  # fmt: skip
@@ -213,11 +198,11 @@ def evaluate_cohort(
 
 def _evaluate_all(
     ctx: Context, conn: Connection, rules: RuleSet, as_of: date, workers: int | None
-) -> Found:
+) -> list[FlagRow]:
     processes = workers if workers is not None else _worker_count(conn)
     if processes > 1:
-        return _evaluate_in_parallel(conn, ctx.settings.database_url, rules, as_of, processes)
-    return evaluate_range(conn, rules, as_of, None)
+        return _evaluate_in_parallel(conn, _helper_source(ctx), rules, as_of, processes)
+    return evaluate_range(partial(driver_rows, conn), rules, as_of, None)
 
 
 # Audit entities whose changes can change a flag. Every such write leaves an audit event.
@@ -247,29 +232,30 @@ def _worker_count(conn: Connection) -> int:
     return min(cores or 1, 4) if treatments >= PARALLEL_MIN_TREATMENTS else 1
 
 
-Found = list[tuple[TreatmentRecord, list[Finding]]]
+def _helper_source(ctx: Context) -> tuple[str, str]:
+    """How a helper process opens the database: a SQLite file with the sqlite3 module alone (no
+    SQLAlchemy to import, so it starts at once), anything else by its URL."""
+    url = ctx.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return ("sqlite", os.path.abspath(url.database))  # type: ignore[arg-type]
+    return ("url", ctx.settings.database_url)
 
 
-def evaluate_range(
-    conn: Connection, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None] | None
-) -> Found:
-    """The findings of every episode of the patients in a half-open ID range (all if None)."""
-    return [
-        (episode.treatment, found)
-        for episode in cohort_episodes(conn, rules, patients)
-        if (found := evaluate_episode(episode, as_of, rules))
-    ]
+# The helpers start while this process is already evaluating, so it takes a slightly larger
+# share of the patients and all finish together.
+OWN_SHARE_WEIGHT = 1.0
 
 
 def _evaluate_in_parallel(
-    conn: Connection, url: str, rules: RuleSet, as_of: date, processes: int
-) -> Found:
+    conn: Connection, source: tuple[str, str], rules: RuleSet, as_of: date, processes: int
+) -> list[FlagRow]:
     """Evaluate the first patient range here and the others in helper processes at the same
     time (``python -m followup.services.flag_worker``: a fresh interpreter, safe to start from
     a thread of the terminal UI). A helper that fails is redone here, so the answer never
     depends on the helpers."""
     ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
-    cuts = [ids[len(ids) * i // processes] for i in range(1, processes)]
+    total = OWN_SHARE_WEIGHT + processes - 1
+    cuts = [ids[int(len(ids) * (OWN_SHARE_WEIGHT + i) / total)] for i in range(processes - 1)]
     bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
     helpers = []
     for patients in bounds[1:]:
@@ -280,10 +266,11 @@ def _evaluate_in_parallel(
             stderr=subprocess.DEVNULL,  # nothing of a patient's may reach a log
         )
         assert proc.stdin is not None
-        pickle.dump((url, rules, as_of, patients), proc.stdin)
+        pickle.dump((source, rules, as_of, patients), proc.stdin)
         proc.stdin.close()
         helpers.append((proc, patients))
-    results = evaluate_range(conn, rules, as_of, bounds[0])
+    read = partial(driver_rows, conn)
+    results = evaluate_range(read, rules, as_of, bounds[0])
     for proc, patients in helpers:
         assert proc.stdout is not None
         try:
@@ -291,7 +278,7 @@ def _evaluate_in_parallel(
         except (EOFError, pickle.UnpicklingError):
             found = None
         if proc.wait() != 0 or found is None:
-            found = evaluate_range(conn, rules, as_of, patients)
+            found = evaluate_range(read, rules, as_of, patients)
         results.extend(found)
     return results
 
@@ -320,8 +307,8 @@ def _reevaluate(
 ) -> list[tuple[EpisodeInput, list[Finding]]]:
     episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
     pairs = [(e, evaluate_episode(e, as_of, ctx.rules)) for e in episodes]
-    findings = [(e.treatment, found) for e, found in pairs]
-    sync_flags(conn, findings, [e.treatment.id for e in episodes], as_of, ctx.now())
+    rows = [row for e, found in pairs for row in flag_rows(e.treatment, found)]
+    sync_flags(conn, rows, [e.treatment.id for e in episodes], as_of, ctx.now())
     return pairs
 
 
@@ -352,7 +339,7 @@ def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagVie
             raised_on=dates[r[8]],
             booster_check_by=dates[r[9]] if r[9] else None,
             summary=r[10],
-            evidence=json.loads(r[11]),
+            evidence=orjson.loads(r[11]),
             rule_set_version=r[12],
             product=r[13],
             kl_grade=r[14],

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table
+if TYPE_CHECKING:  # the whole-cohort helper process imports this without SQLAlchemy
+    from sqlalchemy import Connection, Table
 
 FETCH_SIZE = 5000
 _cursor_names = itertools.count()

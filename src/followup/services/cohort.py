@@ -1,0 +1,56 @@
+"""Whole-cohort evaluation as plain flag rows, without SQLAlchemy.
+
+The process that stores the flags and its helper processes (``flag_worker``) share this module.
+It imports only the rules and the episode loader, so a helper starts in a tenth of the time the
+full application takes to import, and it hands back compact rows, with the evidence already
+serialised, so the storing process only compares and writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import orjson
+
+from followup.domain.flags import Finding, evaluate_episode
+from followup.domain.records import TreatmentRecord
+from followup.domain.rules import RuleSet
+from followup.services.episodes import Reader, cohort_episodes
+
+# A finding as stored: (treatment id, patient id, knee, kind, FLAG_FIELDS values with dates as
+# ISO text, so they compare equal to what the database returns).
+FlagRow = tuple[str, str, str, str, tuple[Any, ...]]
+FLAG_FIELDS = ("level", "raised_on", "booster_check_by", "summary", "evidence", "rule_set_version")
+
+
+def finding_values(finding: Finding) -> tuple[Any, ...]:
+    """A finding's stored fields, in FLAG_FIELDS order."""
+    check_by = finding.booster_check_by
+    return (
+        finding.level,
+        finding.raised_on.isoformat(),
+        check_by.isoformat() if check_by else None,
+        finding.summary,
+        # orjson: the standard encoder was a tenth of the whole-cohort time.
+        orjson.dumps(finding.evidence, option=orjson.OPT_SORT_KEYS).decode(),
+        str(finding.evidence.get("rule_set", "")),
+    )
+
+
+def flag_rows(treatment: TreatmentRecord, findings: Iterable[Finding]) -> list[FlagRow]:
+    t = treatment
+    return [(t.id, t.patient_id, t.knee, f.kind, finding_values(f)) for f in findings]
+
+
+def evaluate_range(
+    read: Reader, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None] | None
+) -> list[FlagRow]:
+    """The flag rows of every episode of the patients in a half-open ID range (all if None)."""
+    found: list[FlagRow] = []
+    for episode in cohort_episodes(read, rules, patients):
+        findings = evaluate_episode(episode, as_of, rules)
+        if findings:
+            found.extend(flag_rows(episode.treatment, findings))
+    return found
