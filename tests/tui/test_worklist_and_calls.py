@@ -111,3 +111,22 @@ async def test_staff_limited_to_a_site_see_only_that_sites_calls(demo_ctx, run_a
         assert isinstance(screen, WorklistScreen)
         assert screen.items and {i.patient_id for i in screen.items} <= north
         assert len(screen.items) == len(due_list(demo_ctx, site_id="north"))
+
+
+async def test_each_page_shows_its_patients_details(demo_ctx, run_app, monkeypatch):
+    """The list is computed without names and last contacts; each page reads its own."""
+    monkeypatch.setattr("followup.tui.worklist.PAGE_SIZE", 5)
+    expected = due_list(demo_ctx)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one(WorklistTable)
+        assert screen.shown == expected[:5]
+        await pilot.press("]", "]")
+        await settle(pilot)
+        assert screen.shown == expected[10:15]
+        assert [str(table.get_row_at(n)[1]) for n in range(5)] == [i.name for i in expected[10:15]]
+        await pilot.press("v")  # overdue only, from its first page
+        await settle(pilot)
+        overdue = [i for i in expected if i.status == "overdue"]
+        assert screen.shown == overdue[:5]
+        assert all(i.name and i.last_contact_outcome for i in screen.shown[:1])

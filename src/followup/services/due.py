@@ -4,14 +4,15 @@ episode of every knee, with the patient's local time (patients live in other tim
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from followup.domain.schedule import due_calls
+from followup.domain.schedule import TimepointStatus, due_calls
 from followup.services.context import Context
 from followup.services.episodes import DateCache, as_datetime
-from followup.store.bulk import chunks, driver_rows, marks
+from followup.store.bulk import chunks, driver_rows, gc_paused, marks
 from followup.store.engine import read_session
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
@@ -101,21 +102,29 @@ def local_time(now: datetime, zone: str | None) -> datetime | None:
 
 
 def due_list(
-    ctx: Context, as_of: date | None = None, days: int = 7, site_id: str | None = None
+    ctx: Context,
+    as_of: date | None = None,
+    days: int = 7,
+    site_id: str | None = None,
+    *,
+    details: bool = True,
 ) -> list[DueItem]:
     """Calls to make: overdue first, then by due date; only one site's patients when
     ``site_id`` is given (staff limited to a site). Reads only the latest treatment of each knee
-    and the dates of valid assessments."""
+    and the dates of valid assessments.
+
+    ``details=False`` leaves each call's name, phone, time zone, local time and last contact
+    empty, for a screen that shows one page at a time and fills them with ``with_details``:
+    reading them for every patient due would be most of the time taken."""
     as_of = as_of or ctx.today()
     rules = ctx.rules
-    now = ctx.now()
     dates = DateCache()
-    with read_session(ctx.engine) as session:
+    with gc_paused(), read_session(ctx.engine) as session:
         conn = session.connection()
         params = (as_of,) if site_id is None else (as_of, site_id)
         sql = _latest_treatments_sql(conn, site_id)
         latest = {(r[1], r[2]): r for r in driver_rows(conn, sql, params)}
-        found: list[tuple[tuple[str, str], Any, Any]] = []
+        items: list[DueItem] = []
         for pid, knee, days_text in driver_rows(conn, _dates_by_knee_sql(conn)):
             row = latest.pop((pid, knee), None)
             if row is None:
@@ -124,44 +133,65 @@ def due_list(
             done.sort()  # SQL does not promise the order inside an aggregate
             if done[-1] > as_of:
                 del done[bisect_right(done, as_of) :]
-            for item in due_calls(dates[row[3]], done, as_of, days, rules):
-                found.append(((pid, knee), row, item))
-        for key, row in latest.items():  # treated knees with no valid assessment yet
-            for item in due_calls(dates[row[3]], (), as_of, days, rules):
-                found.append((key, row, item))
-        wanted = sorted({key[0] for key, _t, _i in found})
-        patients = _patients(conn, wanted)
-        contacts = _last_contacts(conn, wanted)
-    zones = {patients.get(pid, ("", None, None))[2] for (pid, _knee), _r, _i in found}
-    local_times = {zone: local_time(now, zone) for zone in zones if zone}
-    items = []
-    for (pid, knee), row, item in found:
-        name, phone, zone = patients.get(pid, ("", None, None))
-        last = contacts.get(pid)
-        items.append(
-            DueItem(
-                patient_id=pid,
-                name=name,
-                phone=phone,
-                timezone=zone,
-                knee=knee,
-                treatment_id=row[0],
-                timepoint=item.label,
-                due_on=item.due_on,
-                window_start=item.window_start,
-                window_end=item.window_end,
-                status=item.status,
-                patient_local_time=local_times.get(zone) if zone else None,
-                last_contact_at=last[0] if last else None,
-                last_contact_outcome=last[1] if last else None,
-            )
-        )
+            for call in due_calls(dates[row[3]], done, as_of, days, rules):
+                items.append(_item(pid, knee, row[0], call))
+        for (pid, knee), row in latest.items():  # treated knees with no valid assessment yet
+            for call in due_calls(dates[row[3]], (), as_of, days, rules):
+                items.append(_item(pid, knee, row[0], call))
+        if details:
+            items = _with_details(conn, ctx.now(), items)
     items.sort(key=lambda i: (i.status != "overdue", i.due_on, i.patient_id, i.knee))
     return items
 
 
+def _item(patient_id: str, knee: str, treatment_id: str, call: TimepointStatus) -> DueItem:
+    return DueItem(
+        patient_id, "", None, None, knee, treatment_id, call.label, call.due_on,
+        call.window_start, call.window_end, call.status, None,
+    )  # fmt: skip
+
+
+def with_details(ctx: Context, items: Sequence[DueItem]) -> list[DueItem]:
+    """The calls with each patient's name, phone, time zone, local time and last contact."""
+    with read_session(ctx.engine) as session:
+        return _with_details(session.connection(), ctx.now(), items)
+
+
+def _with_details(conn: Any, now: datetime, items: Sequence[DueItem]) -> list[DueItem]:
+    wanted = sorted({i.patient_id for i in items})
+    patients = _patients(conn, wanted)
+    contacts = _last_contacts(conn, wanted)
+    local_times = {zone: local_time(now, zone) for _n, _p, zone in patients.values() if zone}
+    detailed = []
+    for item in items:
+        name, phone, zone = patients.get(item.patient_id, ("", None, None))
+        last_at, last_outcome = contacts.get(item.patient_id, (None, None))
+        detailed.append(
+            item._replace(
+                name=name,
+                phone=phone,
+                timezone=zone,
+                patient_local_time=local_times.get(zone) if zone else None,
+                last_contact_at=last_at,
+                last_contact_outcome=last_outcome,
+            )
+        )
+    return detailed
+
+
+# From this many patients on, one pass over the patient table beats looking each one up.
+SCAN_PATIENTS_FROM = 5000
+
+
 def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
     found = {}
+    if len(ids) >= SCAN_PATIENTS_FROM:
+        wanted = set(ids)
+        sql = "SELECT id, name, phone, timezone FROM patient"
+        for pid, name, phone, zone in driver_rows(conn, sql):
+            if pid in wanted:
+                found[pid] = (name, phone, zone)
+        return found
     for chunk in chunks(ids):
         sql = f"SELECT id, name, phone, timezone FROM patient WHERE id IN ({marks(len(chunk))})"
         for pid, name, phone, zone in driver_rows(conn, sql, chunk):

@@ -9,14 +9,12 @@ flag, and the rules raise that kind again only on newer evidence.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -35,7 +33,7 @@ from followup.services.cohort import FLAG_FIELDS, FlagRow, evaluate_range, flag_
 from followup.services.context import Context
 from followup.services.episodes import DateCache, knee_episodes
 from followup.services.errors import FollowupError, NotFound
-from followup.store.bulk import bulk_insert, bulk_update, driver_rows, marks
+from followup.store.bulk import bulk_insert, bulk_update, driver_rows, gc_paused, marks
 from followup.store.engine import read_session, write_session
 from followup.store.models import Flag, ReviewDecision
 
@@ -173,7 +171,7 @@ def evaluate_cohort(
     """
     as_of = as_of or ctx.today()
     rules = ctx.rules
-    with _gc_paused():
+    with gc_paused():
         for attempt in range(3):
             # The rules run on a read snapshot, so saves, calls and self-reports are not held up
             # for the seconds a large cohort takes; the result is written in a short transaction.
@@ -281,18 +279,6 @@ def _evaluate_in_parallel(
             found = evaluate_range(read, rules, as_of, patients)
         results.extend(found)
     return results
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """A million short-lived records make the cyclic GC rescan them over and over for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def reevaluate_knee(

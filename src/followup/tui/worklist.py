@@ -3,6 +3,8 @@ local time (calls outside 9:00-20:00 there are marked).
 
 ``due_list`` is computed once per visit in a worker and kept here; the table shows one page of
 it (a DataTable fills at about 10k rows a second, so a cohort-sized table would freeze the UI).
+The list is computed without the patients' names, phones and last contacts; those are read for
+the page shown (and kept), since reading them for every call due would take most of the time.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from followup.services.context import Context
-from followup.services.due import DueItem, due_list
+from followup.services.due import DueItem, due_list, with_details
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
 from followup.tui.calls import CallOutcome, LogCallDialog, save_call
@@ -32,6 +34,18 @@ VIEW_LABELS = {
     "today": "Due today (window open)",
     "week": "Coming this week",
 }
+
+
+def _with_patient(item: DueItem, known: DueItem) -> DueItem:
+    """``item`` with the patient's details from another call of theirs."""
+    return item._replace(
+        name=known.name,
+        phone=known.phone,
+        timezone=known.timezone,
+        patient_local_time=known.patient_local_time,
+        last_contact_at=known.last_contact_at,
+        last_contact_outcome=known.last_contact_outcome,
+    )
 
 
 def in_view(item: DueItem, view: str, today: date) -> bool:
@@ -49,6 +63,13 @@ class WorklistLoaded(Message):
         super().__init__()
         self.items = items
         self.as_of = as_of
+
+
+class DetailsLoaded(Message):
+    def __init__(self, detailed: list[DueItem], generation: int) -> None:
+        super().__init__()
+        self.detailed = detailed
+        self.generation = generation  # details read before a refresh are dropped
 
 
 class CallLogged(Message):
@@ -112,7 +133,10 @@ class WorklistScreen(StaffScreen):
         self.page = 0
         self.rows: list[DueItem] = []  # the current view's calls
         self.counts: dict[str, int] = dict.fromkeys(VIEWS[1:], 0)
-        self.shown: list[DueItem] = []  # the page in the table
+        self.shown: list[DueItem] = []  # the page in the table, with the patients' details
+        self.details: dict[str, DueItem] = {}  # patient ID -> a call with their details
+        self.generation = 0
+        self.keep_cursor = True  # for a page shown once its details arrive
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,7 +165,9 @@ class WorklistScreen(StaffScreen):
         # A message, not Textual's loading overlay: its animation would take the CPU from
         # the worker computing the list (~2-3 s at 100,000 patients).
         self.query_one("#worklist-summary", Static).update("Loading the worklist…")
-        self._load(self.ctx, self.staff.site_id)
+        self.details = {}  # contacts may have been logged since
+        self.generation += 1
+        self._load(self.ctx, self.staff.site_id, self.view, self.generation)
 
     @work(
         thread=True,
@@ -150,10 +176,14 @@ class WorklistScreen(StaffScreen):
         group="worklist",
         description="Loading the worklist",
     )
-    def _load(self, ctx: Context, site_id: str | None) -> None:
+    def _load(self, ctx: Context, site_id: str | None, view: str, generation: int) -> None:
         as_of = ctx.today()
-        items = due_list(ctx, as_of, site_id=site_id)
+        items = due_list(ctx, as_of, site_id=site_id, details=False)
+        # The first page's details in the same worker: one trip, not two, to the first screen.
+        first = [i for i in items if in_view(i, view, as_of)][:PAGE_SIZE]
+        detailed = with_details(ctx, first)
         settle_heap()
+        self.post_message(DetailsLoaded(detailed, generation))
         self.post_message(WorklistLoaded(items, as_of))
 
     def on_worklist_loaded(self, message: WorklistLoaded) -> None:
@@ -162,6 +192,23 @@ class WorklistScreen(StaffScreen):
         self._refilter(keep_cursor=True)
         if self.focused is None:
             self.query_one(WorklistTable).focus()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="worklist-details",
+        description="Reading the patients of this page",
+    )
+    def _load_details(self, ctx: Context, items: list[DueItem], generation: int) -> None:
+        self.post_message(DetailsLoaded(with_details(ctx, items), generation))
+
+    def on_details_loaded(self, message: DetailsLoaded) -> None:
+        if message.generation != self.generation:
+            return
+        self.details.update((i.patient_id, i) for i in message.detailed)
+        if self.items is not None:
+            self._show_page(keep_cursor=self.keep_cursor)
 
     # -- showing ---------------------------------------------------------------------------
 
@@ -181,7 +228,14 @@ class WorklistScreen(StaffScreen):
         pages = max(1, -(-len(rows) // PAGE_SIZE))
         self.page = min(max(self.page, 0), pages - 1)
         start = self.page * PAGE_SIZE
-        self.shown = rows[start : start + PAGE_SIZE]
+        page = rows[start : start + PAGE_SIZE]
+        missing = [i for i in page if i.patient_id not in self.details]
+        if missing:  # shown once their patients' details are read
+            self.keep_cursor = keep_cursor
+            self.query_one("#worklist-summary", Static).update("Loading the worklist…")
+            self._load_details(self.ctx, missing, self.generation)
+            return
+        self.shown = [_with_patient(i, self.details[i.patient_id]) for i in page]
         table.clear()
         today = self.as_of or self.ctx.today()
         for n, item in enumerate(self.shown):
@@ -289,14 +343,13 @@ class WorklistScreen(StaffScreen):
         self.post_message(CallLogged(patient_id, call, ctx.now()))
 
     def on_call_logged(self, message: CallLogged) -> None:
+        known = self.details.get(message.patient_id)
+        if known is not None:
+            self.details[message.patient_id] = known._replace(
+                last_contact_at=message.at, last_contact_outcome=message.call.outcome
+            )
         if self.items is not None:
-            self.items = [
-                i._replace(last_contact_at=message.at, last_contact_outcome=message.call.outcome)
-                if i.patient_id == message.patient_id
-                else i
-                for i in self.items
-            ]
-            self._refilter(keep_cursor=True)
+            self._show_page(keep_cursor=True)
         self.notify(f"Call logged: {fmt.outcome(message.call.outcome)}.")
 
     def action_enter_assessment(self) -> None:
