@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup.domain.flags import KIND_LEVELS, evaluate_episode
+from followup.domain.flags import KIND_LEVELS, evaluate_episode, stable_range
 from followup.domain.records import (
     DECISIONS,
     DecisionRecord,
@@ -158,6 +158,27 @@ def test_assessments_after_as_of_change_nothing(
     assert evaluate_episode(longer, as_of, RULES) == evaluate_episode(ep, as_of, RULES)
     assert schedule_status(longer, as_of, RULES) == schedule_status(ep, as_of, RULES)
     assert due_items(longer, as_of, 7, RULES) == due_items(ep, as_of, 7, RULES)
+
+
+@PROPERTY
+@given(episodes(), st.data())
+def test_findings_hold_over_their_stable_range(
+    case: tuple[EpisodeInput, date], data: st.DataObject
+) -> None:
+    """Whole-cohort evaluation re-runs an episode only when "as of" leaves this range, so any day
+    inside it must give exactly the same findings, and the range must contain "as of"."""
+    ep, as_of = case
+    start, end = stable_range(ep, as_of, RULES)
+    assert start is None or start <= as_of
+    assert end is None or as_of < end
+    low = start or as_of - timedelta(days=2000)
+    high = (end or as_of + timedelta(days=2000)) - timedelta(days=1)
+    found = evaluate_episode(ep, as_of, RULES)
+    for d in {low, high, data.draw(st.dates(low, high))}:
+        assert evaluate_episode(ep, d, RULES) == found, d
+    # The range is tight where it ends: the edges are days a rule can change its verdict on.
+    # (Not every edge does change it, so this only checks the range is not empty.)
+    assert low <= high
 
 
 @PROPERTY

@@ -829,3 +829,65 @@ def evaluate_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list
     if len(open_findings) > 1:
         open_findings.sort(key=lambda f: _ORDER[f.kind])
     return open_findings
+
+
+# --- how long a result holds ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _fixed_breakpoints(
+    treated_on: date,
+    next_treated_on: date | None,
+    booster: tuple[int | None, str, bool],
+    rules: RuleSet,
+) -> tuple[date, ...]:
+    """The days, fixed by the treatment alone, on which a rule's reading of "as of" can flip:
+    the treatment, the next one, day ``no_response.after``, the booster window's opening, and
+    for every timepoint (with and without the next treatment's cut) the first day of its window
+    and the day after it closes. Cached: a cohort has few distinct treatments dates."""
+    days = {treated_on, treated_on + rules.no_response.after}
+    kl_grade, route, smoker = booster
+    days.add(
+        _booster_dates(
+            (treated_on, kl_grade, route, smoker),
+            rules.durability,
+            rules.booster_window.lead_days,
+        )[2]
+    )
+    cuts = (None,) if next_treated_on is None else (None, next_treated_on)
+    for nxt in cuts:
+        if nxt is not None:
+            days.add(nxt)
+        for tp in timepoints_for(treated_on, nxt, rules):
+            days.add(tp.window_start)
+            days.add(tp.window_end + ONE_DAY)
+    return tuple(sorted(days))
+
+
+def stable_range(
+    episode: EpisodeInput, as_of: date, rules: RuleSet
+) -> tuple[date | None, date | None]:
+    """The days ``d`` with ``start <= d < end`` on which ``evaluate_episode(episode, d, rules)``
+    gives exactly the findings it gives on ``as_of`` (None: unbounded on that side).
+
+    The rules read "as of" only by comparing it with dates of the episode: the treatment and
+    the next one, the assessments and decisions (visible from their day on), day
+    ``no_response.after``, the booster window's opening and the timepoint windows. Between two
+    such days nothing can change, so a whole-cohort evaluation needs to re-run an episode only
+    when its data changed or "as of" left this range."""
+    t = episode.treatment
+    fixed = _fixed_breakpoints(
+        t.treated_on, episode.next_treated_on, (t.kl_grade, t.route, episode.smoker), rules
+    )
+    i = bisect_right(fixed, as_of)
+    start = fixed[i - 1] if i else None
+    end = fixed[i] if i < len(fixed) else None
+    days = [a.assessed_on for a in episode.assessments]
+    days.extend(d.decided_at.date() for d in episode.decisions)
+    for d in days:
+        if d <= as_of:
+            if start is None or d > start:
+                start = d
+        elif end is None or d < end:
+            end = d
+    return start, end

@@ -171,7 +171,8 @@ class Schedule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Every threshold of DESIGN.md 2.3 plus the schedule, under one version string."""
+    """Every threshold of DESIGN.md 2.3 plus the schedule, under one version string. Hashed
+    once."""
 
     version: str
     baseline: BaselineRules
@@ -185,6 +186,17 @@ class RuleSet:
     durability: DurabilityRules
     safety: SafetyRules
     schedule: Schedule
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Hashed once: it keys per-treatment caches of the rules, called once per episode.
+        fields = (self.version, self.baseline, self.response, self.responder, self.signal,
+                  self.wearing_off, self.possible_wearing_off, self.no_response,
+                  self.booster_window, self.durability, self.safety, self.schedule)  # fmt: skip
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 # --- validation -----------------------------------------------------------------------------------
