@@ -224,7 +224,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
     ctx = _context(args)
     as_of = _as_of(args.as_of) or ctx.today()
-    evaluate_cohort(ctx, as_of)
+    evaluate_cohort(ctx, as_of, full=args.full)
     flags = open_flags(ctx)
     if args.json:
         _print_json([f.as_json() for f in flags])
@@ -322,6 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("flags", cmd_flags, "evaluate the flag rules as of DATE and list open flags")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="re-run the rules on every episode (by default only on patients changed since the "
+        "last evaluation and episodes whose result can differ on DATE)",
+    )
     p = command("decide", cmd_decide, "record a review decision on a flag")
     p.add_argument("flag_id", type=int, metavar="FLAG_ID")
     p.add_argument(

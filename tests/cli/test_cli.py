@@ -174,6 +174,7 @@ def test_flags_decide_and_export_flags(tmp_path: Path) -> None:
     assert [f["level"] for f in flags] == sorted(
         (f["level"] for f in flags), key=["urgent", "action", "watch"].index
     )
+    assert json.loads(run("flags", "--full", "--json", db=db).stdout) == flags
     decided = run("decide", str(flags[0]["id"]), "--decision", "refer", "--note", "ortho", db=db)
     assert decided.returncode == 0, decided.stderr
     assert run("decide", "999999", "--decision", "refer", "--note", "x", db=db).returncode == 1

@@ -75,7 +75,7 @@ def test_parallel_evaluation_gives_the_serial_answer(demo_template: Path, tmp_pa
         ctx = make_context(f"sqlite:///{path}")
         with ctx.engine.begin() as conn:
             conn.execute(text("DELETE FROM flag"))
-        evaluate_cohort(ctx, workers=workers)
+        evaluate_cohort(ctx, workers=workers, full=True)
         answers.append(sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx)))
         ctx.close()
     assert answers[0] and answers[0] == answers[1] == answers[2]
@@ -93,11 +93,11 @@ def test_a_helper_process_finds_what_this_process_finds(demo_ctx: Context) -> No
         capture_output=True,
         check=True,
     )
-    helper_rows = pickle.loads(proc.stdout)
+    helper_flags, helper_ranges = pickle.loads(proc.stdout)
     with demo_ctx.engine.connect() as conn:
         here = evaluate_range(partial(driver_rows, conn), demo_ctx.rules, as_of, patients)
-    assert helper_rows and helper_rows == here
-    assert all(row[1] >= "P0050" for row in helper_rows)
+    assert helper_flags and helper_ranges and (helper_flags, helper_ranges) == here
+    assert all(row[1] >= "P0050" for row in helper_flags + helper_ranges)
 
 
 def test_a_decision_closes_the_flag_until_newer_evidence(demo_ctx: Context) -> None:
@@ -241,7 +241,7 @@ def test_a_save_during_a_cohort_evaluation_keeps_its_flag(demo_ctx: Context, mon
     from followup.services import flags as flag_service
 
     pid, knee = knee_without_open_flags(demo_ctx)
-    real = flag_service._evaluate_all
+    real = flag_service._evaluate
 
     def evaluate_while_a_coordinator_saves(*args, **kwargs):  # type: ignore[no-untyped-def]
         results = real(*args, **kwargs)  # the snapshot's answer: no safety flag for pid
@@ -259,9 +259,9 @@ def test_a_save_during_a_cohort_evaluation_keeps_its_flag(demo_ctx: Context, mon
         )
         return results
 
-    monkeypatch.setattr(flag_service, "_evaluate_all", evaluate_while_a_coordinator_saves)
-    evaluate_cohort(demo_ctx)
-    monkeypatch.setattr(flag_service, "_evaluate_all", real)
+    monkeypatch.setattr(flag_service, "_evaluate", evaluate_while_a_coordinator_saves)
+    evaluate_cohort(demo_ctx, full=True)
+    monkeypatch.setattr(flag_service, "_evaluate", real)
     safety = [f for f in open_flags(demo_ctx, pid) if f.kind == "safety"]
     assert len(safety) == 1
     with demo_ctx.engine.connect() as conn:

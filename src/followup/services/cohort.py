@@ -8,16 +8,16 @@ serialised, so the storing process only compares and writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 import orjson
 
-from followup.domain.flags import Finding, evaluate_episode
-from followup.domain.records import TreatmentRecord
+from followup.domain.flags import Finding, evaluate_episode, stable_range
+from followup.domain.records import EpisodeInput, TreatmentRecord
 from followup.domain.rules import RuleSet
-from followup.services.episodes import Reader, cohort_episodes
+from followup.services.episodes import Reader, cohort_episodes, patients_episodes
 
 # A finding as stored: (treatment id, patient id, knee, kind, FLAG_FIELDS values with dates as
 # ISO text, so they compare equal to what the database returns).
@@ -44,13 +44,36 @@ def flag_rows(treatment: TreatmentRecord, findings: Iterable[Finding]) -> list[F
     return [(t.id, t.patient_id, t.knee, f.kind, finding_values(f)) for f in findings]
 
 
-def evaluate_range(
-    read: Reader, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None] | None
-) -> list[FlagRow]:
-    """The flag rows of every episode of the patients in a half-open ID range (all if None)."""
+# An episode's stable range as stored: (treatment id, patient id, first day, end day), days as
+# ISO text or None (unbounded).
+RangeRow = tuple[str, str, str | None, str | None]
+
+
+def evaluate_episodes(
+    episodes: Iterable[EpisodeInput], rules: RuleSet, as_of: date
+) -> tuple[list[FlagRow], list[RangeRow]]:
+    """The flag rows of the episodes and the days each episode's result holds."""
     found: list[FlagRow] = []
-    for episode in cohort_episodes(read, rules, patients):
+    ranges: list[RangeRow] = []
+    for episode in episodes:
+        t = episode.treatment
         findings = evaluate_episode(episode, as_of, rules)
         if findings:
-            found.extend(flag_rows(episode.treatment, findings))
-    return found
+            found.extend(flag_rows(t, findings))
+        start, end = stable_range(episode, as_of, rules)
+        ranges.append((t.id, t.patient_id, start and start.isoformat(), end and end.isoformat()))
+    return found, ranges
+
+
+def evaluate_range(
+    read: Reader, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None] | None
+) -> tuple[list[FlagRow], list[RangeRow]]:
+    """Every episode of the patients in a half-open ID range (all if None)."""
+    return evaluate_episodes(cohort_episodes(read, rules, patients), rules, as_of)
+
+
+def evaluate_patients(
+    read: Reader, rules: RuleSet, as_of: date, ids: Sequence[str]
+) -> tuple[list[FlagRow], list[RangeRow]]:
+    """Every episode of the given patients."""
+    return evaluate_episodes(patients_episodes(read, rules, ids), rules, as_of)

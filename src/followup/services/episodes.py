@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment, TreatmentRecord
 from followup.domain.rules import RuleSet
-from followup.store.bulk import driver_rows, marks
+from followup.store.bulk import chunks, driver_rows, marks
 
 if TYPE_CHECKING:  # the whole-cohort helper process reads with sqlite3 alone
     from sqlalchemy import Connection
@@ -118,17 +118,29 @@ def knee_episodes(
     return episodes_of_knee(treatments, assessments, bool(smoker and smoker[0]), decisions, rules)
 
 
-def _range_filter(column: str, patients: tuple[str | None, str | None] | None) -> tuple[str, list]:
-    """SQL condition (joined with AND) and parameters for a half-open patient ID range."""
-    conditions, params = [], []
+# Which patients to read: a column name -> an SQL condition on it and its parameters.
+PatientFilter = Callable[[str], tuple[str, list[Any]]]
+
+
+def _range_filter(patients: tuple[str | None, str | None] | None) -> PatientFilter:
+    """A half-open patient ID range (everyone when None)."""
     lo, hi = patients or (None, None)
-    if lo is not None:
-        conditions.append(f"{column} >= ?")
-        params.append(lo)
-    if hi is not None:
-        conditions.append(f"{column} < ?")
-        params.append(hi)
-    return " AND ".join(conditions), params
+
+    def condition(column: str) -> tuple[str, list[Any]]:
+        conditions, params = [], []
+        if lo is not None:
+            conditions.append(f"{column} >= ?")
+            params.append(lo)
+        if hi is not None:
+            conditions.append(f"{column} < ?")
+            params.append(hi)
+        return " AND ".join(conditions), params
+
+    return condition
+
+
+def _ids_filter(ids: Sequence[str]) -> PatientFilter:
+    return lambda column: (f"{column} IN ({marks(len(ids))})", list(ids))
 
 
 def cohort_episodes(
@@ -138,18 +150,28 @@ def cohort_episodes(
     ``patients``, when given), one knee at a time, reading assessments in one ordered pass.
     ``read`` runs the queries: the driver's cursor of a SQLAlchemy connection, or a plain
     sqlite3 connection in a helper process."""
+    return _episodes(read, rules, _range_filter(patients))
+
+
+def patients_episodes(read: Reader, rules: RuleSet, ids: Sequence[str]) -> Iterator[EpisodeInput]:
+    """Every episode of the given patients' knees, a slice of patients at a time."""
+    for chunk in chunks(sorted(ids)):
+        yield from _episodes(read, rules, _ids_filter(chunk))
+
+
+def _episodes(read: Reader, rules: RuleSet, which: PatientFilter) -> Iterator[EpisodeInput]:
     dates = DateCache()
-    cond, params = _range_filter("patient_id", patients)
+    cond, params = which("patient_id")
     where = f" WHERE {cond}" if cond else ""
     also = f" AND {cond}" if cond else ""
     by_knee: dict[tuple[str, str], list[TreatmentRecord]] = defaultdict(list)
     sql = TREATMENT_SQL + where + " ORDER BY patient_id, knee, treated_on"
     for r in read(sql, params):
         by_knee[(r[1], r[2])].append(treatment_record(r, dates))
-    id_cond, _ = _range_filter("id", patients)
+    id_cond, _ = which("id")
     patient_sql = "SELECT id, smoker FROM patient" + (f" WHERE {id_cond}" if id_cond else "")
     smokers = {pid for pid, smoker in read(patient_sql, params) if smoker}
-    flag_cond, _ = _range_filter("f.patient_id", patients)
+    flag_cond, _ = which("f.patient_id")
     decisions = _decisions(read, f" WHERE {flag_cond}" if flag_cond else "", params)
     rows = read(ASSESSMENT_SQL + also + ORDER, params)
     for key, group in groupby(rows, key=itemgetter(0, 1)):

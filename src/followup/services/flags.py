@@ -9,33 +9,49 @@ flag, and the rules raise that kind again only on newer evidence.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
 from typing import Any
 
 import orjson
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlmodel import Session
 
 from followup.domain.flags import Finding, evaluate_episode
 from followup.domain.records import DECISIONS, KNEES, LEVELS, EpisodeInput
 from followup.domain.rules import RuleSet
 from followup.services import audit
-from followup.services.cohort import FLAG_FIELDS, FlagRow, evaluate_range, flag_rows
+from followup.services.cohort import (
+    FLAG_FIELDS,
+    FlagRow,
+    RangeRow,
+    evaluate_patients,
+    evaluate_range,
+    flag_rows,
+)
 from followup.services.context import Context
 from followup.services.episodes import DateCache, knee_episodes
 from followup.services.errors import FollowupError, NotFound
-from followup.store.bulk import bulk_insert, bulk_update, driver_rows, gc_paused, marks
+from followup.store.bulk import (
+    adapt,
+    bulk_insert,
+    bulk_update,
+    chunks,
+    driver_rows,
+    gc_paused,
+    marks,
+)
 from followup.store.engine import read_session, write_session
-from followup.store.models import Flag, ReviewDecision
+from followup.store.models import CohortEvaluation, EpisodeEvaluation, Flag, ReviewDecision
 
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 
@@ -94,6 +110,7 @@ class SyncResult:
     raised: int
     updated: int
     cleared: int
+    episodes: int = 0  # episodes evaluated (a whole-cohort evaluation re-runs only some)
 
 
 OPEN_FLAGS_SQL = (
@@ -119,15 +136,13 @@ def sync_flags(
     """Make the stored open flags of the given episodes (all when ``treatment_ids`` is None)
     match the findings: raise new ones, update changed ones, clear those no longer found.
     The flags of patients in ``leave_alone`` are not touched (they are re-evaluated apart)."""
-    sql, params = OPEN_FLAGS_SQL, ()
-    if treatment_ids is not None:
-        sql += f" AND treatment_id IN ({marks(len(treatment_ids))})"
-        params = tuple(treatment_ids)
-    open_flags = {
-        (r[1], r[2]): (r[0], _stored_values(r[4:]))
-        for r in driver_rows(conn, sql, params)
-        if r[3] not in leave_alone
-    }
+    slices: Iterable[Sequence[str]] = [()] if treatment_ids is None else chunks(treatment_ids)
+    open_flags = {}
+    for ids in slices:
+        where = f" AND treatment_id IN ({marks(len(ids))})" if ids else ""
+        for r in driver_rows(conn, OPEN_FLAGS_SQL + where, ids):
+            if r[3] not in leave_alone:
+                open_flags[(r[1], r[2])] = (r[0], _stored_values(r[4:]))
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     for treatment_id, patient_id, knee, kind, values in found:
@@ -158,19 +173,32 @@ def _typed(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 # Below this many treatments a second process costs more than it saves.
 PARALLEL_MIN_TREATMENTS = 20_000
+# When more than this share of the patients need re-evaluating, one ordered pass over everyone
+# is faster than looking them up.
+INCREMENTAL_MAX_SHARE = 0.3
 
 
 def evaluate_cohort(
-    ctx: Context, as_of: date | None = None, *, workers: int | None = None
+    ctx: Context,
+    as_of: date | None = None,
+    *,
+    workers: int | None = None,
+    full: bool = False,
 ) -> SyncResult:
     """Evaluate every episode as of a day and store the result.
 
-    A large cohort is split by patient ID range across the machine's cores (at most
+    Incremental: an episode is re-run only when its patient's data changed since the last
+    whole-cohort evaluation (the audit trail says whose) or when "as of" lies outside the days
+    its last result holds (``stable_range``); every other episode's stored flags are exactly
+    what the rules would give again. A change of rules, a bulk import, or ``full`` re-runs all.
+
+    A full run splits the cohort by patient ID range across the machine's cores (at most
     ``workers`` processes): the rules are pure Python, so one process would be bound to one
     core. The extra processes only read; this one writes the result in one transaction.
     """
     as_of = as_of or ctx.today()
     rules = ctx.rules
+    key = rules_key(rules)
     with gc_paused():
         for attempt in range(3):
             # The rules run on a read snapshot, so saves, calls and self-reports are not held up
@@ -178,29 +206,109 @@ def evaluate_cohort(
             with read_session(ctx.engine) as session:
                 conn = session.connection()
                 mark = _audit_mark(conn)
-                results = _evaluate_all(ctx, conn, rules, as_of, workers)
+                todo = None if full else _patients_to_evaluate(conn, key, as_of)
+                found, ranges = _evaluate(ctx, conn, as_of, workers, todo)
             with write_session(ctx.engine) as session:
                 conn = session.connection()
                 changed = _patients_changed_since(conn, mark)
                 if changed is None and attempt < 2:
                     continue  # a bulk import landed meanwhile: evaluate again
                 if changed is None:
-                    results, changed = _evaluate_all(ctx, conn, rules, as_of, 1), frozenset()
-                result = sync_flags(conn, results, None, as_of, ctx.now(), leave_alone=changed)
+                    todo, changed = None, frozenset()
+                    found, ranges = _evaluate(ctx, conn, as_of, 1, None)
+                treatment_ids = None if todo is None else [r[0] for r in ranges]
+                now = ctx.now()
+                result = sync_flags(conn, found, treatment_ids, as_of, now, leave_alone=changed)
+                # Patients changed meanwhile are re-evaluated here, but their ranges are not
+                # stored: the next evaluation sees their changes after ``mark`` and redoes them.
+                _store_ranges(conn, [r for r in ranges if r[1] not in changed], todo is None)
                 for patient_id in sorted(changed):
                     for knee in KNEES:
                         _reevaluate(conn, ctx, patient_id, knee, as_of)
-                return result
+                _store_cohort_evaluation(conn, mark, key, as_of, now)
+                return replace(result, episodes=len(ranges))
     raise AssertionError("unreachable")
 
 
-def _evaluate_all(
-    ctx: Context, conn: Connection, rules: RuleSet, as_of: date, workers: int | None
-) -> list[FlagRow]:
+def rules_key(rules: RuleSet) -> str:
+    """A digest of every threshold and the schedule: stored results hold only under the same."""
+    return hashlib.sha256(repr(rules).encode()).hexdigest()
+
+
+def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] | None:
+    """The patients whose episodes need running again on ``as_of``; None for everyone."""
+    rows = list(driver_rows(conn, "SELECT audit_mark, rules_key FROM cohort_evaluation"))
+    if not rows or rows[0][1] != key:
+        return None
+    changed = _patients_changed_since(conn, rows[0][0])
+    if changed is None:
+        return None
+    # Episodes whose range does not hold "as of", and treatments never evaluated.
+    sql = (
+        "SELECT DISTINCT t.patient_id FROM treatment t "
+        "LEFT JOIN episode_evaluation e ON e.treatment_id = t.id "
+        "WHERE e.treatment_id IS NULL OR e.stable_from > ? OR e.stable_until <= ?"
+    )
+    todo = set(changed)
+    todo.update(r[0] for r in driver_rows(conn, sql, (as_of, as_of)))
+    patients = conn.exec_driver_sql("SELECT count(*) FROM patient").scalar_one()
+    if len(todo) > INCREMENTAL_MAX_SHARE * patients:
+        return None
+    return sorted(todo)
+
+
+def _evaluate(
+    ctx: Context, conn: Connection, as_of: date, workers: int | None, todo: list[str] | None
+) -> tuple[list[FlagRow], list[RangeRow]]:
+    """Run the rules on the patients ``todo`` (everyone when None)."""
+    read = partial(driver_rows, conn)
+    if todo is not None:
+        return evaluate_patients(read, ctx.rules, as_of, todo)
     processes = workers if workers is not None else _worker_count(conn)
     if processes > 1:
-        return _evaluate_in_parallel(conn, _helper_source(ctx), rules, as_of, processes)
-    return evaluate_range(partial(driver_rows, conn), rules, as_of, None)
+        return _evaluate_in_parallel(conn, _helper_source(ctx), ctx.rules, as_of, processes)
+    return evaluate_range(read, ctx.rules, as_of, None)
+
+
+def _store_ranges(conn: Connection, ranges: list[RangeRow], everyone: bool) -> None:
+    """Store the episodes' stable ranges, writing only those that differ from what is stored
+    (a full run after another mostly finds the same)."""
+    table = EpisodeEvaluation.__table__  # type: ignore[attr-defined]
+    stored: dict[str, tuple[str | None, str | None]] = {}
+    sql = "SELECT treatment_id, stable_from, stable_until FROM episode_evaluation"
+    slices = [()] if everyone else list(chunks([r[0] for r in ranges]))
+    for ids in slices:
+        where = f" WHERE treatment_id IN ({marks(len(ids))})" if ids else ""
+        for tid, start, end in driver_rows(conn, sql + where, ids):
+            stored[tid] = (start and str(start)[:10], end and str(end)[:10])
+    inserts, updates = [], []
+    for tid, pid, start, end in ranges:
+        known = stored.pop(tid, None)
+        if known is None:
+            inserts.append([tid, pid, _day(start), _day(end)])
+        elif known != (start, end):
+            updates.append([_day(start), _day(end), tid])
+    bulk_insert(conn, table, ["treatment_id", "patient_id", "stable_from", "stable_until"], inserts)
+    bulk_update(conn, table, ["stable_from", "stable_until"], "treatment_id", updates)
+    if everyone:  # treatments gone since (none are ever deleted today; be exact anyway)
+        for ids in chunks(list(stored)):
+            sql = f"DELETE FROM episode_evaluation WHERE treatment_id IN ({marks(len(ids))})"
+            conn.exec_driver_sql(adapt(conn, sql), tuple(ids))
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _store_cohort_evaluation(
+    conn: Connection, mark: int, key: str, as_of: date, now: datetime
+) -> None:
+    conn.execute(delete(CohortEvaluation))
+    conn.execute(
+        insert(CohortEvaluation).values(
+            id=1, audit_mark=mark, rules_key=key, as_of=as_of, evaluated_at=now
+        )
+    )
 
 
 # Audit entities whose changes can change a flag. Every such write leaves an audit event.
@@ -239,21 +347,15 @@ def _helper_source(ctx: Context) -> tuple[str, str]:
     return ("url", ctx.settings.database_url)
 
 
-# The helpers start while this process is already evaluating, so it takes a slightly larger
-# share of the patients and all finish together.
-OWN_SHARE_WEIGHT = 1.0
-
-
 def _evaluate_in_parallel(
     conn: Connection, source: tuple[str, str], rules: RuleSet, as_of: date, processes: int
-) -> list[FlagRow]:
+) -> tuple[list[FlagRow], list[RangeRow]]:
     """Evaluate the first patient range here and the others in helper processes at the same
     time (``python -m followup.services.flag_worker``: a fresh interpreter, safe to start from
     a thread of the terminal UI). A helper that fails is redone here, so the answer never
     depends on the helpers."""
     ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
-    total = OWN_SHARE_WEIGHT + processes - 1
-    cuts = [ids[int(len(ids) * (OWN_SHARE_WEIGHT + i) / total)] for i in range(processes - 1)]
+    cuts = [ids[len(ids) * i // processes] for i in range(1, processes)]
     bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
     helpers = []
     for patients in bounds[1:]:
@@ -268,17 +370,18 @@ def _evaluate_in_parallel(
         proc.stdin.close()
         helpers.append((proc, patients))
     read = partial(driver_rows, conn)
-    results = evaluate_range(read, rules, as_of, bounds[0])
+    found, ranges = evaluate_range(read, rules, as_of, bounds[0])
     for proc, patients in helpers:
         assert proc.stdout is not None
         try:
-            found = pickle.load(proc.stdout)  # our own child's output: trusted
+            theirs = pickle.load(proc.stdout)  # our own child's output: trusted
         except (EOFError, pickle.UnpicklingError):
-            found = None
-        if proc.wait() != 0 or found is None:
-            found = evaluate_range(read, rules, as_of, patients)
-        results.extend(found)
-    return results
+            theirs = None
+        if proc.wait() != 0 or theirs is None:
+            theirs = evaluate_range(read, rules, as_of, patients)
+        found.extend(theirs[0])
+        ranges.extend(theirs[1])
+    return found, ranges
 
 
 def reevaluate_knee(

@@ -286,6 +286,33 @@ class Flag(SQLModel, table=True):
     closed_at: datetime | None = None
 
 
+class EpisodeEvaluation(SQLModel, table=True):
+    """The days on which an episode's last evaluated findings hold (domain.flags.stable_range):
+    a whole-cohort evaluation re-runs only the episodes whose data changed since the last one
+    or whose range does not hold the new "as of" day. NULL: unbounded on that side."""
+
+    __tablename__ = "episode_evaluation"
+    __table_args__ = (Index("ix_episode_evaluation_patient", "patient_id"),)
+
+    treatment_id: str = Field(primary_key=True, foreign_key="treatment.id", max_length=40)
+    patient_id: str = Field(foreign_key="patient.id", max_length=40)
+    stable_from: date | None = None
+    stable_until: date | None = None
+
+
+class CohortEvaluation(SQLModel, table=True):
+    """The last whole-cohort evaluation (one row): the audit event it saw last, so changes
+    since are known, and the rules it used, so a change of rules re-runs every episode."""
+
+    __tablename__ = "cohort_evaluation"
+
+    id: int = Field(primary_key=True)
+    audit_mark: int
+    rules_key: str = Field(max_length=64)
+    as_of: date
+    evaluated_at: datetime
+
+
 class ReviewDecision(SQLModel, table=True):
     __tablename__ = "review_decision"
     __table_args__ = (one_of("decision", DECISIONS, "ck_review_decision_decision"),)

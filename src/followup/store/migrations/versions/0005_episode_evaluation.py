@@ -1,0 +1,49 @@
+"""Incremental whole-cohort evaluation: each episode's stable range, and the last evaluation's
+audit mark and rules.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-21
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "episode_evaluation",
+        sa.Column("treatment_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("patient_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("stable_from", sa.Date(), nullable=True),
+        sa.Column("stable_until", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
+        sa.ForeignKeyConstraint(["treatment_id"], ["treatment.id"]),
+        sa.PrimaryKeyConstraint("treatment_id"),
+    )
+    op.create_index(
+        "ix_episode_evaluation_patient", "episode_evaluation", ["patient_id"], unique=False
+    )
+    op.create_table(
+        "cohort_evaluation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_mark", sa.Integer(), nullable=False),
+        sa.Column("rules_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("evaluated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("cohort_evaluation")
+    op.drop_index("ix_episode_evaluation_patient", table_name="episode_evaluation")
+    op.drop_table("episode_evaluation")

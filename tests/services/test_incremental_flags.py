@@ -1,0 +1,143 @@
+"""Whole-cohort evaluation is incremental: it re-runs only the episodes whose patient changed or
+whose stable range does not hold the new day, and it must store exactly what a full run
+stores. Each check compares the open flags with a full run on a copy of the same database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from followup.domain.instrument import ITEM_KEYS
+from followup.services.assessments import AssessmentEntry, record_assessment
+from followup.services.context import Context
+from followup.services.flags import decide, evaluate_cohort, open_flags
+from tests.conftest import make_context
+
+
+def stored(ctx: Context) -> list[tuple]:
+    """The open flags' content (ids differ between databases)."""
+    return sorted(
+        (
+            f.treatment_id,
+            f.kind,
+            f.level,
+            f.raised_on,
+            f.booster_check_by,
+            f.summary,
+            json.dumps(f.evidence, sort_keys=True),
+        )  # fmt: skip
+        for f in open_flags(ctx)
+    )
+
+
+def full_run(ctx: Context, as_of: date, tmp_path: Path, **settings: object) -> list[tuple]:
+    """What a full evaluation stores on a copy of ``ctx``'s database as it is now."""
+    copy = tmp_path / f"full-{as_of.isoformat()}.db"
+    # The backup API, not a file copy: recent writes may still be in the write-ahead log.
+    with closing(sqlite3.connect(ctx.engine.url.database)) as source:  # type: ignore[arg-type]
+        with closing(sqlite3.connect(copy)) as target:
+            source.backup(target)
+    other = make_context(f"sqlite:///{copy}", **settings)
+    try:
+        evaluate_cohort(other, as_of, full=True)
+        return stored(other)
+    finally:
+        other.close()
+        copy.unlink()
+
+
+def episode_count(ctx: Context) -> int:
+    with ctx.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM treatment")).scalar_one()
+
+
+def test_moving_day_by_day_matches_a_full_run(demo_ctx: Context, tmp_path: Path) -> None:
+    today = demo_ctx.today()
+    everyone = episode_count(demo_ctx)
+    for step, offset in enumerate((0, 1, 7, 45, -300, 400, 0)):
+        as_of = today + timedelta(days=offset)
+        result = evaluate_cohort(demo_ctx, as_of)
+        if step == 0:  # the demo was evaluated today: nothing to redo
+            assert result.episodes == 0
+        if step == 1:  # a few episodes change tomorrow
+            assert 0 < result.episodes < everyone / 4, result
+        assert stored(demo_ctx) == full_run(demo_ctx, as_of, tmp_path), offset
+
+
+def test_a_patients_change_is_picked_up(demo_ctx: Context, tmp_path: Path) -> None:
+    today = demo_ctx.today()
+    flag = next(f for f in open_flags(demo_ctx) if f.kind == "wearing_off")
+    decide(demo_ctx, flag.id, "continue_monitoring", "Recheck in 6 weeks", "doctor")
+    with demo_ctx.engine.connect() as conn:
+        pid, knee = conn.execute(
+            text("SELECT patient_id, knee FROM treatment ORDER BY id LIMIT 1 OFFSET 30")
+        ).one()
+    # Saved a week ago (as a coordinator would with the phone entry's date), so the knee's own
+    # re-evaluation as of today cannot already hold the result for ten days later.
+    entry = AssessmentEntry(pid, knee, today - timedelta(days=7), "phone",
+                            {k: 4 for k in ITEM_KEYS}, adverse_event="swollen and hot")  # fmt: skip
+    record_assessment(demo_ctx, entry, "demo")
+    later = today + timedelta(days=10)
+    result = evaluate_cohort(demo_ctx, later)
+    assert result.episodes < episode_count(demo_ctx)
+    assert stored(demo_ctx) == full_run(demo_ctx, later, tmp_path)
+    assert any(f.patient_id == pid and f.kind == "safety" for f in open_flags(demo_ctx))
+
+
+def test_a_change_in_the_audit_trail_re_runs_that_patient(
+    demo_ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every range still holds (same day), so only the audit trail can say the patient changed.
+    The save's own re-evaluation of the knee is switched off to leave the cohort run to it."""
+    monkeypatch.setattr("followup.services.assessments.reevaluate_knee", lambda *args, **kwargs: [])
+    today = demo_ctx.today()
+    with demo_ctx.engine.connect() as conn:
+        pid, knee = conn.execute(
+            text("SELECT patient_id, knee FROM treatment ORDER BY id LIMIT 1 OFFSET 30")
+        ).one()
+    assert not any(f.patient_id == pid and f.kind == "safety" for f in open_flags(demo_ctx))
+    entry = AssessmentEntry(pid, knee, today, "phone", {k: 2 for k in ITEM_KEYS},
+                            adverse_event="swollen and hot")  # fmt: skip
+    record_assessment(demo_ctx, entry, "demo")
+    result = evaluate_cohort(demo_ctx, today)
+    assert 0 < result.episodes < episode_count(demo_ctx)
+    assert any(f.patient_id == pid and f.kind == "safety" for f in open_flags(demo_ctx))
+    assert stored(demo_ctx) == full_run(demo_ctx, today, tmp_path)
+
+
+def test_other_rules_re_run_everyone(demo_ctx: Context, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('version = "clinic-1"\n[wearing_off]\nmin_run_days = 7\n', encoding="utf-8")
+    url = f"sqlite:///{demo_ctx.engine.url.database}"
+    clinic = make_context(url, rules_path=rules)
+    try:
+        result = evaluate_cohort(clinic)
+        assert result.episodes == episode_count(clinic)
+        assert stored(clinic) == full_run(clinic, clinic.today(), tmp_path, rules_path=rules)
+        assert {f.rule_set_version for f in open_flags(clinic)} == {"clinic-1"}
+    finally:
+        clinic.close()
+
+
+@pytest.mark.postgres
+def test_incremental_runs_on_postgresql(pg_url: str) -> None:
+    """The same stored ranges and incremental choice on PostgreSQL (its dates come back as dates,
+    not text)."""
+    from followup.services.demo import load_demo
+
+    pg = make_context(pg_url)
+    try:
+        load_demo(pg, "test")  # evaluates the whole cohort
+        again = evaluate_cohort(pg)
+        tomorrow = evaluate_cohort(pg, pg.today() + timedelta(days=1))
+        assert again.episodes == 0
+        assert 0 < tomorrow.episodes < episode_count(pg) / 4
+        assert evaluate_cohort(pg, full=True).episodes == episode_count(pg)
+    finally:
+        pg.close()
