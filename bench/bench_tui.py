@@ -1,6 +1,8 @@
 """Staff UI timings on a real database, driven through Textual's Pilot (headless):
 
-- worklist: from pressing Enter on the password to the worklist table filled;
+- worklist: from pressing Enter on the password to the worklist table filled; once as if
+  signing in took no time ("nothing prepared"), once with the call list prepared while the
+  user typed (the app computes it as the sign-in screen opens);
 - search: each keystroke in the find-patient box until its answer is on screen;
 - open patient: from Enter on a search hit (or on a worklist row) to the patient screen filled;
 - review queue (with --clinician): stored flags listed, and the whole-cohort re-evaluation.
@@ -97,22 +99,43 @@ def describe(label: str, values: list[float], target_ms: float) -> str:
     )
 
 
+async def worklist_after_sign_in(app: FollowupApp, pilot, args, label: str) -> WorklistScreen:  # type: ignore[no-untyped-def]
+    key(app, "enter")
+    started = time.perf_counter()
+    await until(lambda: isinstance(app.screen, WorklistScreen))
+    screen = app.screen
+    assert isinstance(screen, WorklistScreen)
+    shown = await until(lambda: screen.items is not None and bool(screen.shown))
+    total = time.perf_counter() - started
+    print(
+        f"{label:<28} {total * 1000:7.0f} ms "
+        f"({len(screen.items or [])} calls; shown after the sign-in check: "
+        f"{shown * 1000:.0f} ms)   target < 2000 ms: {'ok' if total < 2 else 'OVER'}"
+    )
+    return screen
+
+
+class NothingPrepared(FollowupApp):
+    """The app as if the call list were not computed during sign-in (an instant sign-in)."""
+
+    CSS_PATH = str(Path(sys.modules[FollowupApp.__module__].__file__).parent / "followup.tcss")  # type: ignore[arg-type]
+
+    def prefetch_calls(self) -> None:
+        pass
+
+
 async def bench(args: argparse.Namespace, ctx: Context) -> None:
+    cold = NothingPrepared(ctx)
+    async with cold.run_test(size=SIZE) as pilot:
+        await pilot.press(*args.user, "enter", *args.password)
+        await worklist_after_sign_in(cold, pilot, args, "worklist, nothing prepared")
     app = FollowupApp(ctx)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*args.user, "enter", *args.password)
-        key(app, "enter")
-        started = time.perf_counter()
-        await until(lambda: isinstance(app.screen, WorklistScreen))
-        screen = app.screen
-        assert isinstance(screen, WorklistScreen)
-        shown = await until(lambda: screen.items is not None and bool(screen.shown))
-        total = time.perf_counter() - started
-        print(
-            f"{'worklist after sign-in':<28} {total * 1000:7.0f} ms "
-            f"({len(screen.items or [])} calls; shown after the sign-in check: "
-            f"{shown * 1000:.0f} ms)   target < 2000 ms: {'ok' if total < 2 else 'OVER'}"
-        )
+        # A person types for longer than the list takes: wait until it is prepared.
+        preparing = [w for w in app.workers if w.group == "prefetch-calls"]
+        await until(lambda: all(w.is_finished for w in preparing))
+        screen = await worklist_after_sign_in(app, pilot, args, "worklist, list prepared")
         patients = [i.patient_id for i in (screen.items or [])][
             :: max(1, len(screen.items or []) // args.patients)
         ][: args.patients]

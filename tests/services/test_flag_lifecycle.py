@@ -193,7 +193,7 @@ def test_bad_entries_are_refused_and_nothing_is_saved(demo_ctx: Context) -> None
 
 
 @pytest.mark.postgres
-def test_same_flags_on_postgresql(demo_ctx: Context, pg_url: str) -> None:
+def test_same_flags_and_calls_on_postgresql(demo_ctx: Context, pg_url: str) -> None:
     from followup.services.demo import load_demo
 
     pg = make_context(pg_url)
@@ -203,8 +203,10 @@ def test_same_flags_on_postgresql(demo_ctx: Context, pg_url: str) -> None:
     on_sqlite = sorted(
         (f.treatment_id, f.kind, f.summary, f.raised_on) for f in open_flags(demo_ctx)
     )
+    calls_pg, calls_sqlite = due_list(pg), due_list(demo_ctx)
     pg.close()
     assert on_pg == on_sqlite
+    assert calls_pg == calls_sqlite and calls_pg
 
 
 def test_a_booster_after_booster_scheduled_links_and_uses_a_banked_dose(

@@ -11,7 +11,7 @@ from followup.store.models import Contact
 from followup.tui.calls import LogCallDialog
 from followup.tui.worklist import PAGE_SIZE, WorklistScreen, WorklistTable
 
-from .conftest import settle
+from .conftest import settle, sign_in
 
 
 async def test_worklist_lists_the_due_calls_overdue_first(demo_ctx, run_app):
@@ -130,3 +130,46 @@ async def test_each_page_shows_its_patients_details(demo_ctx, run_app, monkeypat
         overdue = [i for i in expected if i.status == "overdue"]
         assert screen.shown == overdue[:5]
         assert all(i.name and i.last_contact_outcome for i in screen.shown[:1])
+
+
+async def test_the_call_list_is_prepared_during_sign_in(demo_ctx, run_app, monkeypatch):
+    """Computed once while the sign-in screen shows, then used by the worklist."""
+    import followup.tui.worklist as worklist
+
+    computed = []
+    real = worklist.due_list
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        computed.append(kwargs.get("site_id"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worklist, "due_list", counting)
+    async with run_app(demo_ctx) as pilot:
+        await settle(pilot)
+        assert computed == [None]  # the sign-in screen started it
+        await sign_in(pilot, "demo", "demo")
+        screen = pilot.app.screen
+        assert isinstance(screen, WorklistScreen)
+        assert computed == [None]
+        assert screen.shown == due_list(demo_ctx)[:PAGE_SIZE]
+
+
+async def test_a_call_list_prepared_before_an_assessment_is_not_used(demo_ctx, run_app):
+    """Someone saves an assessment while the sign-in screen waits: the list is computed again."""
+    from followup.domain.instrument import ITEM_KEYS
+    from followup.services.assessments import AssessmentEntry, record_assessment
+
+    async with run_app(demo_ctx) as pilot:
+        await settle(pilot)
+        due_now = next(i for i in due_list(demo_ctx) if i.status == "due"
+                       and i.window_start <= demo_ctx.today())  # fmt: skip
+        entry = AssessmentEntry(due_now.patient_id, due_now.knee, demo_ctx.today(), "phone",
+                                {k: 1 for k in ITEM_KEYS})  # fmt: skip
+        record_assessment(demo_ctx, entry, "someone-else")
+        await sign_in(pilot, "demo", "demo")
+        screen = pilot.app.screen
+        assert isinstance(screen, WorklistScreen)
+        assert (due_now.patient_id, due_now.knee, due_now.timepoint) not in {
+            (i.patient_id, i.knee, i.timepoint) for i in screen.items
+        }
+        assert screen.items == due_list(demo_ctx, details=False)

@@ -16,37 +16,36 @@ from followup.store.bulk import chunks, driver_rows, gc_paused, marks
 from followup.store.engine import read_session
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
-VALID = "entered_in_error = false AND total_score IS NOT NULL"
 
 
-def _latest_treatments_sql(conn: Any, site_id: str | None) -> str:
+def _calls_sql(conn: Any, site_id: str | None) -> str:
     """Each knee's latest treatment up to the as-of date (``?``), of one site's patients when
-    ``site_id`` is given (a second ``?``): its current episode. SQLite returns the other columns
-    of the row holding the max(); PostgreSQL says so with DISTINCT ON."""
+    ``site_id`` is given (a second ``?``): its current episode; with the dates of the knee's
+    valid assessments since that treatment as one text (every window opens after the treatment:
+    the rules refuse a schedule where one would not). The database walks the partial index
+    ix_assessment_valid_dates, and Python handles one row per knee, not one per assessment.
+    SQLite returns the other columns of the row holding the max(); PostgreSQL says so with
+    DISTINCT ON."""
     where = "treated_on <= ?"
     if site_id is not None:
         where += " AND patient_id IN (SELECT id FROM patient WHERE site_id = ?)"
     if conn.dialect.name == "postgresql":
-        return (
+        latest = (
             "SELECT DISTINCT ON (patient_id, knee) id, patient_id, knee, treated_on "
             f"FROM treatment WHERE {where} ORDER BY patient_id, knee, treated_on DESC"
         )
-    return (
-        f"SELECT id, patient_id, knee, max(treated_on) FROM treatment WHERE {where} "
-        "GROUP BY patient_id, knee"
-    )
-
-
-def _dates_by_knee_sql(conn: Any) -> str:
-    """The dates of each knee's valid assessments as one text per knee: the database walks the
-    partial index ix_assessment_valid_dates and Python handles one row per knee, not one per
-    assessment."""
-    if conn.dialect.name == "postgresql":
-        days = "string_agg(assessed_on::text, ',' ORDER BY assessed_on)"
+        days = "string_agg(a.assessed_on::text, ',' ORDER BY a.assessed_on)"
     else:
-        days = "group_concat(assessed_on)"
+        latest = (
+            "SELECT id, patient_id, knee, max(treated_on) AS treated_on FROM treatment "
+            f"WHERE {where} GROUP BY patient_id, knee"
+        )
+        days = "group_concat(a.assessed_on)"
     return (
-        f"SELECT patient_id, knee, {days} FROM assessment WHERE {VALID} GROUP BY patient_id, knee"
+        f"SELECT l.patient_id, l.knee, l.id, l.treated_on, (SELECT {days} FROM assessment a "
+        "WHERE a.patient_id = l.patient_id AND a.knee = l.knee AND a.entered_in_error = false "
+        "AND a.total_score IS NOT NULL AND a.assessed_on >= l.treated_on) "
+        f"FROM ({latest}) l"
     )
 
 
@@ -122,26 +121,47 @@ def due_list(
     with gc_paused(), read_session(ctx.engine) as session:
         conn = session.connection()
         params = (as_of,) if site_id is None else (as_of, site_id)
-        sql = _latest_treatments_sql(conn, site_id)
-        latest = {(r[1], r[2]): r for r in driver_rows(conn, sql, params)}
         items: list[DueItem] = []
-        for pid, knee, days_text in driver_rows(conn, _dates_by_knee_sql(conn)):
-            row = latest.pop((pid, knee), None)
-            if row is None:
-                continue  # assessments of a knee not (yet) treated
-            done = list(map(dates.__getitem__, days_text.split(",")))
-            done.sort()  # SQL does not promise the order inside an aggregate
-            if done[-1] > as_of:
-                del done[bisect_right(done, as_of) :]
-            for call in due_calls(dates[row[3]], done, as_of, days, rules):
-                items.append(_item(pid, knee, row[0], call))
-        for (pid, knee), row in latest.items():  # treated knees with no valid assessment yet
-            for call in due_calls(dates[row[3]], (), as_of, days, rules):
-                items.append(_item(pid, knee, row[0], call))
+        for pid, knee, treatment_id, treated_on, days_text in driver_rows(
+            conn, _calls_sql(conn, site_id), params
+        ):
+            if days_text:
+                done = list(map(dates.__getitem__, days_text.split(",")))
+                done.sort()  # SQL does not promise the order inside an aggregate
+                if done[-1] > as_of:
+                    del done[bisect_right(done, as_of) :]
+            else:
+                done = []
+            for call in due_calls(dates[treated_on], done, as_of, days, rules):
+                items.append(_item(pid, knee, treatment_id, call))
         if details:
             items = _with_details(conn, ctx.now(), items)
     items.sort(key=lambda i: (i.status != "overdue", i.due_on, i.patient_id, i.knee))
     return items
+
+
+# Audit entities and imports whose changes can change the call list (contacts do not: a page's
+# last contacts are read when it is shown).
+CALL_INPUTS = ("assessment", "treatment")
+CALL_IMPORTS = ("patients", "treatments", "assessments")
+
+
+def call_list_mark(ctx: Context) -> int:
+    """The latest audit event, to tell later whether a call list computed now went stale."""
+    with read_session(ctx.engine) as session:
+        sql = "SELECT coalesce(max(id), 0) FROM audit_event"
+        return session.connection().exec_driver_sql(sql).scalar_one()
+
+
+def call_list_changed_since(ctx: Context, mark: int) -> bool:
+    """Whether an assessment or treatment was written (or imported) after audit event ``mark``."""
+    sql = (
+        f"SELECT 1 FROM audit_event WHERE id > ? AND (entity IN ({marks(len(CALL_INPUTS))}) "
+        f"OR (action = 'import' AND entity IN ({marks(len(CALL_IMPORTS))}))) LIMIT 1"
+    )
+    with read_session(ctx.engine) as session:
+        conn = session.connection()
+        return any(driver_rows(conn, sql, (mark, *CALL_INPUTS, *CALL_IMPORTS)))
 
 
 def _item(patient_id: str, knee: str, treatment_id: str, call: TimepointStatus) -> DueItem:

@@ -84,7 +84,8 @@ class Treatment(SQLModel, table=True):
         between("kl_grade", 1, 4, "ck_treatment_kl_grade"),
         between("cells_millions", 0, 100000, "ck_treatment_cells"),
         between("banked_doses", 0, 100, "ck_treatment_banked_doses"),
-        Index("ix_treatment_patient_knee_date", "patient_id", "knee", "treated_on"),
+        # With the ID: each knee's latest treatment is read from the index alone (the call list).
+        Index("ix_treatment_patient_knee_date_id", "patient_id", "knee", "treated_on", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=40)

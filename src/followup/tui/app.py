@@ -12,7 +12,8 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -30,6 +31,9 @@ from followup.tui.commands import PatientSearchCommands, ScreenCommands
 from followup.tui.dialogs import ErrorDialog
 from followup.tui.heap import tune_garbage_collector
 from followup.tui.signin import LockScreen, SignInScreen
+
+if TYPE_CHECKING:
+    from followup.tui.worklist import CallListPrefetch
 
 CRASH_MESSAGE = (
     "followup stopped because of an internal error. Nothing more is shown, to protect patient "
@@ -118,6 +122,7 @@ class FollowupApp(App[int]):
         self._last_activity = idle_clock()
         self._deferred: list[tuple[Screen[Any], Callable[[Any], Any] | None]] = []
         self.theme = THEMES[0]
+        self._prefetched_calls: CallListPrefetch | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -147,6 +152,25 @@ class FollowupApp(App[int]):
         limit = self.ctx.settings.idle_lock_minutes * 60
         if self.staff is not None and not self.locked and limit > 0 and self.idle_seconds >= limit:
             self.lock()
+
+    def prefetch_calls(self) -> None:
+        """Start computing the call list while someone signs in (see CallListPrefetch)."""
+        from followup.tui.worklist import CallListPrefetch
+
+        prefetch = CallListPrefetch()
+        self._prefetched_calls = prefetch
+        self.run_worker(
+            partial(prefetch.compute, self.ctx),
+            thread=True,
+            exclusive=True,
+            group="prefetch-calls",
+            exit_on_error=False,  # the worklist computes the list itself then, and reports
+            description="Preparing the call list",
+        )
+
+    def take_prefetched_calls(self) -> CallListPrefetch | None:
+        prefetch, self._prefetched_calls = self._prefetched_calls, None
+        return prefetch
 
     def signed_in(self, staff: StaffMember) -> None:
         """Called by the sign-in screen: open the role's home section."""

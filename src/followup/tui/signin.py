@@ -94,6 +94,7 @@ class SignInScreen(PasswordCheck, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        self.followup.prefetch_calls()
 
     @on(Input.Submitted, "#password")
     def _submit(self, event: Input.Submitted) -> None:

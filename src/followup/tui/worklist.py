@@ -9,6 +9,7 @@ the page shown (and kept), since reading them for every call due would take most
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from rich.text import Text
@@ -20,7 +21,13 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from followup.services.context import Context
-from followup.services.due import DueItem, due_list, with_details
+from followup.services.due import (
+    DueItem,
+    call_list_changed_since,
+    call_list_mark,
+    due_list,
+    with_details,
+)
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
 from followup.tui.calls import CallOutcome, LogCallDialog, save_call
@@ -36,6 +43,36 @@ VIEW_LABELS = {
 }
 
 
+class CallListPrefetch:
+    """The call list, computed while a coordinator signs in (the list takes about a second at
+    100,000 patients; typing a name and password takes longer), so the worklist opens at once.
+
+    It holds patient IDs and dates only, never shown before sign-in, and is used once: by the
+    next worklist of someone not limited to a site (their list is all sites'), for the same day
+    and only if no assessment or treatment was written since it was computed."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._result: tuple[date, int, list[DueItem]] | None = None
+
+    def compute(self, ctx: Context) -> None:
+        """Run in a thread worker."""
+        try:
+            mark = call_list_mark(ctx)
+            as_of = ctx.today()
+            self._result = (as_of, mark, due_list(ctx, as_of, details=False))
+        finally:
+            self._done.set()
+
+    def take(self, ctx: Context, as_of: date) -> list[DueItem] | None:
+        """The list for ``as_of`` if still current (waiting for one under way), else None."""
+        self._done.wait()
+        result, self._result = self._result, None
+        if result is None or result[0] != as_of or call_list_changed_since(ctx, result[1]):
+            return None
+        return result[2]
+
+
 def _with_patient(item: DueItem, known: DueItem) -> DueItem:
     """``item`` with the patient's details from another call of theirs."""
     return item._replace(
@@ -48,14 +85,15 @@ def _with_patient(item: DueItem, known: DueItem) -> DueItem:
     )
 
 
+def view_of(item: DueItem, today: date) -> str:
+    """The view (other than "all") a call belongs to."""
+    if item.status == "overdue":
+        return "overdue"
+    return "today" if item.window_start <= today else "week"
+
+
 def in_view(item: DueItem, view: str, today: date) -> bool:
-    if view == "overdue":
-        return item.status == "overdue"
-    if view == "today":
-        return item.status == "due" and item.window_start <= today
-    if view == "week":
-        return item.status == "due" and item.window_start > today
-    return True
+    return view == "all" or view_of(item, today) == view
 
 
 class WorklistLoaded(Message):
@@ -178,7 +216,10 @@ class WorklistScreen(StaffScreen):
     )
     def _load(self, ctx: Context, site_id: str | None, view: str, generation: int) -> None:
         as_of = ctx.today()
-        items = due_list(ctx, as_of, site_id=site_id, details=False)
+        prefetched = self.followup.take_prefetched_calls() if site_id is None else None
+        items = prefetched.take(ctx, as_of) if prefetched is not None else None
+        if items is None:
+            items = due_list(ctx, as_of, site_id=site_id, details=False)
         # The first page's details in the same worker: one trip, not two, to the first screen.
         first = [i for i in items if in_view(i, view, as_of)][:PAGE_SIZE]
         detailed = with_details(ctx, first)
@@ -215,10 +256,15 @@ class WorklistScreen(StaffScreen):
     def _refilter(self, keep_cursor: bool = False) -> None:
         """Recompute the view's rows and the counts (once per change: a cohort's worklist has
         tens of thousands of calls, too many to filter on every footer refresh)."""
-        items = self.items or []
         today = self.as_of or self.ctx.today()
-        self.rows = [i for i in items if in_view(i, self.view, today)]
-        self.counts = {v: sum(1 for i in items if in_view(i, v, today)) for v in VIEWS[1:]}
+        counts = dict.fromkeys(VIEWS[1:], 0)
+        rows, view = [], self.view
+        for item in self.items or []:  # one pass: tens of thousands of calls
+            belongs = view_of(item, today)
+            counts[belongs] += 1
+            if view in ("all", belongs):
+                rows.append(item)
+        self.rows, self.counts = rows, counts
         self._show_page(keep_cursor)
 
     def _show_page(self, keep_cursor: bool = False) -> None:

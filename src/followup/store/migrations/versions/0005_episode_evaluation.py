@@ -1,5 +1,6 @@
 """Incremental whole-cohort evaluation: each episode's stable range, and the last evaluation's
-audit mark and rules.
+audit mark and rules. The treatment index gains the ID, so the call list reads each knee's
+latest treatment from the index alone.
 
 Revision ID: 0005
 Revises: 0004
@@ -19,6 +20,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_treatment_patient_knee_date_id",
+        "treatment",
+        ["patient_id", "knee", "treated_on", "id"],
+        unique=False,
+    )
+    op.drop_index("ix_treatment_patient_knee_date", table_name="treatment")
     op.create_table(
         "episode_evaluation",
         sa.Column("treatment_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -44,6 +52,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index(
+        "ix_treatment_patient_knee_date",
+        "treatment",
+        ["patient_id", "knee", "treated_on"],
+        unique=False,
+    )
+    op.drop_index("ix_treatment_patient_knee_date_id", table_name="treatment")
     op.drop_table("cohort_evaluation")
     op.drop_index("ix_episode_evaluation_patient", table_name="episode_evaluation")
     op.drop_table("episode_evaluation")
