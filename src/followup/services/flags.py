@@ -16,9 +16,9 @@ import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import orjson
@@ -71,12 +71,18 @@ class FlagView:
     raised_on: date
     booster_check_by: date | None
     summary: str
-    evidence: dict[str, Any]
+    evidence_json: str = field(repr=False)
     rule_set_version: str
     product: str
     kl_grade: int | None
     treated_on: date
     banked_doses: int | None
+
+    @cached_property
+    def evidence(self) -> dict[str, Any]:
+        """Parsed when first needed: a review queue lists tens of thousands of flags and shows
+        the evidence of one at a time."""
+        return orjson.loads(self.evidence_json)
 
     def months_since_treatment(self, today: date) -> int:
         delta = relativedelta(today, self.treated_on)
@@ -428,7 +434,7 @@ def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagVie
             raised_on=dates[r[8]],
             booster_check_by=dates[r[9]] if r[9] else None,
             summary=r[10],
-            evidence=orjson.loads(r[11]),
+            evidence_json=r[11],
             rule_set_version=r[12],
             product=r[13],
             kl_grade=r[14],
