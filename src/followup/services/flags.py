@@ -291,19 +291,16 @@ def _store_ranges(conn: Connection, ranges: list[RangeRow], everyone: bool) -> N
     for tid, pid, start, end in ranges:
         known = stored.pop(tid, None)
         if known is None:
-            inserts.append([tid, pid, _day(start), _day(end)])
+            inserts.append([tid, pid, start, end])
         elif known != (start, end):
-            updates.append([_day(start), _day(end), tid])
-    bulk_insert(conn, table, ["treatment_id", "patient_id", "stable_from", "stable_until"], inserts)
-    bulk_update(conn, table, ["stable_from", "stable_until"], "treatment_id", updates)
+            updates.append([start, end, tid])
+    columns = ["treatment_id", "patient_id", "stable_from", "stable_until"]
+    bulk_insert(conn, table, columns, inserts, convert=False)  # days are ISO text already
+    bulk_update(conn, table, columns[2:], "treatment_id", updates, convert=False)
     if everyone:  # treatments gone since (none are ever deleted today; be exact anyway)
         for ids in chunks(list(stored)):
             sql = f"DELETE FROM episode_evaluation WHERE treatment_id IN ({marks(len(ids))})"
             conn.exec_driver_sql(adapt(conn, sql), tuple(ids))
-
-
-def _day(text: str | None) -> date | None:
-    return None if text is None else date.fromisoformat(text)
 
 
 def _store_cohort_evaluation(

@@ -87,12 +87,19 @@ def _convert(conn: Connection, table: Table, columns: Sequence[str], rows: list[
 
 
 def bulk_insert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: list[list[Any]],
+    *,
+    convert: bool = True,
 ) -> None:
-    """Insert ``rows`` (lists of values in ``columns`` order; converted in place)."""
+    """Insert ``rows`` (lists of values in ``columns`` order; converted in place, unless
+    ``convert`` is False: values already as stored, dates as ISO text, which both drivers take)."""
     if not rows:
         return
-    _convert(conn, table, columns, rows)
+    if convert:
+        _convert(conn, table, columns, rows)
     quote = conn.dialect.identifier_preparer.quote
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
@@ -102,12 +109,20 @@ def bulk_insert(
 
 
 def bulk_update(
-    conn: Connection, table: Table, columns: Sequence[str], key: str, rows: list[list[Any]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    key: str,
+    rows: list[list[Any]],
+    *,
+    convert: bool = True,
 ) -> None:
-    """Update rows by ``key``: each row holds the new ``columns`` values, then the key."""
+    """Update rows by ``key``: each row holds the new ``columns`` values, then the key (see
+    ``bulk_insert`` for ``convert``)."""
     if not rows:
         return
-    _convert(conn, table, [*columns, key], rows)
+    if convert:
+        _convert(conn, table, [*columns, key], rows)
     quote = conn.dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
     sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?"

@@ -293,7 +293,6 @@ class EpisodeEvaluation(SQLModel, table=True):
     or whose range does not hold the new "as of" day. NULL: unbounded on that side."""
 
     __tablename__ = "episode_evaluation"
-    __table_args__ = (Index("ix_episode_evaluation_patient", "patient_id"),)
 
     treatment_id: str = Field(primary_key=True, foreign_key="treatment.id", max_length=40)
     patient_id: str = Field(foreign_key="patient.id", max_length=40)

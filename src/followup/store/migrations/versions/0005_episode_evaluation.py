@@ -37,9 +37,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["treatment_id"], ["treatment.id"]),
         sa.PrimaryKeyConstraint("treatment_id"),
     )
-    op.create_index(
-        "ix_episode_evaluation_patient", "episode_evaluation", ["patient_id"], unique=False
-    )
     op.create_table(
         "cohort_evaluation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,5 +57,4 @@ def downgrade() -> None:
     )
     op.drop_index("ix_treatment_patient_knee_date_id", table_name="treatment")
     op.drop_table("cohort_evaluation")
-    op.drop_index("ix_episode_evaluation_patient", table_name="episode_evaluation")
     op.drop_table("episode_evaluation")
