@@ -184,17 +184,14 @@ def _with_details(conn: Any, now: datetime, items: Sequence[DueItem]) -> list[Du
     local_times = {zone: local_time(now, zone) for _n, _p, zone in patients.values() if zone}
     detailed = []
     for item in items:
-        name, phone, zone = patients.get(item.patient_id, ("", None, None))
-        last_at, last_outcome = contacts.get(item.patient_id, (None, None))
+        pid = item.patient_id
+        name, phone, zone = patients.get(pid, ("", None, None))
+        last_at, last_outcome = contacts.get(pid, (None, None))
+        # knee .. status as computed; built whole (NamedTuple._replace costs several times more)
         detailed.append(
-            item._replace(
-                name=name,
-                phone=phone,
-                timezone=zone,
-                patient_local_time=local_times.get(zone) if zone else None,
-                last_contact_at=last_at,
-                last_contact_outcome=last_outcome,
-            )
+            DueItem(
+                pid, name, phone, zone, *item[4:11], local_times.get(zone), last_at, last_outcome
+            )  # fmt: skip
         )
     return detailed
 
@@ -222,18 +219,20 @@ def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str
 def _last_contacts(conn: Any, ids: list[str]) -> dict[str, tuple[datetime, str]]:
     found: dict[str, tuple[datetime, str]] = {}
     for chunk in chunks(ids):
-        # The latest contact of each patient. SQLite returns the other columns of the row that
-        # holds the max(); PostgreSQL says the same with DISTINCT ON.
-        where = f"WHERE patient_id IN ({marks(len(chunk))})"
+        # The latest contact of each patient (the later-entered one of two at the same time):
+        # PostgreSQL says so with DISTINCT ON; SQLite seeks each patient's last entry in the
+        # (patient_id, contacted_at) index rather than grouping all of their contacts.
+        ids = marks(len(chunk))
         if conn.dialect.name == "postgresql":
             sql = (
                 "SELECT DISTINCT ON (patient_id) patient_id, contacted_at, outcome FROM contact "
-                f"{where} ORDER BY patient_id, contacted_at DESC"
+                f"WHERE patient_id IN ({ids}) ORDER BY patient_id, contacted_at DESC, id DESC"
             )
         else:
             sql = (
-                "SELECT patient_id, max(contacted_at), outcome FROM contact "
-                f"{where} GROUP BY patient_id"
+                "SELECT p.id, c.contacted_at, c.outcome FROM patient p JOIN contact c ON c.id = "
+                "(SELECT l.id FROM contact l WHERE l.patient_id = p.id "
+                f"ORDER BY l.contacted_at DESC, l.id DESC LIMIT 1) WHERE p.id IN ({ids})"
             )
         for pid, at, outcome in driver_rows(conn, sql, chunk):
             found[pid] = (as_datetime(at), outcome)
