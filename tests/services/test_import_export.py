@@ -228,8 +228,11 @@ def test_neutralise_keeps_numbers() -> None:
 
 
 def test_import_is_one_audit_event_naming_file_and_count(loaded: Context) -> None:
+    """Treatments (and assessments) also name the patients they touched, for the next flag
+    evaluation to re-run only them."""
     events = [e for e in list_events(loaded.engine) if e.action == "import"]
     assert [(e.entity, e.entity_id, e.new) for e in events] == [
         ("patients", "patients.csv", {"file": "patients.csv", "rows": 2}),
-        ("treatments", "treatments.csv", {"file": "treatments.csv", "rows": 3}),
-    ]
+        ("treatments", "treatments.csv",
+         {"file": "treatments.csv", "rows": 3, "patients": ["P1", "P2"]}),
+    ]  # fmt: skip

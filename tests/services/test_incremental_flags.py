@@ -111,6 +111,30 @@ def test_a_change_in_the_audit_trail_re_runs_that_patient(
     assert stored(demo_ctx) == full_run(demo_ctx, today, tmp_path)
 
 
+def test_an_import_re_runs_the_patients_it_names(demo_ctx: Context, tmp_path: Path) -> None:
+    from followup.services.importing import import_file
+
+    today = demo_ctx.today()
+    with demo_ctx.engine.connect() as conn:
+        knees = conn.execute(
+            text("SELECT patient_id, knee FROM treatment ORDER BY id LIMIT 3 OFFSET 40")
+        ).all()
+    header = "patient_id,knee,assessed_on,source," + ",".join(ITEM_KEYS) + ",adverse_event"
+    lines = [header] + [
+        f"{pid},{knee},{(today - timedelta(days=2)).isoformat()},paper,"
+        + ",".join("4" for _ in ITEM_KEYS) + ",knee locked and swollen"
+        for pid, knee in knees
+    ]  # fmt: skip
+    csv_file = tmp_path / "week.csv"
+    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_file(demo_ctx, "assessments", csv_file, "coordinator")
+    result = evaluate_cohort(demo_ctx, today)
+    assert 0 < result.episodes < episode_count(demo_ctx) / 4
+    safety = {f.patient_id for f in open_flags(demo_ctx) if f.kind == "safety"}
+    assert {pid for pid, _knee in knees} <= safety
+    assert stored(demo_ctx) == full_run(demo_ctx, today, tmp_path)
+
+
 def test_other_rules_re_run_everyone(demo_ctx: Context, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text('version = "clinic-1"\n[wearing_off]\nmin_run_days = 7\n', encoding="utf-8")

@@ -179,6 +179,10 @@ def _typed(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 # Below this many treatments a second process costs more than it saves.
 PARALLEL_MIN_TREATMENTS = 20_000
+# Patients changed while the cohort was being evaluated are redone one by one in the writing
+# transaction; more than this (a large import landed meanwhile), and the cohort is evaluated
+# again instead.
+APART_MAX = 100
 # When more than this share of the patients need re-evaluating, one ordered pass over everyone
 # is faster than looking them up.
 INCREMENTAL_MAX_SHARE = 0.3
@@ -217,6 +221,8 @@ def evaluate_cohort(
             with write_session(ctx.engine) as session:
                 conn = session.connection()
                 changed = _patients_changed_since(conn, mark)
+                if changed is not None and len(changed) > APART_MAX:
+                    changed = None  # too many to redo one by one inside this transaction
                 if changed is None and attempt < 2:
                     continue  # a bulk import landed meanwhile: evaluate again
                 if changed is None:
@@ -323,14 +329,18 @@ def _audit_mark(conn: Connection) -> int:
 
 
 def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | None:
-    """Patients whose flag inputs changed after audit event ``mark``; None after a bulk import
-    (one event for a whole file, naming no patient)."""
+    """Patients whose flag inputs changed after audit event ``mark``; None when that cannot be
+    told (an import of treatments or assessments too large to name its patients). An import of
+    patients alone changes no episode: it only adds people, none of them treated yet."""
     changed = set()
-    sql = "SELECT patient_id, action, entity FROM audit_event WHERE id > ?"
-    for patient_id, action, entity in driver_rows(conn, sql, (mark,)):
-        if action == "import" and entity in ("patients", "treatments", "assessments"):
-            return None
-        if patient_id is not None and entity in FLAG_INPUTS:
+    sql = "SELECT patient_id, action, entity, new FROM audit_event WHERE id > ?"
+    for patient_id, action, entity, new in driver_rows(conn, sql, (mark,)):
+        if action == "import" and entity in ("treatments", "assessments"):
+            named = orjson.loads(new or "{}").get("patients")
+            if named is None:
+                return None
+            changed.update(named)
+        elif patient_id is not None and entity in FLAG_INPUTS:
             changed.add(patient_id)
     return frozenset(changed)
 

@@ -161,6 +161,19 @@ def _import(
         return import_into(session, ctx, kind, path, actor, shift_days=shift_days, log=log)
 
 
+# An import of treatments or assessments names the patients it touched, up to this many, so the
+# next whole-cohort flag evaluation re-runs only them (beyond it, everyone is re-run).
+NOTED_PATIENTS_MAX = 5000
+
+
+def _patients_noted(kind: str, batch: Batch) -> dict[str, list[str]]:
+    if kind not in ("treatments", "assessments") or "patient_id" not in batch.columns:
+        return {}
+    at = batch.columns.index("patient_id")
+    patients = sorted({row[at] for row in batch.rows})
+    return {"patients": patients} if len(patients) <= NOTED_PATIENTS_MAX else {}
+
+
 def import_into(
     session: Session,
     ctx: Context,
@@ -197,6 +210,7 @@ def import_into(
             "file": path.name,
             "rows": len(batch.rows),
             **{k: n for k, n in batch.notes.items() if n},
+            **_patients_noted(kind, batch),
         },
     )
     return ImportResult(kind=kind, file=path.name, count=len(batch.rows), notes=batch.notes)
