@@ -256,15 +256,14 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
                 .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())  # type: ignore[attr-defined]
             )
         )
-        # Found through the episodes (ix_flag_treatment_kind), status filtered here: given
-        # "status = 'open'", SQLite prefers ix_flag_status and scans every open flag of the
-        # cohort (~20 ms at 100k patients); the flag table has no patient index.
-        flag_ids = []
+        # Found through the episodes (the open flags' unique index on treatment and kind).
+        flag_ids: list[int] = []
         if treatments:
-            query = select(Flag.id, Flag.status).where(
-                Flag.treatment_id.in_([t.id for t in treatments])  # type: ignore[union-attr]
+            query = select(Flag.id).where(
+                Flag.status == "open",
+                Flag.treatment_id.in_([t.id for t in treatments]),  # type: ignore[union-attr]
             )
-            flag_ids = [fid for fid, status in session.exec(query) if status == "open"]
+            flag_ids = [fid for fid in session.exec(query) if fid is not None]
         detail = dict(
             id=p.id,
             name=p.name,

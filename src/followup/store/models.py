@@ -256,7 +256,6 @@ class Flag(SQLModel, table=True):
         one_of("level", LEVELS, "ck_flag_level"),
         one_of("status", FLAG_STATUSES, "ck_flag_status"),
         Index("ix_flag_treatment_kind", "treatment_id", "kind"),
-        Index("ix_flag_status", "status"),
         Index("ix_flag_patient_status", "patient_id", "status"),
         # At most one open flag per episode and kind.
         Index(

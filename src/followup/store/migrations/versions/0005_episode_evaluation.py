@@ -1,6 +1,8 @@
 """Incremental whole-cohort evaluation: each episode's stable range, and the last evaluation's
 audit mark and rules. The treatment index gains the ID, so the call list reads each knee's
-latest treatment from the index alone.
+latest treatment from the index alone. The index on flag status goes: SQLite chose it for "the
+open flags of these episodes" and scanned every open flag of the cohort, where the unique index
+of open flags by episode answers directly (and serves "every open flag" as well).
 
 Revision ID: 0005
 Revises: 0004
@@ -27,6 +29,7 @@ def upgrade() -> None:
         unique=False,
     )
     op.drop_index("ix_treatment_patient_knee_date", table_name="treatment")
+    op.drop_index("ix_flag_status", table_name="flag")
     op.create_table(
         "episode_evaluation",
         sa.Column("treatment_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -49,6 +52,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index("ix_flag_status", "flag", ["status"], unique=False)
     op.create_index(
         "ix_treatment_patient_knee_date",
         "treatment",
