@@ -43,6 +43,9 @@ VIEW_LABELS = {
 }
 
 
+PREFETCH_WAIT_SECONDS = 30
+
+
 class CallListPrefetch:
     """The call list, computed while a coordinator signs in (the list takes about a second at
     100,000 patients; typing a name and password takes longer), so the worklist opens at once.
@@ -66,7 +69,8 @@ class CallListPrefetch:
 
     def take(self, ctx: Context, as_of: date) -> list[DueItem] | None:
         """The list for ``as_of`` if still current (waiting for one under way), else None."""
-        self._done.wait()
+        if not self._done.wait(timeout=PREFETCH_WAIT_SECONDS):
+            return None  # never started or stuck: compute it afresh
         result, self._result = self._result, None
         if result is None or result[0] != as_of or call_list_changed_since(ctx, result[1]):
             return None
