@@ -368,6 +368,9 @@ def _helper_source(ctx: Context) -> tuple[str, str]:
     return ("url", ctx.settings.database_url)
 
 
+OWN_SHARE = 1.1
+
+
 def _evaluate_in_parallel(
     conn: Connection, source: tuple[str, str], rules: RuleSet, as_of: date, processes: int
 ) -> tuple[list[FlagRow], list[RangeRow]]:
@@ -376,7 +379,10 @@ def _evaluate_in_parallel(
     a thread of the terminal UI). A helper that fails is redone here, so the answer never
     depends on the helpers."""
     ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
-    cuts = [ids[len(ids) * i // processes] for i in range(1, processes)]
+    # The helpers start a moment later and hand back their rows through a pipe, so this
+    # process takes a slightly larger share and all finish together.
+    total = OWN_SHARE + processes - 1
+    cuts = [ids[int(len(ids) * (OWN_SHARE + i) / total)] for i in range(processes - 1)]
     bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
     helpers = []
     for patients in bounds[1:]:
