@@ -159,9 +159,15 @@ def test_incremental_runs_on_postgresql(pg_url: str) -> None:
     try:
         load_demo(pg, "test")  # evaluates the whole cohort
         again = evaluate_cohort(pg)
-        tomorrow = evaluate_cohort(pg, pg.today() + timedelta(days=1))
         assert again.episodes == 0
-        assert 0 < tomorrow.episodes < episode_count(pg) / 4
-        assert evaluate_cohort(pg, full=True).episodes == episode_count(pg)
+        for days in (1, 30):
+            later = pg.today() + timedelta(days=days)
+            step = evaluate_cohort(pg, later)
+            if days == 1:
+                assert 0 < step.episodes < episode_count(pg) / 4
+            # A full run finds nothing to change: the incremental one stored the same flags.
+            full = evaluate_cohort(pg, later, full=True)
+            assert full.episodes == episode_count(pg)
+            assert (full.raised, full.updated, full.cleared) == (0, 0, 0)
     finally:
         pg.close()
