@@ -14,7 +14,8 @@ _heap_managed = False  # set by tune_garbage_collector, in the process that runs
 
 
 def settle_heap() -> None:
-    """Call in a worker after a cohort-sized read model (the worklist, the flag list) arrives.
+    """Call once a cohort-sized read model (the worklist, the flag list) is shown: the screen
+    pauses while it runs, better just after the list is drawn than before it.
 
     Collect once, then move everything alive into the permanent generation, so the garbage
     collector's full passes stop walking it. Without this a full pass over a 100,000-patient

@@ -236,7 +236,6 @@ class ReviewQueueScreen(StaffScreen):
     )
     def _list(self, ctx: Context, site_id: str | None) -> None:
         flags = open_flags(ctx, site_id=site_id)
-        settle_heap()
         self.post_message(FlagsLoaded(flags, evaluated=False))
 
     def action_evaluate(self) -> None:
@@ -257,7 +256,6 @@ class ReviewQueueScreen(StaffScreen):
     def _evaluate(self, ctx: Context, site_id: str | None) -> None:
         evaluate_cohort(ctx)
         flags = open_flags(ctx, site_id=site_id)
-        settle_heap()
         self.post_message(FlagsLoaded(flags, evaluated=True))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -274,6 +272,7 @@ class ReviewQueueScreen(StaffScreen):
             self.evaluated = True
         self.flags = message.flags
         self._show_page(keep_cursor=True)
+        self.call_after_refresh(settle_heap)  # after the list is drawn (see the worklist)
 
     # -- showing ---------------------------------------------------------------------------
 

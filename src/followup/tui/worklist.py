@@ -227,7 +227,6 @@ class WorklistScreen(StaffScreen):
         # The first page's details in the same worker: one trip, not two, to the first screen.
         first = [i for i in items if in_view(i, view, as_of)][:PAGE_SIZE]
         detailed = with_details(ctx, first)
-        settle_heap()
         self.post_message(DetailsLoaded(detailed, generation))
         self.post_message(WorklistLoaded(items, as_of))
 
@@ -237,6 +236,9 @@ class WorklistScreen(StaffScreen):
         self._refilter(keep_cursor=True)
         if self.focused is None:
             self.query_one(WorklistTable).focus()
+        # Once the list is drawn: the collection pauses the screen for a moment, better after
+        # the coordinator sees the list than before.
+        self.call_after_refresh(settle_heap)
 
     @work(
         thread=True,
