@@ -222,8 +222,9 @@ class ReviewQueueScreen(StaffScreen):
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()
+        # The stored flags first, then the rules run again (usually only on the few episodes
+        # that changed) and the list is refreshed: one after the other, not competing.
         self._list(self.ctx, self.staff.site_id)
-        self.action_evaluate()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -267,6 +268,8 @@ class ReviewQueueScreen(StaffScreen):
     def on_flags_loaded(self, message: FlagsLoaded) -> None:
         if self.evaluated and not message.evaluated:
             return  # the plain listing finished after the evaluation: older
+        if not message.evaluated and not self.evaluating:
+            self.action_evaluate()
         if message.evaluated:
             self.evaluating = False
             self.evaluated = True
