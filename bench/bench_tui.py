@@ -193,6 +193,7 @@ async def bench(args: argparse.Namespace, ctx: Context) -> None:
             await pilot.press("escape")
             await pilot.pause()
         print(describe("open patient from worklist", from_list, 200))
+        print("    " + " ".join(f"{t * 1000:.0f}" for t in from_list) + " ms")
 
     if args.clinician:
         app = FollowupApp(ctx)

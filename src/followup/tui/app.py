@@ -314,9 +314,12 @@ class FollowupApp(App[int]):
     async def _present_patient(self, screen: Screen[Any]) -> None:
         from followup.tui.find import FindPatientDialog
 
-        # Not awaited one by one: the stack changes at once and the screen is drawn once,
-        # instead of the worklist being redrawn between closing the search and the patient.
+        # The search closes as the patient opens, in one change of screen: the screen under
+        # the search is not brought back and redrawn in between.
         if isinstance(self.screen, FindPatientDialog):
+            if screen not in self.screen_stack:
+                await self.switch_screen(screen)
+                return
             await self.pop_screen()
         while screen in self.screen_stack and self.screen is not screen:
             await self.pop_screen()  # e.g. a phone entry not started yet
