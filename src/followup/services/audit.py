@@ -83,6 +83,19 @@ class AuditView:
         }
 
 
+def committed_mark(engine: Engine) -> int:
+    """The latest audit event, such that every event up to it is committed: whatever changes
+    after it has a higher ID. On PostgreSQL an event's ID is drawn before its transaction
+    commits, so a writer still at work could commit an event below the latest visible one, and
+    it would never be seen as a change: wait for writers at work to finish first (the SHARE lock
+    is held for one statement, and saves are short). SQLite has one writer at a time, so IDs
+    commit in order."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("LOCK TABLE audit_event IN SHARE MODE")
+        return conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM audit_event").scalar_one()
+
+
 def list_events(
     engine: Engine, patient_id: str | None = None, limit: int | None = None
 ) -> list[AuditView]:

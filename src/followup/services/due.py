@@ -146,13 +146,6 @@ CALL_INPUTS = ("assessment", "treatment")
 CALL_IMPORTS = ("patients", "treatments", "assessments")
 
 
-def call_list_mark(ctx: Context) -> int:
-    """The latest audit event, to tell later whether a call list computed now went stale."""
-    with read_session(ctx.engine) as session:
-        sql = "SELECT coalesce(max(id), 0) FROM audit_event"
-        return session.connection().exec_driver_sql(sql).scalar_one()
-
-
 def call_list_changed_since(ctx: Context, mark: int) -> bool:
     """Whether an assessment or treatment was written (or imported) after audit event ``mark``."""
     sql = (

@@ -213,7 +213,7 @@ def evaluate_cohort(
         for attempt in range(3):
             # The rules run on a read snapshot, so saves, calls and self-reports are not held up
             # for the seconds a large cohort takes; the result is written in a short transaction.
-            mark = _audit_mark(ctx)
+            mark = audit.committed_mark(ctx.engine)
             with read_session(ctx.engine) as session:
                 conn = session.connection()
                 todo = None if full else _patients_to_evaluate(conn, key, as_of)
@@ -322,18 +322,6 @@ def _store_cohort_evaluation(
 
 # Audit entities whose changes can change a flag. Every such write leaves an audit event.
 FLAG_INPUTS = ("assessment", "treatment", "flag", "patient")
-
-
-def _audit_mark(ctx: Context) -> int:
-    """The latest audit event, such that every event up to it is committed. On PostgreSQL an
-    event's ID is drawn before its transaction commits, so a writer still at work could commit
-    an event below the latest visible one, and it would never be seen as a change: wait for
-    writers at work to finish first (the SHARE lock is held for one statement, and saves are
-    short). SQLite has one writer at a time, so IDs commit in order."""
-    with ctx.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("LOCK TABLE audit_event IN SHARE MODE")
-        return conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM audit_event").scalar_one()
 
 
 def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | None:

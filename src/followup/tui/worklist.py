@@ -20,11 +20,11 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from followup.services.audit import committed_mark
 from followup.services.context import Context
 from followup.services.due import (
     DueItem,
     call_list_changed_since,
-    call_list_mark,
     due_list,
     with_details,
 )
@@ -61,7 +61,7 @@ class CallListPrefetch:
     def compute(self, ctx: Context) -> None:
         """Run in a thread worker."""
         try:
-            mark = call_list_mark(ctx)
+            mark = committed_mark(ctx.engine)
             as_of = ctx.today()
             self._result = (as_of, mark, due_list(ctx, as_of, details=False))
         finally:
