@@ -5,8 +5,6 @@ stores. Each check compares the open flags with a full run on a copy of the same
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, record_assessment
 from followup.services.context import Context
 from followup.services.flags import decide, evaluate_cohort, open_flags
+from followup.store.backup import sqlite_backup
 from tests.conftest import make_context
 
 
@@ -40,9 +39,7 @@ def full_run(ctx: Context, as_of: date, tmp_path: Path, **settings: object) -> l
     """What a full evaluation stores on a copy of ``ctx``'s database as it is now."""
     copy = tmp_path / f"full-{as_of.isoformat()}.db"
     # The backup API, not a file copy: recent writes may still be in the write-ahead log.
-    with closing(sqlite3.connect(ctx.engine.url.database)) as source:  # type: ignore[arg-type]
-        with closing(sqlite3.connect(copy)) as target:
-            source.backup(target)
+    sqlite_backup(ctx.engine, copy)
     other = make_context(f"sqlite:///{copy}", **settings)
     try:
         evaluate_cohort(other, as_of, full=True)
