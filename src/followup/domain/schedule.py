@@ -105,7 +105,7 @@ def baseline(episode: EpisodeInput, rules: RuleSet) -> ScoredAssessment | None:
     gain-based rules cannot run (a data-quality warning for the services to show)."""
     treated_on = episode.treatment.treated_on
     earliest = treated_on - rules.baseline.lookback
-    found = None
+    found: ScoredAssessment | None = None
     for a in episode.assessments:
         day = a.assessed_on
         if earliest <= day <= treated_on and a.total is not None:

@@ -61,7 +61,14 @@ def evaluate_episodes(
         if findings:
             found.extend(flag_rows(t, findings))
         start, end = stable_range(episode, as_of, rules)
-        ranges.append((t.id, t.patient_id, start and start.isoformat(), end and end.isoformat()))
+        ranges.append(
+            (
+                t.id,
+                t.patient_id,
+                None if start is None else start.isoformat(),
+                None if end is None else end.isoformat(),
+            )
+        )
     return found, ranges
 
 
