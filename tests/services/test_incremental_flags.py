@@ -168,3 +168,36 @@ def test_incremental_runs_on_postgresql(pg_url: str) -> None:
             assert (full.raised, full.updated, full.cleared) == (0, 0, 0)
     finally:
         pg.close()
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_an_evaluation_written_meanwhile_is_taken_into_account(
+    demo_ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool
+) -> None:
+    """The stored flags and ranges are read on the evaluation's snapshot. When another
+    evaluation writes its result between that read and this one's write, they are read again
+    in the write transaction rather than compared stale (which would raise the same flags
+    twice)."""
+    from followup.services import flags as flag_service
+
+    later = demo_ctx.today() + timedelta(days=60)
+    url = str(demo_ctx.engine.url)
+    read = flag_service._Stored.read
+    other_ran = []
+
+    def read_then_another_evaluation_writes(self, conn, treatment_ids) -> None:  # noqa: ANN001
+        read(self, conn, treatment_ids)
+        if not other_ran:
+            other_ran.append(True)
+            other = make_context(url)
+            try:
+                evaluate_cohort(other, later, workers=1)
+            finally:
+                other.close()
+
+    monkeypatch.setattr(flag_service._Stored, "read", read_then_another_evaluation_writes)
+    result = evaluate_cohort(demo_ctx, later, workers=1, full=full)
+    assert other_ran
+    assert result.raised == result.updated == result.cleared == 0  # the other wrote it all
+    monkeypatch.undo()
+    assert stored(demo_ctx) == full_run(demo_ctx, later, tmp_path)

@@ -15,7 +15,7 @@ import pickle
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property, partial
@@ -131,6 +131,21 @@ def _stored_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
             evidence, version)  # fmt: skip
 
 
+# Open flags as stored: (treatment id, kind) -> (flag id, patient id, FLAG_FIELDS values).
+OpenFlags = dict[tuple[str, str], tuple[int, str, tuple[Any, ...]]]
+
+
+def read_open_flags(conn: Connection, treatment_ids: Sequence[str] | None) -> OpenFlags:
+    """The open flags of the given episodes (all when ``treatment_ids`` is None)."""
+    slices: Iterable[Sequence[str]] = [()] if treatment_ids is None else chunks(treatment_ids)
+    found: OpenFlags = {}
+    for ids in slices:
+        where = f" AND treatment_id IN ({marks(len(ids))})" if ids else ""
+        for r in driver_rows(conn, OPEN_FLAGS_SQL + where, ids):
+            found[(r[1], r[2])] = (r[0], r[3], _stored_values(r[4:]))
+    return found
+
+
 def sync_flags(
     conn: Connection,
     found: Iterable[FlagRow],
@@ -138,29 +153,28 @@ def sync_flags(
     as_of: date,
     now: datetime,
     leave_alone: frozenset[str] = frozenset(),
+    stored: OpenFlags | None = None,
 ) -> SyncResult:
     """Make the stored open flags of the given episodes (all when ``treatment_ids`` is None)
     match the findings: raise new ones, update changed ones, clear those no longer found.
-    The flags of patients in ``leave_alone`` are not touched (they are re-evaluated apart)."""
-    slices: Iterable[Sequence[str]] = [()] if treatment_ids is None else chunks(treatment_ids)
-    open_flags = {}
-    for ids in slices:
-        where = f" AND treatment_id IN ({marks(len(ids))})" if ids else ""
-        for r in driver_rows(conn, OPEN_FLAGS_SQL + where, ids):
-            if r[3] not in leave_alone:
-                open_flags[(r[1], r[2])] = (r[0], _stored_values(r[4:]))
+    The flags of patients in ``leave_alone`` are not touched (they are re-evaluated apart).
+    ``stored``: those episodes' open flags as read earlier, when they cannot have changed since
+    (read here when None)."""
+    if stored is None:
+        stored = read_open_flags(conn, treatment_ids)
+    open_flags = {k: (v[0], v[2]) for k, v in stored.items() if v[1] not in leave_alone}
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     for treatment_id, patient_id, knee, kind, values in found:
         if patient_id in leave_alone:
             continue
-        stored = open_flags.pop((treatment_id, kind), None)
-        if stored is None:
+        known = open_flags.pop((treatment_id, kind), None)
+        if known is None:
             inserts.append(
                 [treatment_id, patient_id, knee, kind, "open", *_typed(values), as_of, now, now]
             )
-        elif stored[1] != values:
-            updates.append([*_typed(values), as_of, now, stored[0]])
+        elif known[1] != values:
+            updates.append([*_typed(values), as_of, now, known[0]])
     table = Flag.__table__  # type: ignore[attr-defined]
     bulk_insert(conn, table, ["treatment_id", "patient_id", "knee", "kind", "status", *FLAG_FIELDS,
                               "evaluated_as_of", "created_at", "updated_at"], inserts)  # fmt: skip
@@ -216,10 +230,14 @@ def evaluate_cohort(
             mark = audit.committed_mark(ctx.engine)
             with read_session(ctx.engine) as session:
                 conn = session.connection()
+                stamp = _cohort_stamp(conn)
                 todo = None if full else _patients_to_evaluate(conn, key, as_of)
-                found, ranges = _evaluate(ctx, conn, as_of, workers, todo)
+                stored = _Stored(stamp)
+                found, ranges = _evaluate(ctx, conn, as_of, workers, todo, stored.read)
             with write_session(ctx.engine) as session:
                 conn = session.connection()
+                if conn.dialect.name == "postgresql":  # one cohort writer at a time
+                    conn.exec_driver_sql("LOCK TABLE cohort_evaluation IN EXCLUSIVE MODE")
                 changed = _patients_changed_since(conn, mark)
                 if changed is not None and len(changed) > APART_MAX:
                     changed = None  # too many to redo one by one inside this transaction
@@ -228,18 +246,55 @@ def evaluate_cohort(
                 if changed is None:
                     todo, changed = None, frozenset()
                     found, ranges = _evaluate(ctx, conn, as_of, 1, None)
+                    stored = _Stored(None)
                 treatment_ids = None if todo is None else [r[0] for r in ranges]
+                if stored.stamp is None or _cohort_stamp(conn) != stored.stamp:
+                    # Another evaluation wrote meanwhile (or nothing was read): read again here.
+                    stored = _Stored(None)
+                    stored.read(conn, treatment_ids)
                 now = ctx.now()
-                result = sync_flags(conn, found, treatment_ids, as_of, now, leave_alone=changed)
+                result = sync_flags(
+                    conn, found, treatment_ids, as_of, now, changed, stored.open_flags
+                )
                 # Patients changed meanwhile are re-evaluated here, but their ranges are not
                 # stored: the next evaluation sees their changes after ``mark`` and redoes them.
-                _store_ranges(conn, [r for r in ranges if r[1] not in changed], todo is None)
+                _store_ranges(
+                    conn,
+                    [r for r in ranges if r[1] not in changed],
+                    todo is None,
+                    stored.ranges,
+                )
                 for patient_id in sorted(changed):
                     for knee in KNEES:
                         _reevaluate(conn, ctx, patient_id, knee, as_of)
                 _store_cohort_evaluation(conn, mark, key, as_of, now)
                 return replace(result, episodes=len(ranges))
     raise AssertionError("unreachable")
+
+
+def _cohort_stamp(conn: Connection) -> tuple[Any, ...] | None:
+    """The last whole-cohort evaluation's record: it changes with every evaluation written,
+    the only writer of episode ranges and, apart from audited changes, of flags."""
+    rows = list(driver_rows(conn, "SELECT audit_mark, rules_key, as_of, evaluated_at "
+                                  "FROM cohort_evaluation"))  # fmt: skip
+    return tuple(rows[0]) if rows else ()
+
+
+@dataclass
+class _Stored:
+    """The stored flags and ranges an evaluation's result is compared with.
+
+    Read on the evaluation's own snapshot while helper processes are still at work, and used
+    when writing only if no other cohort evaluation was written in between (``stamp``): every
+    other change to a flag is in the audit trail, and those patients are redone apart."""
+
+    stamp: tuple[Any, ...] | None
+    open_flags: OpenFlags | None = None
+    ranges: dict[str, tuple[str | None, str | None]] | None = None
+
+    def read(self, conn: Connection, treatment_ids: Sequence[str] | None) -> None:
+        self.open_flags = read_open_flags(conn, treatment_ids)
+        self.ranges = _stored_ranges(conn, treatment_ids)
 
 
 def rules_key(rules: RuleSet) -> str:
@@ -270,29 +325,57 @@ def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] 
 
 
 def _evaluate(
-    ctx: Context, conn: Connection, as_of: date, workers: int | None, todo: list[str] | None
+    ctx: Context,
+    conn: Connection,
+    as_of: date,
+    workers: int | None,
+    todo: list[str] | None,
+    meanwhile: Callable[[Connection, Sequence[str] | None], None] | None = None,
 ) -> tuple[list[FlagRow], list[RangeRow]]:
-    """Run the rules on the patients ``todo`` (everyone when None)."""
+    """Run the rules on the patients ``todo`` (everyone when None). ``meanwhile`` is then given
+    the episodes evaluated (None: all), while any helper processes finish their share."""
     read = partial(driver_rows, conn)
-    if todo is not None:
-        return evaluate_patients(read, ctx.rules, as_of, todo)
     processes = workers if workers is not None else _worker_count(conn)
-    if processes > 1:
-        return _evaluate_in_parallel(conn, _helper_source(ctx), ctx.rules, as_of, processes)
-    return evaluate_range(read, ctx.rules, as_of, None)
+    if todo is None and processes > 1:
+        return _evaluate_in_parallel(
+            conn, _helper_source(ctx), ctx.rules, as_of, processes, meanwhile
+        )
+    if todo is not None:
+        found, ranges = evaluate_patients(read, ctx.rules, as_of, todo)
+    else:
+        found, ranges = evaluate_range(read, ctx.rules, as_of, None)
+    if meanwhile is not None:
+        meanwhile(conn, None if todo is None else [r[0] for r in ranges])
+    return found, ranges
 
 
-def _store_ranges(conn: Connection, ranges: list[RangeRow], everyone: bool) -> None:
-    """Store the episodes' stable ranges, writing only those that differ from what is stored
-    (a full run after another mostly finds the same)."""
-    table = EpisodeEvaluation.__table__  # type: ignore[attr-defined]
+def _stored_ranges(
+    conn: Connection, treatment_ids: Sequence[str] | None
+) -> dict[str, tuple[str | None, str | None]]:
+    """The stored stable ranges of the given episodes (all when None), days as ISO text."""
     stored: dict[str, tuple[str | None, str | None]] = {}
     sql = "SELECT treatment_id, stable_from, stable_until FROM episode_evaluation"
-    slices = [()] if everyone else list(chunks([r[0] for r in ranges]))
+    slices: Iterable[Sequence[str]] = [()] if treatment_ids is None else chunks(treatment_ids)
     for ids in slices:
         where = f" WHERE treatment_id IN ({marks(len(ids))})" if ids else ""
         for tid, start, end in driver_rows(conn, sql + where, ids):
             stored[tid] = (start and str(start)[:10], end and str(end)[:10])
+    return stored
+
+
+def _store_ranges(
+    conn: Connection,
+    ranges: list[RangeRow],
+    everyone: bool,
+    stored: dict[str, tuple[str | None, str | None]] | None = None,
+) -> None:
+    """Store the episodes' stable ranges, writing only those that differ from what is stored
+    (a full run after another mostly finds the same). ``stored``: as read earlier, when it
+    cannot have changed since."""
+    table = EpisodeEvaluation.__table__  # type: ignore[attr-defined]
+    if stored is None:
+        stored = _stored_ranges(conn, None if everyone else [r[0] for r in ranges])
+    stored = dict(stored)
     inserts, updates = [], []
     for tid, pid, start, end in ranges:
         known = stored.pop(tid, None)
@@ -360,7 +443,12 @@ OWN_SHARE = 1.1
 
 
 def _evaluate_in_parallel(
-    conn: Connection, source: tuple[str, str], rules: RuleSet, as_of: date, processes: int
+    conn: Connection,
+    source: tuple[str, str],
+    rules: RuleSet,
+    as_of: date,
+    processes: int,
+    meanwhile: Callable[[Connection, Sequence[str] | None], None] | None = None,
 ) -> tuple[list[FlagRow], list[RangeRow]]:
     """Evaluate the first patient range here and the others in helper processes at the same
     time (``python -m followup.services.flag_worker``: a fresh interpreter, safe to start from
@@ -386,6 +474,8 @@ def _evaluate_in_parallel(
         helpers.append((proc, patients))
     read = partial(driver_rows, conn)
     found, ranges = evaluate_range(read, rules, as_of, bounds[0])
+    if meanwhile is not None:  # the helpers take a little longer: use the wait
+        meanwhile(conn, None)
     for proc, patients in helpers:
         assert proc.stdout is not None
         try:
