@@ -9,8 +9,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from itertools import groupby
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment, TreatmentRecord
@@ -62,7 +60,10 @@ _new_tuple = tuple.__new__
 
 def treatment_record(row: Sequence[Any], dates: DateCache) -> TreatmentRecord:
     """A TREATMENT_SQL row as a record."""
-    return TreatmentRecord(row[0], row[1], row[2], dates[row[3]], *row[4:])
+    r = row
+    return _new_tuple(
+        TreatmentRecord, (r[0], r[1], r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9])
+    )
 
 
 def _assessments(rows: Iterable[Sequence[Any]], dates: DateCache) -> list[ScoredAssessment]:
@@ -181,13 +182,28 @@ def _episodes(read: Reader, rules: RuleSet, which: PatientFilter) -> Iterator[Ep
     smokers = {pid for pid, smoker in read(patient_sql, params) if smoker}
     flag_cond, _ = which("f.patient_id")
     decisions = _decisions(read, f" WHERE {flag_cond}" if flag_cond else "", params)
-    rows = read(ASSESSMENT_SQL + also + ORDER, params)
-    for key, group in groupby(rows, key=itemgetter(0, 1)):
-        treatments = by_knee.pop(key, None)
-        if treatments is None:
-            continue  # assessments of a knee never treated
-        yield from episodes_of_knee(
-            treatments, _assessments(group, dates), key[0] in smokers, decisions, rules
-        )
+    # One pass over the rows in (patient, knee, date) order, a knee's records built as they
+    # come (no per-row grouping key: this loop runs a million times).
+    patient: Any = None
+    knee: Any = None
+    treatments: list[TreatmentRecord] | None = None
+    knee_rows: list[ScoredAssessment] = []
+    for r in read(ASSESSMENT_SQL + also + ORDER, params):
+        if r[1] != knee or r[0] != patient:
+            if treatments is not None:
+                yield from episodes_of_knee(
+                    treatments, knee_rows, patient in smokers, decisions, rules
+                )
+            patient, knee = r[0], r[1]
+            treatments = by_knee.pop((patient, knee), None)  # None: a knee never treated
+            knee_rows = []
+        if treatments is not None:
+            knee_rows.append(
+                _new_tuple(
+                    ScoredAssessment, (r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9])
+                )
+            )
+    if treatments is not None:
+        yield from episodes_of_knee(treatments, knee_rows, patient in smokers, decisions, rules)
     for (pid, _knee), treatments in by_knee.items():  # treated knees with no assessments yet
         yield from episodes_of_knee(treatments, [], pid in smokers, decisions, rules)
