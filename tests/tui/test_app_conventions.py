@@ -14,6 +14,7 @@ from followup.tui.app import CRASH_MESSAGE, FollowupApp, run
 from followup.tui.commands import ScreenCommands
 from followup.tui.dialogs import ErrorDialog
 from followup.tui.help import HelpScreen
+from followup.tui.keybar import KeyBar
 from followup.tui.patient import PatientScreen
 from followup.tui.worklist import WorklistScreen
 
@@ -54,6 +55,27 @@ async def test_palette_runs_a_screen_action(demo_ctx, run_app):
         await pilot.press("enter")
         await settle(pilot)
         assert type(pilot.app.screen).__name__ == "LogCallDialog"
+
+
+async def test_the_key_bar_shows_the_keys_that_work_here_and_a_click_presses_one(
+    demo_ctx, run_app
+):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        bar = pilot.app.screen.query_one(KeyBar)
+        line = bar.render().plain
+        assert "⏎ Open patient" in line and "c Log call" in line and "f1 Help" in line
+        assert line.rstrip().endswith("^p palette")  # the palette's key at the right edge
+        await pilot.press("enter")  # the first call's patient
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PatientScreen)
+        bar = pilot.app.screen.query_one(KeyBar)
+        line = bar.render().plain
+        assert "esc Back" in line and "Open patient" not in line
+        assert all(line[s.start : s.end].strip() for s in bar.spans)
+        help_key = next(s for s in bar.spans if s.key == "f1")
+        await pilot.click(KeyBar, offset=(help_key.start + 1, 0))
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
 
 
 async def test_help_lists_the_keys_and_themes_switch(demo_ctx, run_app):

@@ -18,7 +18,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Static,
     TabbedContent,
@@ -37,6 +36,7 @@ from followup.tui.calls import CallOutcome, LogCallDialog, save_call
 from followup.tui.chart import KneeCharts
 from followup.tui.dialogs import CodeDialog, ConfirmDialog, TextDialog
 from followup.tui.evidence import evidence_lines, flag_heading
+from followup.tui.keybar import KeyBar
 
 TABS = ("tab-overview", "tab-charts", "tab-assessments", "tab-contacts", "tab-flags")
 
@@ -168,7 +168,7 @@ class PatientScreen(StaffScreen):
                 yield _table("contacts", ("When (caller's time)", "Outcome", "Note", "By"))
             with TabPane("5 Flags", id="tab-flags"), VerticalScroll():
                 yield Static("", id="flags")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._clear()

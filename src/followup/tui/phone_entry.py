@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.validation import Number, ValidationResult, Validator
-from textual.widgets import ContentSwitcher, Footer, Header, Input, Label, Static
+from textual.widgets import ContentSwitcher, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from followup.domain.instrument import ITEM_KEYS, SUBSCALES
@@ -36,6 +36,7 @@ from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
 from followup.tui.dialogs import ConfirmDialog, OkDialog
 from followup.tui.fields import MovesOnInput
+from followup.tui.keybar import KeyBar
 from followup.tui.questionnaire import Questionnaire
 
 STEPS = ("step-knee", "step-items", "step-extras", "step-review")
@@ -295,7 +296,7 @@ class PhoneEntryScreen(StaffScreen):
                     "Escape: cancel without saving",
                     classes="hint",
                 )
-        yield Footer()
+        yield KeyBar()
 
     def _heading(self) -> str:
         knee = f"{self.knee} knee" if self.knee else "knee not chosen yet"

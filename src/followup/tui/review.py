@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -34,6 +34,7 @@ from followup.tui.chart import KneeCharts
 from followup.tui.dialogs import TextDialog
 from followup.tui.evidence import evidence_lines, flag_heading
 from followup.tui.heap import settle_heap
+from followup.tui.keybar import KeyBar
 
 PAGE_SIZE = 200
 DECISION_KEYS = {
@@ -218,7 +219,7 @@ class ReviewQueueScreen(StaffScreen):
         with VerticalScroll(id="review-detail"):
             yield Static("", id="review-evidence")
             yield Vertical(id="review-chart")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from followup.services.context import Context
@@ -20,6 +20,7 @@ from followup.services.errors import FollowupError
 from followup.services.users import StaffMember, sign_in
 from followup.tui.base import WorkerErrors
 from followup.tui.fields import MovesOnInput
+from followup.tui.keybar import KeyBar
 
 
 class SignedIn(Message):
@@ -90,7 +91,7 @@ class SignInScreen(PasswordCheck, Screen[None]):
             )
             yield Input(placeholder="password", password=True, id="password", max_length=200)
             yield Static("", id="signin-problem", classes="problem")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
@@ -148,7 +149,7 @@ class LockScreen(PasswordCheck, Screen[None]):
             )
             yield Input(placeholder="password", password=True, id="password", max_length=200)
             yield Static("", id="signin-problem", classes="problem")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#password", Input).focus()

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from followup.services.audit import committed_mark
 from followup.services.context import Context
@@ -32,6 +32,7 @@ from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
 from followup.tui.calls import CallOutcome, LogCallDialog, save_call
 from followup.tui.heap import settle_heap
+from followup.tui.keybar import KeyBar
 
 PAGE_SIZE = 200
 VIEWS = ("all", "overdue", "today", "week")
@@ -195,7 +196,7 @@ class WorklistScreen(StaffScreen):
         table.add_column("Last contact", key="last")
         table.add_column("ID", key="id")
         yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(WorklistTable).focus()
