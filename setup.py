@@ -26,7 +26,13 @@ def warn(message: str) -> None:
     print(f"followup: {message}; the rules core stays pure Python (slower)", file=sys.stderr)
 
 
+# Only these commands build extensions; pip also runs this file just for the metadata.
+BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "develop", "install"}
+
+
 def compiled_extensions() -> list:
+    if not BUILDS.intersection(sys.argv[1:]):
+        return []
     DIGESTS.unlink(missing_ok=True)
     if os.environ.get(native["PURE_ENV"]) == "1":
         return []
@@ -44,21 +50,20 @@ def compiled_extensions() -> list:
 
 
 class OptionalBuildExt(build_ext):
-    """Compile if the machine can; otherwise leave the pure-Python modules in place."""
+    """Compile if the machine can. If anything fails, remove whatever was built (a partial build
+    must never be imported) and leave the pure-Python modules in place."""
 
     def run(self) -> None:
         try:
             super().run()
         except Exception as error:  # no compiler, missing headers
-            DIGESTS.unlink(missing_ok=True)
+            for ext in self.extensions:
+                built = self.get_ext_filename(ext.name)
+                for root in (Path(self.build_lib), HERE / "src"):
+                    (root / built).unlink(missing_ok=True)
+            for digests in (DIGESTS, Path(self.build_lib) / "followup" / DIGESTS.name):
+                digests.unlink(missing_ok=True)
             warn(f"compiling failed ({type(error).__name__})")
-
-    def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
-        try:
-            super().build_extension(ext)
-        except Exception as error:
-            DIGESTS.unlink(missing_ok=True)
-            warn(f"compiling {ext.name} failed ({type(error).__name__})")
 
 
 setup(ext_modules=compiled_extensions(), cmdclass={"build_ext": OptionalBuildExt})
