@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +84,16 @@ def episodes_of_knee(
     """Split one knee's history into episodes. ``treatments`` and ``assessments`` are in date
     order. Each episode sees the assessments from the baseline look-back before its treatment
     up to (not including) the next treatment's date."""
-    lookback = timedelta(days=rules.baseline.lookback_days)
+    lookback = rules.baseline.lookback
+    if len(treatments) == 1:  # most knees: one episode, seeing every assessment in range
+        t = treatments[0]
+        first = t.treated_on - lookback
+        seen = (
+            tuple(assessments)
+            if not assessments or assessments[0].assessed_on >= first
+            else tuple(assessments[bisect_left([a.assessed_on for a in assessments], first) :])
+        )
+        return [_new_tuple(EpisodeInput, (t, None, smoker, seen, tuple(decisions.get(t.id, ()))))]
     dates = [a.assessed_on for a in assessments]
     episodes = []
     for i, t in enumerate(treatments):
