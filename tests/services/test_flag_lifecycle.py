@@ -5,6 +5,7 @@ gives exactly the serial answer."""
 from __future__ import annotations
 
 import csv
+import io
 import pickle
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
-from followup.services.cohort import evaluate_range
+from followup.services.cohort import SliceClaims, evaluate_claimed, evaluate_range
 from followup.services.context import Context
 from followup.services.due import due_list
 from followup.services.errors import FollowupError, NotFound
@@ -81,23 +82,88 @@ def test_parallel_evaluation_gives_the_serial_answer(demo_template: Path, tmp_pa
     assert answers[0] and answers[0] == answers[1] == answers[2]
 
 
-def test_a_helper_process_finds_what_this_process_finds(demo_ctx: Context) -> None:
+def test_a_helper_process_finds_what_this_process_finds(demo_ctx: Context, tmp_path: Path) -> None:
     """The helper is checked on its own: evaluate_cohort would hide a failing helper by redoing
-    its range itself. It reads the SQLite file with the sqlite3 module alone."""
+    its slices itself. It reads the SQLite file with the sqlite3 module alone and, with nobody
+    else claiming, takes every slice, the last first."""
     source = _helper_source(demo_ctx)
     assert source[0] == "sqlite"
-    as_of, patients = demo_ctx.today(), ("P0050", None)
+    as_of = demo_ctx.today()
+    slices = [(None, "P0050"), ("P0050", "P0120"), ("P0120", None)]
     proc = subprocess.run(
         [sys.executable, "-m", "followup.services.flag_worker"],
-        input=pickle.dumps((source, demo_ctx.rules, as_of, patients)),
+        input=pickle.dumps((source, demo_ctx.rules, as_of, slices, str(tmp_path))),
         capture_output=True,
         check=True,
     )
-    helper_flags, helper_ranges = pickle.loads(proc.stdout)
+    taken, helper_flags, helper_ranges = pickle.loads(proc.stdout)
+    assert taken == [2, 1, 0]
     with demo_ctx.engine.connect() as conn:
-        here = evaluate_range(partial(driver_rows, conn), demo_ctx.rules, as_of, patients)
-    assert helper_flags and helper_ranges and (helper_flags, helper_ranges) == here
-    assert all(row[1] >= "P0050" for row in helper_flags + helper_ranges)
+        read = partial(driver_rows, conn)
+        here = [evaluate_range(read, demo_ctx.rules, as_of, s) for s in reversed(slices)]
+    assert helper_flags and helper_ranges
+    assert helper_flags == [row for rows, _ in here for row in rows]
+    assert helper_ranges == [row for _, days in here for row in days]
+
+
+def test_slices_are_shared_out_once_each(demo_ctx: Context, tmp_path: Path) -> None:
+    """Two processes going through the slices from opposite ends take each slice exactly once
+    (simulated here in one process: the second claimant finds the first one's claims)."""
+    claims = SliceClaims(str(tmp_path))
+    slices = [(None, "P0040"), ("P0040", "P0090"), ("P0090", "P0150"), ("P0150", None)]
+    with demo_ctx.engine.connect() as conn:
+        read = partial(driver_rows, conn)
+        first = evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices, [0, 1], claims)
+        second = evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices, [3, 2, 1, 0],
+                                  claims)  # fmt: skip
+        whole = evaluate_range(read, demo_ctx.rules, demo_ctx.today(), None)
+    assert first[0] == [0, 1] and second[0] == [3, 2]
+    assert sorted(first[1] + second[1]) == sorted(whole[0])
+    assert sorted(first[2] + second[2]) == sorted(whole[1])
+
+
+def test_slices_a_failed_helper_took_are_redone(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper that claims slices and then dies: the evaluation still stores every flag."""
+    from followup.services import flags as flag_service
+
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    ctx = make_context(f"sqlite:///{path}")
+    expected = sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx))
+    with ctx.engine.begin() as conn:
+        conn.execute(text("DELETE FROM flag"))
+
+    class DyingHelper:
+        """Claims the last half of the slices as soon as it is given them, then dies."""
+
+        instances: list[DyingHelper] = []
+
+        def __init__(self, *_args: object, **_kwargs: object) -> None:
+            self.taken: list[int] = []
+            self.stdin = self
+            self.stdout = io.BytesIO()  # no answer: EOF
+            self._payload = io.BytesIO()
+            DyingHelper.instances.append(self)
+
+        def write(self, data: bytes) -> int:
+            return self._payload.write(data)
+
+        def close(self) -> None:
+            *_rest, slices, where = pickle.loads(self._payload.getvalue())
+            claims = SliceClaims(where)
+            last = range(len(slices) - 1, len(slices) // 2 - 1, -1)
+            self.taken = [i for i in last if claims.claim(i)]
+
+        def wait(self) -> int:
+            return 3
+
+    monkeypatch.setattr(flag_service.subprocess, "Popen", DyingHelper)
+    evaluate_cohort(ctx, workers=2, full=True)
+    assert DyingHelper.instances and DyingHelper.instances[0].taken  # it took slices, then died
+    assert sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx)) == expected
+    ctx.close()
 
 
 def test_a_decision_closes_the_flag_until_newer_evidence(demo_ctx: Context) -> None:

@@ -8,6 +8,7 @@ serialised, so the storing process only compares and writes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ import orjson
 from followup.domain.flags import Finding, evaluate_episode, stable_range
 from followup.domain.records import EpisodeInput, TreatmentRecord
 from followup.domain.rules import RuleSet
-from followup.services.episodes import Reader, cohort_episodes, patients_episodes
+from followup.services.episodes import DateCache, Reader, cohort_episodes, patients_episodes
 
 # A finding as stored: (treatment id, patient id, knee, kind, FLAG_FIELDS values with dates as
 # ISO text, so they compare equal to what the database returns).
@@ -72,11 +73,62 @@ def evaluate_episodes(
     return found, ranges
 
 
+PatientRange = tuple[str | None, str | None]
+
+
 def evaluate_range(
-    read: Reader, rules: RuleSet, as_of: date, patients: tuple[str | None, str | None] | None
+    read: Reader,
+    rules: RuleSet,
+    as_of: date,
+    patients: PatientRange | None,
+    dates: DateCache | None = None,
 ) -> tuple[list[FlagRow], list[RangeRow]]:
     """Every episode of the patients in a half-open ID range (all if None)."""
-    return evaluate_episodes(cohort_episodes(read, rules, patients), rules, as_of)
+    return evaluate_episodes(cohort_episodes(read, rules, patients, dates), rules, as_of)
+
+
+class SliceClaims:
+    """Slices of the cohort shared out between processes while they run: each process goes
+    through the slices in its own order and evaluates those it is first to claim, so a process
+    slowed down (by the machine, or by starting later) simply ends up with fewer slices and all
+    finish together. A claim is a file created in a directory every process sees; creating it
+    is atomic (``O_EXCL``), so exactly one process gets each slice."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def claim(self, index: int) -> bool:
+        try:
+            handle = os.open(
+                os.path.join(self.directory, str(index)), os.O_CREAT | os.O_EXCL | os.O_WRONLY
+            )
+        except FileExistsError:
+            return False
+        os.close(handle)
+        return True
+
+
+def evaluate_claimed(
+    read: Reader,
+    rules: RuleSet,
+    as_of: date,
+    slices: Sequence[PatientRange],
+    order: Iterable[int],
+    claims: SliceClaims,
+) -> tuple[list[int], list[FlagRow], list[RangeRow]]:
+    """Evaluate every slice (by index, in ``order``) that this process claims first; the
+    indices it evaluated and their rows."""
+    taken: list[int] = []
+    found: list[FlagRow] = []
+    ranges: list[RangeRow] = []
+    dates = DateCache()
+    for index in order:
+        if claims.claim(index):
+            taken.append(index)
+            rows, days = evaluate_range(read, rules, as_of, slices[index], dates)
+            found.extend(rows)
+            ranges.extend(days)
+    return taken, found, ranges
 
 
 def evaluate_patients(

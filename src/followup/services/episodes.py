@@ -162,13 +162,16 @@ def _ids_filter(ids: Sequence[str]) -> PatientFilter:
 
 
 def cohort_episodes(
-    read: Reader, rules: RuleSet, patients: tuple[str | None, str | None] | None = None
+    read: Reader,
+    rules: RuleSet,
+    patients: tuple[str | None, str | None] | None = None,
+    dates: DateCache | None = None,
 ) -> Iterator[EpisodeInput]:
     """Every episode of every knee (of the patients with IDs in the half-open range
     ``patients``, when given), one knee at a time, reading assessments in one ordered pass.
     ``read`` runs the queries: the driver's cursor of a SQLAlchemy connection, or a plain
-    sqlite3 connection in a helper process."""
-    return _episodes(read, rules, _range_filter(patients))
+    sqlite3 connection in a helper process. ``dates``: a cache to share between calls."""
+    return _episodes(read, rules, _range_filter(patients), dates)
 
 
 def patients_episodes(read: Reader, rules: RuleSet, ids: Sequence[str]) -> Iterator[EpisodeInput]:
@@ -177,8 +180,11 @@ def patients_episodes(read: Reader, rules: RuleSet, ids: Sequence[str]) -> Itera
         yield from _episodes(read, rules, _ids_filter(chunk))
 
 
-def _episodes(read: Reader, rules: RuleSet, which: PatientFilter) -> Iterator[EpisodeInput]:
-    dates = DateCache()
+def _episodes(
+    read: Reader, rules: RuleSet, which: PatientFilter, dates: DateCache | None = None
+) -> Iterator[EpisodeInput]:
+    if dates is None:
+        dates = DateCache()
     cond, params = which("patient_id")
     where = f" WHERE {cond}" if cond else ""
     also = f" AND {cond}" if cond else ""

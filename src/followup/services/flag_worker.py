@@ -1,6 +1,8 @@
 """A helper process for whole-cohort evaluation: ``python -m followup.services.flag_worker``
-reads (database source, rules, as-of date, patient ID range) pickled on standard input and writes
-the flag rows of that range pickled on standard output. Started with ``-m`` so it never re-runs
+reads (database source, rules, as-of date, patient ID slices, claims directory) pickled on
+standard input, evaluates the slices it claims (last first; the calling process goes first to
+last, see ``cohort.SliceClaims``) and writes (slices taken, flag rows, ranges) pickled on standard
+output. Started with ``-m`` so it never re-runs
 the caller's main script (as multiprocessing's spawn would). A SQLite file is read with the
 sqlite3 module alone, so the helper imports only the rules and starts at once."""
 
@@ -12,9 +14,11 @@ import sys
 
 
 def main() -> int:
-    from followup.services.cohort import evaluate_range
+    from followup.services.cohort import SliceClaims, evaluate_claimed
 
-    (kind, target), rules, as_of, patients = pickle.load(sys.stdin.buffer)
+    (kind, target), rules, as_of, slices, claims_dir = pickle.load(sys.stdin.buffer)
+    order = range(len(slices) - 1, -1, -1)
+    claims = SliceClaims(claims_dir)
     gc.disable()  # a million short-lived records: the cyclic GC would only rescan them
     if kind == "sqlite":
         import sqlite3
@@ -23,7 +27,7 @@ def main() -> int:
         try:
             con.execute("PRAGMA query_only = ON")
             con.execute("BEGIN")  # one snapshot for every query
-            found = evaluate_range(con.execute, rules, as_of, patients)
+            found = evaluate_claimed(con.execute, rules, as_of, slices, order, claims)
         finally:
             con.close()
     else:
@@ -35,7 +39,8 @@ def main() -> int:
         engine = make_engine(target)
         try:
             with engine.connect() as conn:
-                found = evaluate_range(partial(driver_rows, conn), rules, as_of, patients)
+                read = partial(driver_rows, conn)
+                found = evaluate_claimed(read, rules, as_of, slices, order, claims)
         finally:
             engine.dispose()
     pickle.dump(found, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)

@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,8 @@ from followup.services.cohort import (
     FLAG_FIELDS,
     FlagRow,
     RangeRow,
+    SliceClaims,
+    evaluate_claimed,
     evaluate_patients,
     evaluate_range,
     flag_rows,
@@ -439,7 +442,8 @@ def _helper_source(ctx: Context) -> tuple[str, str]:
     return ("url", ctx.settings.database_url)
 
 
-OWN_SHARE = 1.1
+# The cohort is cut into this many slices per process, shared out as the processes go.
+SLICES_PER_PROCESS = 6
 
 
 def _evaluate_in_parallel(
@@ -450,42 +454,50 @@ def _evaluate_in_parallel(
     processes: int,
     meanwhile: Callable[[Connection, Sequence[str] | None], None] | None = None,
 ) -> tuple[list[FlagRow], list[RangeRow]]:
-    """Evaluate the first patient range here and the others in helper processes at the same
-    time (``python -m followup.services.flag_worker``: a fresh interpreter, safe to start from
-    a thread of the terminal UI). A helper that fails is redone here, so the answer never
-    depends on the helpers."""
+    """Evaluate the cohort here and in helper processes at the same time (``python -m
+    followup.services.flag_worker``: a fresh interpreter, safe to start from a thread of the
+    terminal UI). The cohort is cut into slices by patient ID, which each process claims as it
+    goes (``SliceClaims``): on a machine whose cores are not equally fast from one second to the
+    next, a fixed split would leave one process waiting for the other. Slices a failed helper
+    took are redone here, so the answer never depends on the helpers."""
     ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
-    # The helpers start a moment later and hand back their rows through a pipe, so this
-    # process takes a slightly larger share and all finish together.
-    total = OWN_SHARE + processes - 1
-    cuts = [ids[int(len(ids) * (OWN_SHARE + i) / total)] for i in range(processes - 1)]
-    bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
-    helpers = []
-    for patients in bounds[1:]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "followup.services.flag_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # nothing of a patient's may reach a log
-        )
-        assert proc.stdin is not None
-        pickle.dump((source, rules, as_of, patients), proc.stdin)
-        proc.stdin.close()
-        helpers.append((proc, patients))
+    count = SLICES_PER_PROCESS * processes
+    cuts = [ids[len(ids) * i // count] for i in range(1, count)] if ids else []
+    slices = list(zip([None, *cuts], [*cuts, None], strict=True))
     read = partial(driver_rows, conn)
-    found, ranges = evaluate_range(read, rules, as_of, bounds[0])
-    if meanwhile is not None:  # the helpers take a little longer: use the wait
-        meanwhile(conn, None)
-    for proc, patients in helpers:
-        assert proc.stdout is not None
-        try:
-            theirs = pickle.load(proc.stdout)  # our own child's output: trusted
-        except (EOFError, pickle.UnpicklingError):
-            theirs = None
-        if proc.wait() != 0 or theirs is None:
-            theirs = evaluate_range(read, rules, as_of, patients)
-        found.extend(theirs[0])
-        ranges.extend(theirs[1])
+    with tempfile.TemporaryDirectory(prefix="followup-slices-") as claims_dir:
+        helpers = []
+        for _ in range(processes - 1):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "followup.services.flag_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # nothing of a patient's may reach a log
+            )
+            assert proc.stdin is not None
+            pickle.dump((source, rules, as_of, slices, claims_dir), proc.stdin)
+            proc.stdin.close()
+            helpers.append(proc)
+        claims = SliceClaims(claims_dir)
+        taken, found, ranges = evaluate_claimed(read, rules, as_of, slices, range(count), claims)
+        if meanwhile is not None:  # the helpers are finishing their last slices: use the wait
+            meanwhile(conn, None)
+        done = set(taken)
+        for proc in helpers:
+            assert proc.stdout is not None
+            try:
+                theirs = pickle.load(proc.stdout)  # our own child's output: trusted
+            except (EOFError, pickle.UnpicklingError):
+                theirs = None
+            if proc.wait() == 0 and theirs is not None:
+                done.update(theirs[0])
+                found.extend(theirs[1])
+                ranges.extend(theirs[2])
+    for index in range(count):
+        if index not in done:  # claimed by a helper that failed
+            rows, days = evaluate_range(read, rules, as_of, slices[index])
+            found.extend(rows)
+            ranges.extend(days)
     return found, ranges
 
 
