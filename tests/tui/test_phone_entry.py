@@ -4,16 +4,22 @@ does not)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
 from textual.widgets import Static
 
+from followup.services.errors import FollowupError
 from followup.store.engine import read_session
 from followup.store.models import Assessment, Flag
 from followup.tui.dialogs import ConfirmDialog
-from followup.tui.phone_entry import PhoneEntryScreen, SavedDialog
+from followup.tui.phone_entry import (
+    MAX_ENTRY_AGE_DAYS,
+    PhoneEntryScreen,
+    SavedDialog,
+    assessment_day,
+)
 from followup.tui.worklist import WorklistScreen
 
 from .conftest import settle
@@ -175,6 +181,7 @@ async def test_an_assessment_taken_yesterday_is_saved_with_that_date(demo_ctx, r
         ("2026-11-22", "Assessed on: 2026-11-22 is after today (2026-11-21)"),
         ("2026-02-30", "Assessed on: 2026-02-30 is not a real date"),
         ("2026-1-5", "Assessed on: 2026-1-5 is not a date written YYYY-MM-DD"),
+        ("2016-11-20", "Assessed on: 2016-11-20 is more than 90 days ago"),
         ("", "Assessed on: no date given: type it as YYYY-MM-DD"),
     ],
 )
@@ -196,3 +203,12 @@ async def test_a_bad_assessment_date_is_refused_and_nothing_saved(
         await settle(pilot)
         assert isinstance(pilot.app.screen, WorklistScreen)
     assert _count(demo_ctx) == before
+
+
+def test_the_assessment_day_goes_back_at_most_90_days() -> None:
+    today = date(2026, 11, 21)
+    oldest = today - timedelta(days=MAX_ENTRY_AGE_DAYS)
+    assert assessment_day(oldest.isoformat(), today) == oldest
+    assert assessment_day(" 2026-11-21 ", today) == today
+    with pytest.raises(FollowupError, match="more than 90 days ago"):
+        assessment_day((oldest - timedelta(days=1)).isoformat(), today)

@@ -44,9 +44,14 @@ EXTRA_FIELDS = ("pain-nrs", "patient-global", "adverse-event", "entry-note", "as
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# A phone entry records a recent call: a day further back is almost always a typo (2016 for
+# 2026), and forms that old come in on paper and are imported (``followup import assessments``).
+MAX_ENTRY_AGE_DAYS = 90
+
+
 def assessment_day(text: str, today: date) -> date:
-    """The day typed in the "Assessed on" field (YYYY-MM-DD), if the service would accept it;
-    otherwise FollowupError saying what is wrong."""
+    """The day typed in the "Assessed on" field (YYYY-MM-DD), if the service would accept it
+    and it is at most MAX_ENTRY_AGE_DAYS ago; otherwise FollowupError saying what is wrong."""
     text = text.strip()
     if not text:
         raise FollowupError("no date given: type it as YYYY-MM-DD")
@@ -57,6 +62,11 @@ def assessment_day(text: str, today: date) -> date:
     except ValueError:
         raise FollowupError(f"{text} is not a real date") from None
     check_assessed_on(day, today)
+    if (today - day).days > MAX_ENTRY_AGE_DAYS:
+        raise FollowupError(
+            f"{text} is more than {MAX_ENTRY_AGE_DAYS} days ago: a phone entry is for a recent "
+            "call (older forms are imported from a CSV file)"
+        )
     return day
 
 
