@@ -229,7 +229,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
     evaluate_cohort(ctx, as_of, full=args.full)
     flags = open_flags(ctx)
     if args.json:
-        _print_json([f.as_json() for f in flags])
+        _print_json([f.as_json(stored_evidence=True) for f in flags])
         return EXIT_OK
     if not flags:
         _out(f"no open flags as of {as_of.isoformat()}")

@@ -171,6 +171,8 @@ def test_flags_decide_and_export_flags(tmp_path: Path) -> None:
     flags = json.loads(run("flags", "--json", db=db).stdout)
     assert {"id", "patient_id", "knee", "treatment_id", "kind", "level", "raised_on", "evidence",
             "booster_check_by"} <= set(flags[0])  # fmt: skip
+    evidence = flags[0]["evidence"]  # copied from the stored text: still a JSON object
+    assert isinstance(evidence, dict) and evidence["rule_set"] and evidence["condition"]
     assert [f["level"] for f in flags] == sorted(
         (f["level"] for f in flags), key=["urgent", "action", "watch"].index
     )

@@ -57,9 +57,7 @@ async def test_palette_runs_a_screen_action(demo_ctx, run_app):
         assert type(pilot.app.screen).__name__ == "LogCallDialog"
 
 
-async def test_the_key_bar_shows_the_keys_that_work_here_and_a_click_presses_one(
-    demo_ctx, run_app
-):
+async def test_the_key_bar_shows_the_keys_that_work_here_and_a_click_presses_one(demo_ctx, run_app):
     async with run_app(demo_ctx, user="demo") as pilot:
         bar = pilot.app.screen.query_one(KeyBar)
         line = bar.render().plain
