@@ -5,7 +5,11 @@ stores. Each check compares the open flags with a full run on a copy of the same
 from __future__ import annotations
 
 import json
+import pickle
+import subprocess
+import sys
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,9 +17,11 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, record_assessment
+from followup.services.cohort import evaluate_range
 from followup.services.context import Context
 from followup.services.flags import decide, evaluate_cohort, open_flags
 from followup.store.backup import sqlite_backup
+from followup.store.bulk import driver_rows
 from tests.conftest import make_context
 
 
@@ -147,7 +153,7 @@ def test_other_rules_re_run_everyone(demo_ctx: Context, tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_incremental_runs_on_postgresql(pg_url: str) -> None:
+def test_incremental_runs_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     """The same stored ranges and incremental choice on PostgreSQL (its dates come back as dates,
     not text)."""
     from followup.services.demo import load_demo
@@ -166,6 +172,25 @@ def test_incremental_runs_on_postgresql(pg_url: str) -> None:
             full = evaluate_cohort(pg, later, full=True)
             assert full.episodes == episode_count(pg)
             assert (full.raised, full.updated, full.cleared) == (0, 0, 0)
+        # Shared out in slices with a helper process reading through its own connection.
+        shared = evaluate_cohort(pg, later, full=True, workers=2)
+        assert shared.episodes == episode_count(pg)
+        assert (shared.raised, shared.updated, shared.cleared) == (0, 0, 0)
+        # The helper on its own (evaluate_cohort would hide a failing one by redoing its part).
+        slices = [(None, "P0090"), ("P0090", None)]
+        done = subprocess.run(
+            [sys.executable, "-m", "followup.services.flag_worker"],
+            input=pickle.dumps((("url", pg_url), pg.rules, later, slices, str(tmp_path))),
+            capture_output=True,
+            check=True,
+        )
+        taken, helper_flags, helper_ranges = pickle.loads(done.stdout)
+        with pg.engine.connect() as conn:
+            read = partial(driver_rows, conn)
+            here = [evaluate_range(read, pg.rules, later, part) for part in reversed(slices)]
+        assert taken == [1, 0] and helper_flags and helper_ranges
+        assert helper_flags == [row for rows, _ in here for row in rows]
+        assert helper_ranges == [row for _, days in here for row in days]
     finally:
         pg.close()
 
