@@ -41,7 +41,8 @@ def compiled_extensions() -> list:
 
         sources = [str(native["source_path"](m, PACKAGE_DIR).relative_to(HERE))
                    for m in native["COMPILED"]]  # fmt: skip
-        extensions = mypycify(["--ignore-missing-imports", *sources], opt_level="3")
+        options = ["--ignore-missing-imports", "--disable-error-code=import-untyped"]
+        extensions = mypycify([*options, *sources], opt_level="3")
     except (Exception, SystemExit) as error:  # mypyc missing, or the sources do not type-check
         warn(f"mypyc could not compile ({type(error).__name__})")
         return []

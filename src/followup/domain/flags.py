@@ -64,7 +64,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import lru_cache
 from itertools import combinations
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -74,6 +73,7 @@ from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessme
 from followup.domain.rules import DurabilityRules, RuleSet
 from followup.domain.schedule import (
     ONE_DAY,
+    memo_table,
     missed_follow_up,
     next_treatment_as_of,
     timepoints_for,
@@ -585,12 +585,22 @@ def _no_response(ep: _Episode) -> _Raised | None:
     return _Raised(finding, ep.first_valid_after)
 
 
-@lru_cache(maxsize=65536)
 def _booster_dates(
     treatment: tuple[date, int | None, str, bool], rules: DurabilityRules, lead_days: int
 ) -> tuple[ExpectedDurability, date, date]:
     """(expected durability, the day it ends, the day the booster window opens) — cached, since a
     cohort has few distinct treatment dates and month arithmetic is slow."""
+    table = memo_table(rules, "booster")
+    key = (treatment, lead_days)
+    found: tuple[ExpectedDurability, date, date] | None = table.get(key)
+    if found is None:
+        found = table[key] = _booster_dates_of(treatment, rules, lead_days)
+    return found
+
+
+def _booster_dates_of(
+    treatment: tuple[date, int | None, str, bool], rules: DurabilityRules, lead_days: int
+) -> tuple[ExpectedDurability, date, date]:
     treated_on, kl_grade, route, smoker = treatment
     durability = expected_durability_from(kl_grade, route, smoker, rules)
     ends_on = durability.ends_on(treated_on)
@@ -834,7 +844,6 @@ def evaluate_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list
 # --- how long a result holds ----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
 def _fixed_breakpoints(
     treated_on: date,
     next_treated_on: date | None,
@@ -845,6 +854,20 @@ def _fixed_breakpoints(
     the treatment, the next one, day ``no_response.after``, the booster window's opening, and
     for every timepoint (with and without the next treatment's cut) the first day of its window
     and the day after it closes. Cached: a cohort has few distinct treatments dates."""
+    table = memo_table(rules, "breakpoints")
+    key = (treated_on, next_treated_on, booster)
+    found: tuple[date, ...] | None = table.get(key)
+    if found is None:
+        found = table[key] = _breakpoints_of(treated_on, next_treated_on, booster, rules)
+    return found
+
+
+def _breakpoints_of(
+    treated_on: date,
+    next_treated_on: date | None,
+    booster: tuple[int | None, str, bool],
+    rules: RuleSet,
+) -> tuple[date, ...]:
     days = {treated_on, treated_on + rules.no_response.after}
     kl_grade, route, smoker = booster
     days.add(

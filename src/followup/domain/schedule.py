@@ -19,7 +19,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import lru_cache
+from typing import Any
 
 from followup.domain.records import EpisodeInput, ScoredAssessment
 from followup.domain.rules import RuleSet, Schedule
@@ -65,9 +65,34 @@ class TimepointStatus:
         return self.timepoint.window_end
 
 
-@lru_cache(maxsize=16384)
+# Entries a memo table may hold before it starts again (distinct treatment dates, mostly).
+MEMO_MAX = 200_000
+_memo_tables: dict[str, tuple[object, dict[Any, Any]]] = {}
+
+
+def memo_table(owner: object, name: str) -> dict[Any, Any]:
+    """A cache for values computed from ``owner`` (a rule set or part of one, compared by
+    identity) and plain keys such as a treatment date. It replaces ``functools.lru_cache`` where
+    the rules were part of the key: hashing them (Python code, once per episode) cost more than
+    what was cached. A table starts again when another owner is used (an evaluation uses one
+    rule set throughout) or when it grows past MEMO_MAX entries."""
+    entry = _memo_tables.get(name)
+    if entry is None or entry[0] is not owner or len(entry[1]) > MEMO_MAX:
+        entry = (owner, {})
+        _memo_tables[name] = entry
+    return entry[1]
+
+
 def _planned(schedule: Schedule, treated_on: date) -> tuple[Timepoint, ...]:
     # Cached: month arithmetic is slow and a cohort has few distinct treatment dates.
+    table = memo_table(schedule, "planned")
+    found: tuple[Timepoint, ...] | None = table.get(treated_on)
+    if found is None:
+        found = table[treated_on] = _plan(schedule, treated_on)
+    return found
+
+
+def _plan(schedule: Schedule, treated_on: date) -> tuple[Timepoint, ...]:
     planned = []
     for rule in schedule.timepoints:
         due = rule.due_on(treated_on)
@@ -166,12 +191,22 @@ def due_items(
     return due_calls(episode.treatment.treated_on, dates, as_of, days, rules)
 
 
-@lru_cache(maxsize=65536)
 def _windows_on(
     schedule: Schedule, treated_on: date, as_of: date, days: int
 ) -> tuple[tuple[Timepoint, ...], tuple[Timepoint, ...]]:
     """A treatment date's timepoints, and those whose window is open on ``as_of`` or opens
     within ``days`` days. Cached: a cohort has far fewer treatment dates than knees."""
+    table = memo_table(schedule, "windows")
+    key = (treated_on, as_of, days)
+    found: tuple[tuple[Timepoint, ...], tuple[Timepoint, ...]] | None = table.get(key)
+    if found is None:
+        found = table[key] = _windows(schedule, treated_on, as_of, days)
+    return found
+
+
+def _windows(
+    schedule: Schedule, treated_on: date, as_of: date, days: int
+) -> tuple[tuple[Timepoint, ...], tuple[Timepoint, ...]]:
     timepoints = _planned(schedule, treated_on)
     horizon = as_of + timedelta(days=days)
     in_horizon = tuple(

@@ -203,6 +203,7 @@ def _episodes(
     knee: Any = None
     treatments: list[TreatmentRecord] | None = None
     knee_rows: list[ScoredAssessment] = []
+    days: dict[Any, date] = {}  # an exact dict: the compiled lookup is quickest on one
     for r in read(ASSESSMENT_SQL + also + ORDER, params):
         if r[1] != knee or r[0] != patient:
             if treatments is not None:
@@ -213,10 +214,11 @@ def _episodes(
             treatments = by_knee.pop((patient, knee), None)  # None: a knee never treated
             knee_rows = []
         if treatments is not None:
+            day = days.get(r[3])
+            if day is None:
+                day = days[r[3]] = dates[r[3]]
             knee_rows.append(
-                _new_tuple(
-                    ScoredAssessment, (r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9])
-                )
+                _new_tuple(ScoredAssessment, (r[2], day, r[4], r[5], r[6], r[7], r[8], r[9]))
             )
     if treatments is not None:
         yield from episodes_of_knee(treatments, knee_rows, patient in smokers, decisions, rules)
