@@ -264,7 +264,10 @@ class _Episode:
         self.treated_on = treated_on = episode.treatment.treated_on
         self.next_treated_on = next_treatment_as_of(episode, as_of)
         visible = [a for a in episode.assessments if a.assessed_on <= as_of]
-        visible.sort(key=_BY_DATE)  # stable: same-day forms keep their given order
+        for i in range(1, len(visible)):  # the services pass them in order already
+            if visible[i].assessed_on < visible[i - 1].assessed_on:
+                visible.sort(key=_BY_DATE)  # stable: same-day forms keep their given order
+                break
         self.visible = visible
         self.valid = valid = [a for a in visible if a.total is not None]
         self.valid_dates = dates = [a.assessed_on for a in valid]

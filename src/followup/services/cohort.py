@@ -56,20 +56,18 @@ def evaluate_episodes(
     """The flag rows of the episodes and the days each episode's result holds."""
     found: list[FlagRow] = []
     ranges: list[RangeRow] = []
+    iso: dict[date | None, str | None] = {None: None}  # few distinct days, many episodes
     for episode in episodes:
         t = episode.treatment
         findings = evaluate_episode(episode, as_of, rules)
         if findings:
             found.extend(flag_rows(t, findings))
         start, end = stable_range(episode, as_of, rules)
-        ranges.append(
-            (
-                t.id,
-                t.patient_id,
-                None if start is None else start.isoformat(),
-                None if end is None else end.isoformat(),
-            )
-        )
+        if start not in iso:
+            iso[start] = start.isoformat()  # type: ignore[union-attr]
+        if end not in iso:
+            iso[end] = end.isoformat()  # type: ignore[union-attr]
+        ranges.append((t.id, t.patient_id, iso[start], iso[end]))
     return found, ranges
 
 
