@@ -2,9 +2,9 @@
 reads (database source, rules, as-of date, patient ID slices, claims directory) pickled on
 standard input, evaluates the slices it claims (last first; the calling process goes first to
 last, see ``cohort.SliceClaims``) and writes (slices taken, flag rows, ranges) pickled on standard
-output. Started with ``-m`` so it never re-runs
-the caller's main script (as multiprocessing's spawn would). A SQLite file is read with the
-sqlite3 module alone, so the helper imports only the rules and starts at once."""
+output. Started with ``-m`` so it never re-runs the caller's main script (as multiprocessing's
+spawn would). A SQLite file is read with the sqlite3 module alone, so the helper imports only the
+rules and starts at once."""
 
 from __future__ import annotations
 

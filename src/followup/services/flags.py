@@ -283,9 +283,10 @@ def evaluate_cohort(
     raise AssertionError("unreachable")
 
 
-def _cohort_stamp(conn: Connection) -> tuple[Any, ...] | None:
-    """The last whole-cohort evaluation's record: it changes with every evaluation written,
-    the only writer of episode ranges and, apart from audited changes, of flags."""
+def _cohort_stamp(conn: Connection) -> tuple[Any, ...]:
+    """The last whole-cohort evaluation's record (empty before the first): it changes with
+    every evaluation written, the only writer of episode ranges and, apart from audited
+    changes, of flags."""
     rows = list(driver_rows(conn, "SELECT audit_mark, rules_key, as_of, evaluated_at "
                                   "FROM cohort_evaluation"))  # fmt: skip
     return tuple(rows[0]) if rows else ()
@@ -299,7 +300,7 @@ class _Stored:
     when writing only if no other cohort evaluation was written in between (``stamp``): every
     other change to a flag is in the audit trail, and those patients are redone apart."""
 
-    stamp: tuple[Any, ...] | None
+    stamp: tuple[Any, ...] | None  # None: nothing read yet
     open_flags: OpenFlags | None = None
     ranges: dict[str, tuple[str | None, str | None]] | None = None
 
