@@ -8,7 +8,7 @@ from textual.widgets import DataTable, OptionList, Static
 
 from followup.services.patients import patient_detail
 from followup.store.engine import read_session
-from followup.store.models import Assessment, AuditEvent, PatientCode
+from followup.store.models import Assessment, AuditEvent, Contact, PatientCode
 from followup.tui.chart import DomainChart
 from followup.tui.dialogs import CodeDialog, ConfirmDialog, ErrorDialog, TextDialog
 from followup.tui.find import FindPatientDialog
@@ -137,3 +137,29 @@ async def test_unknown_patient_gives_a_message_not_a_crash(demo_ctx, run_app):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, WorklistScreen)
+
+
+async def test_log_a_call_from_the_patient_screen(demo_ctx, run_app):
+    """The same dialog and write as from the worklist; the contact log shows the call after."""
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = await _open(pilot, PATIENT)
+        await pilot.press("c")
+        dialog = pilot.app.screen
+        assert type(dialog).__name__ == "LogCallDialog"
+        shown = " ".join(str(w.render()) for w in dialog.query(Static))
+        assert "patient's time Sat 09:00" in shown, shown  # America/Chicago, the frozen clock
+        await pilot.press("v", *"left a message", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        contacts = screen.query_one("#contacts", DataTable)
+        assert "voicemail" in " ".join(str(cell) for cell in contacts.get_row_at(0))
+    with read_session(demo_ctx.engine) as session:
+        latest = session.exec(
+            select(Contact).where(Contact.patient_id == PATIENT).order_by(Contact.id.desc())  # type: ignore[union-attr]
+        ).first()
+    assert latest is not None
+    assert (latest.outcome, latest.note, latest.created_by) == (
+        "voicemail",
+        "left a message",
+        "demo",
+    )

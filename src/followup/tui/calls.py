@@ -3,13 +3,16 @@ The dialog only collects the answer; the screen that opened it does the write in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -18,6 +21,7 @@ from followup.domain.records import CONTACT_OUTCOMES
 from followup.services.assessments import MAX_TEXT, log_contact
 from followup.services.context import Context
 from followup.tui import formatting as fmt
+from followup.tui.base import StaffScreen
 
 OUTCOME_KEYS = {
     "reached": "r",
@@ -123,3 +127,33 @@ def save_call(ctx: Context, patient_id: str, call: CallOutcome, actor: str) -> N
     """Log a call made just now (runs in a worker). Stored at the clinic's own offset, so the
     contact log shows the caller's clock time."""
     log_contact(ctx, patient_id, call.outcome, actor, note=call.note, at=ctx.now().astimezone())
+
+
+def ask_and_log_call(
+    screen: StaffScreen,
+    patient_id: str,
+    name: str,
+    phone: str | None,
+    local_time: datetime | None,
+    saved: Callable[[CallOutcome], Message],
+) -> None:
+    """Ask for a call's outcome (and note), then write it in a worker of ``screen``, which is
+    sent ``saved(call)`` once it is stored. Nothing is written when the dialog is cancelled."""
+    ctx, actor = screen.ctx, screen.staff.actor
+
+    def write(call: CallOutcome) -> None:
+        save_call(ctx, patient_id, call, actor)
+        screen.post_message(saved(call))
+
+    def chosen(call: CallOutcome | None) -> None:
+        if call is not None:
+            screen.run_worker(
+                partial(write, call),
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+                group="log-call",
+                description="Logging the call",
+            )
+
+    screen.app.push_screen(LogCallDialog(patient_id, name, phone, local_time), chosen)

@@ -28,11 +28,12 @@ from textual.worker import Worker, WorkerState
 from followup.services.assessments import mark_entered_in_error
 from followup.services.codes import IssuedCode, issue_code
 from followup.services.context import Context
+from followup.services.due import local_time
 from followup.services.patients import PatientDetail, patient_detail
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
-from followup.tui.calls import CallOutcome, LogCallDialog, save_call
+from followup.tui.calls import ask_and_log_call
 from followup.tui.chart import KneeCharts
 from followup.tui.dialogs import CodeDialog, ConfirmDialog, TextDialog
 from followup.tui.evidence import evidence_lines, flag_heading
@@ -409,29 +410,14 @@ class PatientScreen(StaffScreen):
         d = self.detail
         if d is None:
             return
-        local = None
-        if d.timezone:
-            try:
-                local = self.ctx.now().astimezone(ZoneInfo(d.timezone))
-            except (ZoneInfoNotFoundError, ValueError):
-                local = None
-
-        def logged(call: CallOutcome | None) -> None:
-            if call is not None:
-                self._log_call(self.ctx, d.id, call, self.staff.actor)
-
-        self.app.push_screen(LogCallDialog(d.id, d.name, d.phone, local), logged)
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="log-call",
-        description="Logging the call",
-    )
-    def _log_call(self, ctx: Context, patient_id: str, call: CallOutcome, actor: str) -> None:
-        save_call(ctx, patient_id, call, actor)
-        self.post_message(PatientChanged(f"Call logged: {fmt.outcome(call.outcome)}."))
+        ask_and_log_call(
+            self,
+            d.id,
+            d.name,
+            d.phone,
+            local_time(self.ctx.now(), d.timezone),
+            lambda call: PatientChanged(f"Call logged: {fmt.outcome(call.outcome)}."),
+        )
 
     def _highlighted_assessment(self) -> int | None:
         table = self.query_one("#assessments", DataTable)

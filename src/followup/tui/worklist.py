@@ -30,7 +30,7 @@ from followup.services.due import (
 )
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
-from followup.tui.calls import CallOutcome, LogCallDialog, save_call
+from followup.tui.calls import CallOutcome, ask_and_log_call
 from followup.tui.heap import settle_heap
 from followup.tui.keybar import KeyBar
 
@@ -375,25 +375,15 @@ class WorklistScreen(StaffScreen):
         if item is None:
             return
 
-        def logged(call: CallOutcome | None) -> None:
-            if call is not None:
-                self._log_call(self.ctx, item.patient_id, call, self.staff.actor)
-
-        self.app.push_screen(
-            LogCallDialog(item.patient_id, item.name, item.phone, item.patient_local_time),
-            logged,
+        ctx = self.ctx
+        ask_and_log_call(
+            self,
+            item.patient_id,
+            item.name,
+            item.phone,
+            item.patient_local_time,
+            lambda call: CallLogged(item.patient_id, call, ctx.now()),
         )
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="log-call",
-        description="Logging the call",
-    )
-    def _log_call(self, ctx: Context, patient_id: str, call: CallOutcome, actor: str) -> None:
-        save_call(ctx, patient_id, call, actor)
-        self.post_message(CallLogged(patient_id, call, ctx.now()))
 
     def on_call_logged(self, message: CallLogged) -> None:
         known = self.details.get(message.patient_id)
