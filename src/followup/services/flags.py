@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property, partial
@@ -142,14 +142,24 @@ def _stored_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
 OpenFlags = dict[tuple[str, str], tuple[int, str, tuple[Any, ...]]]
 
 
+def _episode_rows(
+    conn: Connection, sql: str, treatment_ids: Sequence[str] | None
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` for the given episodes (all when None), the IDs sent in slices.
+    ``sql`` ends where a condition on treatment_id can be added (after its WHERE, if any)."""
+    if treatment_ids is None:
+        yield from driver_rows(conn, sql)
+        return
+    glue = " AND" if " WHERE " in sql else " WHERE"
+    for ids in chunks(treatment_ids):
+        yield from driver_rows(conn, f"{sql}{glue} treatment_id IN ({marks(len(ids))})", ids)
+
+
 def read_open_flags(conn: Connection, treatment_ids: Sequence[str] | None) -> OpenFlags:
     """The open flags of the given episodes (all when ``treatment_ids`` is None)."""
-    slices: Iterable[Sequence[str]] = [()] if treatment_ids is None else chunks(treatment_ids)
     found: OpenFlags = {}
-    for ids in slices:
-        where = f" AND treatment_id IN ({marks(len(ids))})" if ids else ""
-        for r in driver_rows(conn, OPEN_FLAGS_SQL + where, ids):
-            found[(r[1], r[2])] = (r[0], r[3], _stored_values(r[4:]))
+    for r in _episode_rows(conn, OPEN_FLAGS_SQL, treatment_ids):
+        found[(r[1], r[2])] = (r[0], r[3], _stored_values(r[4:]))
     return found
 
 
@@ -367,11 +377,8 @@ def _stored_ranges(
     """The stored stable ranges of the given episodes (all when None), days as ISO text."""
     stored: dict[str, tuple[str | None, str | None]] = {}
     sql = "SELECT treatment_id, stable_from, stable_until FROM episode_evaluation"
-    slices: Iterable[Sequence[str]] = [()] if treatment_ids is None else chunks(treatment_ids)
-    for ids in slices:
-        where = f" WHERE treatment_id IN ({marks(len(ids))})" if ids else ""
-        for tid, start, end in driver_rows(conn, sql + where, ids):
-            stored[tid] = (start and str(start)[:10], end and str(end)[:10])
+    for tid, start, end in _episode_rows(conn, sql, treatment_ids):
+        stored[tid] = (start and str(start)[:10], end and str(end)[:10])
     return stored
 
 
