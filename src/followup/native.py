@@ -23,6 +23,7 @@ from pathlib import Path
 
 COMPILED = (
     "followup.domain.flags",
+    "followup.domain.months",
     "followup.domain.schedule",
     "followup.services.episodes",
     "followup.services.cohort",

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from dateutil.relativedelta import relativedelta
-
+from followup.domain.months import add_months
 from followup.domain.rules import DurabilityRules, RuleSet
 
 # The average month, for the fraction of a month left when durability is halved (9 / 2 = 4.5).
@@ -65,9 +64,9 @@ def expected_durability_months(
 
 @lru_cache(maxsize=16384)
 def durability_ends_on(treated_on: date, months: float) -> date:
-    """treated_on + months: whole months by calendar (relativedelta, clipped to month ends), any
+    """treated_on + months: whole months by calendar (clipped to month ends, see months.py), any
     fraction as that share of an average month, rounded to the nearest day (4.5 = 4 months + 15 d).
     """
     whole = math.floor(months)
     extra_days = round((months - whole) * AVERAGE_MONTH_DAYS)
-    return treated_on + relativedelta(months=whole) + timedelta(days=extra_days)
+    return add_months(treated_on, whole) + timedelta(days=extra_days)

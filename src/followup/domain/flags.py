@@ -847,47 +847,22 @@ def evaluate_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list
 # --- how long a result holds ----------------------------------------------------------------------
 
 
-def _fixed_breakpoints(
-    treated_on: date,
-    next_treated_on: date | None,
-    booster: tuple[int | None, str, bool],
-    rules: RuleSet,
-) -> tuple[date, ...]:
-    """The days, fixed by the treatment alone, on which a rule's reading of "as of" can flip:
-    the treatment, the next one, day ``no_response.after``, the booster window's opening, and
-    for every timepoint (with and without the next treatment's cut) the first day of its window
-    and the day after it closes. Cached: a cohort has few distinct treatments dates."""
+def _fixed_breakpoints(treated_on: date, rules: RuleSet) -> tuple[date, ...]:
+    """The days, fixed by the treatment date alone, on which a rule's reading of "as of" can
+    flip: the treatment, day ``no_response.after``, and for every timepoint the first day of its
+    window and the day after it closes. Cached: a cohort has few distinct treatment dates.
+
+    The next treatment's cut adds only the next treatment's own day: a kept window's cut end
+    plus one day is that day, and its start is the planned one."""
     table = memo_table(rules, "breakpoints")
-    key = (treated_on, next_treated_on, booster)
-    found: tuple[date, ...] | None = table.get(key)
+    found: tuple[date, ...] | None = table.get(treated_on)
     if found is None:
-        found = table[key] = _breakpoints_of(treated_on, next_treated_on, booster, rules)
-    return found
-
-
-def _breakpoints_of(
-    treated_on: date,
-    next_treated_on: date | None,
-    booster: tuple[int | None, str, bool],
-    rules: RuleSet,
-) -> tuple[date, ...]:
-    days = {treated_on, treated_on + rules.no_response.after}
-    kl_grade, route, smoker = booster
-    days.add(
-        _booster_dates(
-            (treated_on, kl_grade, route, smoker),
-            rules.durability,
-            rules.booster_window.lead_days,
-        )[2]
-    )
-    cuts = (None,) if next_treated_on is None else (None, next_treated_on)
-    for nxt in cuts:
-        if nxt is not None:
-            days.add(nxt)
-        for tp in timepoints_for(treated_on, nxt, rules):
+        days = {treated_on, treated_on + rules.no_response.after}
+        for tp in timepoints_for(treated_on, None, rules):
             days.add(tp.window_start)
             days.add(tp.window_end + ONE_DAY)
-    return tuple(sorted(days))
+        found = table[treated_on] = tuple(sorted(days))
+    return found
 
 
 def stable_range(
@@ -902,14 +877,22 @@ def stable_range(
     such days nothing can change, so a whole-cohort evaluation needs to re-run an episode only
     when its data changed or "as of" left this range."""
     t = episode.treatment
-    fixed = _fixed_breakpoints(
-        t.treated_on, episode.next_treated_on, (t.kl_grade, t.route, episode.smoker), rules
-    )
+    fixed = _fixed_breakpoints(t.treated_on, rules)
     i = bisect_right(fixed, as_of)
     start = fixed[i - 1] if i else None
     end = fixed[i] if i < len(fixed) else None
     days = [a.assessed_on for a in episode.assessments]
     days.extend(d.decided_at.date() for d in episode.decisions)
+    # The booster window's opening and the next treatment differ from knee to knee.
+    days.append(
+        _booster_dates(
+            (t.treated_on, t.kl_grade, t.route, episode.smoker),
+            rules.durability,
+            rules.booster_window.lead_days,
+        )[2]
+    )
+    if episode.next_treated_on is not None:
+        days.append(episode.next_treated_on)
     for d in days:
         if d <= as_of:
             if start is None or d > start:

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
+from followup.domain.months import due_date
 
 DEFAULT_RULES_FILE = "rules.toml"
 # A month is at least 28 days: used to check that a window never opens before the treatment.
@@ -151,8 +151,7 @@ class TimepointRule:
 
     def due_on(self, treated_on: date) -> date:
         """Month arithmetic clips to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-        due = treated_on + relativedelta(months=self.months) if self.months else treated_on
-        return due + timedelta(days=self.days)
+        return due_date(treated_on, self.months, self.days)
 
 
 @dataclass(frozen=True)
