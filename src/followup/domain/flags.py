@@ -66,7 +66,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import combinations
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from followup.domain.durability import ExpectedDurability, expected_durability_from
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment
@@ -96,7 +96,6 @@ DOMAINS = ("pain", "function")
 EPS = 1e-9
 
 _BY_DATE = attrgetter("assessed_on")
-_VALUE = {"pain": attrgetter("pain"), "function": attrgetter("function")}
 _ORDER = {kind: i for i, kind in enumerate(KINDS)}
 
 
@@ -120,11 +119,46 @@ class Finding:
     summary: str
 
 
-class _Raised(NamedTuple):
+class _Raised:
     """A finding and what counts as newer evidence for it after a decision made on a given day."""
 
-    finding: Finding
-    newer_evidence: Callable[[date], date | None]
+    def __init__(self, finding: Finding, newer_evidence: Callable[[date], date | None]) -> None:
+        self.finding = finding
+        self.newer_evidence = newer_evidence
+
+
+class _Limits:
+    """The rule set's thresholds as plain attributes of one compiled object, read once per rule
+    set: the rule set's own dataclasses are Python objects, and reading ``rules.signal.x`` from
+    compiled code is a dictionary lookup or two, tens of times per episode."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        r, sig, p = rules.responder, rules.signal, rules.possible_wearing_off
+        self.version: str = rules.version
+        self.lookback: timedelta = rules.baseline.lookback
+        self.phase_start: timedelta = rules.response.phase_start
+        self.high_fraction: float = r.high_fraction
+        self.high_points: float = r.high_points
+        self.moderate_fraction: float = r.moderate_fraction
+        self.moderate_points: float = r.moderate_points
+        self.moderate_needed: int = r.moderate_needed
+        self.min_rise_points: float = sig.min_rise_points
+        self.fraction_lost: float = sig.fraction_lost
+        self.baseline_fraction: float = sig.baseline_fraction
+        self.min_run_days: int = rules.wearing_off.min_run_days
+        self.min_points_after_best: int = p.min_points_after_best
+        self.slope_per_day: float = p.slope_per_day
+        self.stiffness_rise_points: float = p.stiffness_rise_points
+        self.flare_points: float = rules.safety.flare_points
+        self.flare_within: timedelta = rules.safety.flare_within
+
+
+def _limits(rules: RuleSet) -> _Limits:
+    table = memo_table(rules, "limits")
+    found: _Limits | None = table.get(0)
+    if found is None:
+        found = table[0] = _Limits(rules)
+    return found
 
 
 # --- small, public helpers --------------------------------------------------------------------
@@ -133,10 +167,13 @@ class _Raised(NamedTuple):
 def signal_threshold(baseline_value: float, best: float, rules: RuleSet) -> float:
     """The lowest value that signals in a domain: >= best + 10 and either >= half the improvement
     lost (only when there was an improvement) or >= 0.8 x baseline."""
-    s = rules.signal
+    return _threshold(baseline_value, best, _limits(rules))
+
+
+def _threshold(baseline_value: float, best: float, lim: _Limits) -> float:
     improvement = baseline_value - best
-    lost_enough = best + s.fraction_lost * improvement if improvement > 0 else math.inf
-    return max(best + s.min_rise_points, min(lost_enough, s.baseline_fraction * baseline_value))
+    lost_enough = best + lim.fraction_lost * improvement if improvement > 0 else math.inf
+    return max(best + lim.min_rise_points, min(lost_enough, lim.baseline_fraction * baseline_value))
 
 
 def theil_sen(points: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
@@ -190,15 +227,18 @@ class _Course:
         "run_from",
     )
 
-    def __init__(self, domain: str, base: float, phase: list[ScoredAssessment], rules: RuleSet):
-        values = list(map(_VALUE[domain], phase))
+    def __init__(self, domain: str, base: float, phase: list[ScoredAssessment], lim: _Limits):
+        # By field, not with an attrgetter: compiled, a field of the record is read by position.
+        values: list[float] = (
+            [a.pain for a in phase] if domain == "pain" else [a.function for a in phase]  # type: ignore[misc]
+        )
         best = min(values)
         at = values.index(best)
         best_on = phase[at].assessed_on
         after = at + 1
         while after < len(phase) and phase[after].assessed_on == best_on:
             after += 1
-        threshold = signal_threshold(base, best, rules)
+        threshold = _threshold(base, best, lim)
         run_from = len(phase)
         while run_from > after and values[run_from - 1] >= threshold - EPS:
             run_from -= 1
@@ -246,6 +286,7 @@ class _Episode:
         "input",
         "as_of",
         "rules",
+        "lim",
         "treated_on",
         "next_treated_on",
         "visible",
@@ -261,6 +302,7 @@ class _Episode:
 
     def __init__(self, episode: EpisodeInput, as_of: date, rules: RuleSet):
         self.input, self.as_of, self.rules = episode, as_of, rules
+        self.lim = lim = _limits(rules)
         self.treated_on = treated_on = episode.treatment.treated_on
         self.next_treated_on = next_treatment_as_of(episode, as_of)
         visible = [a for a in episode.assessments if a.assessed_on <= as_of]
@@ -274,16 +316,16 @@ class _Episode:
         # Same rule as schedule.baseline (latest valid form in the lookback, the later one listed
         # on a tie), found by bisection in the list already sorted.
         at = bisect_right(dates, treated_on) - 1
-        lookback = treated_on - rules.baseline.lookback
+        lookback = treated_on - lim.lookback
         self.baseline = valid[at] if at >= 0 and dates[at] >= lookback else None
         self._baseline_evidence: dict[str, Any] | None = None
-        start = treated_on + rules.response.phase_start
+        start = treated_on + lim.phase_start
         self.phase = phase = valid[bisect_left(dates, start) :]
         self._courses: tuple[_Course, ...] | None = None
         self._phase_days: list[int] | None = None
         self.responded: tuple[ScoredAssessment, str] | None = None
         if self.baseline is not None and phase:
-            self.responded = _first_response(self.baseline, phase, rules)
+            self.responded = _first_response(self.baseline, phase, lim)
 
     @property
     def courses(self) -> tuple[_Course, ...]:
@@ -293,8 +335,8 @@ class _Episode:
             base, phase = self.baseline, self.phase
             self._courses = (
                 (
-                    _Course("pain", base.pain, phase, self.rules),  # type: ignore[arg-type]
-                    _Course("function", base.function, phase, self.rules),  # type: ignore[arg-type]
+                    _Course("pain", base.pain, phase, self.lim),  # type: ignore[arg-type]
+                    _Course("function", base.function, phase, self.lim),  # type: ignore[arg-type]
                 )
                 if base is not None and phase
                 else ()
@@ -320,7 +362,7 @@ class _Episode:
         """Rule-set version, the condition that fired and the baseline. Nothing that changes from
         day to day without new data: a stored flag should change only when its evidence does."""
         return {
-            "rule_set": self.rules.version,
+            "rule_set": self.lim.version,
             "condition": condition,
             "baseline": self.baseline_evidence(),
         }
@@ -341,10 +383,9 @@ class _Episode:
 
 
 def _first_response(
-    base: ScoredAssessment, phase: list[ScoredAssessment], rules: RuleSet
+    base: ScoredAssessment, phase: list[ScoredAssessment], r: _Limits
 ) -> tuple[ScoredAssessment, str] | None:
     """The first assessment meeting OMERACT-OARSI, and which criterion it met."""
-    r = rules.responder
     bp, bf, bg = base.pain, base.function, base.patient_global
     assert bp is not None and bf is not None  # a valid baseline has every subscale
     high_p = max(r.high_fraction * bp, r.high_points) - EPS
@@ -377,7 +418,7 @@ def _wearing_off(ep: _Episode) -> _Raised | None:
     """An unbroken trailing run of signals in pain or function spanning >= min_run_days."""
     if ep.responded is None:
         return None
-    min_days = ep.rules.wearing_off.min_run_days
+    min_days = ep.lim.min_run_days
     phase, fired = ep.phase, []
     for c in ep.courses:
         if c.run_from == len(phase):
@@ -496,16 +537,17 @@ def _possible_wearing_off(ep: _Episode) -> _Raised | None:
 
 def _trend(ep: _Episode, c: _Course) -> dict[str, Any] | None:
     """The Theil-Sen trend over the assessments after the best, when worse than the limit."""
-    p = ep.rules.possible_wearing_off
-    if len(ep.phase) - c.after < p.min_points_after_best:
+    lim = ep.lim
+    if len(ep.phase) - c.after < lim.min_points_after_best:
         return None
     t0 = ep.treated_on
     after = ep.phase[c.after :]
     days = ep.phase_days()[c.after :]
     values = c.values[c.after :]
     slope = theil_sen_slope(days, values)
-    if slope is None or slope <= p.slope_per_day + EPS:
+    if slope is None or slope <= lim.slope_per_day + EPS:
         return None
+    p = ep.rules.possible_wearing_off
     intercept = theil_sen_intercept(days, values, slope)
     day = math.ceil((c.threshold - intercept) / slope - EPS)
     earliest = after[-1].assessed_on + ONE_DAY
@@ -525,7 +567,7 @@ def _returning_stiffness(ep: _Episode) -> dict[str, Any] | None:
     """The latest stiffness >= stiffness_rise_points above its best of the response phase while
     the latest assessment signals in neither pain nor function."""
     phase, courses = ep.phase, ep.courses
-    rise = ep.rules.possible_wearing_off.stiffness_rise_points - EPS
+    rise = ep.lim.stiffness_rise_points - EPS
     if phase[-1].stiffness < rise:  # type: ignore[operator]
         return None  # cannot be that far above a best of 0 or more
     values = [a.stiffness for a in phase]
@@ -684,14 +726,14 @@ def _safety(ep: _Episode) -> _Raised | None:
 def _safety_events(ep: _Episode) -> list[dict[str, Any]]:
     """Adverse events on any form from the treatment day, and pain flares on valid forms within
     flare_within_days of it, one entry per assessment in date order."""
-    s, t0, base = ep.rules.safety, ep.treated_on, ep.baseline
+    lim, t0, base = ep.lim, ep.treated_on, ep.baseline
     reported = [a for a in ep.visible if a.adverse_event]
     flares: list[ScoredAssessment] = []
     if base is not None:
         dates = ep.valid_dates
         lo = bisect_left(dates, t0)
-        hi = bisect_right(dates, t0 + s.flare_within, lo)
-        limit = base.pain + s.flare_points - EPS  # type: ignore[operator]
+        hi = bisect_right(dates, t0 + lim.flare_within, lo)
+        limit = base.pain + lim.flare_points - EPS  # type: ignore[operator]
         flares = [a for a in ep.valid[lo:hi] if a.pain >= limit]  # type: ignore[operator]
     if not reported and not flares:
         return []

@@ -24,6 +24,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, last))
 
 
-def due_date(treated_on: date, months: int, days: int) -> date:
-    """A timepoint's due day: ``months`` calendar months and then ``days`` days on."""
-    return add_months(treated_on, months) + timedelta(days=days)
+def due_date(treated_on: date, months: int, days: timedelta) -> date:
+    """A timepoint's due day: ``months`` calendar months and then ``days`` on."""
+    return add_months(treated_on, months) + days

@@ -151,7 +151,7 @@ class TimepointRule:
 
     def due_on(self, treated_on: date) -> date:
         """Month arithmetic clips to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-        return due_date(treated_on, self.months, self.days)
+        return due_date(treated_on, self.months, timedelta(days=self.days))
 
 
 @dataclass(frozen=True)
