@@ -64,13 +64,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from itertools import combinations
 from operator import attrgetter
 from typing import Any
 
 from followup.domain.durability import ExpectedDurability, expected_durability_from
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment
-from followup.domain.rules import DurabilityRules, RuleSet
+from followup.domain.rules import RuleSet
 from followup.domain.schedule import (
     ONE_DAY,
     memo_table,
@@ -186,11 +185,16 @@ def theil_sen(points: Sequence[tuple[float, float]]) -> tuple[float, float] | No
 
 def theil_sen_slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     """The median of the pairwise slopes; pairs with equal x are skipped."""
-    slopes = [
-        (y2 - y1) / (x2 - x1)
-        for (x1, y1), (x2, y2) in combinations(zip(xs, ys, strict=True), 2)
-        if x2 != x1
-    ]
+    if len(xs) != len(ys):
+        raise ValueError("theil_sen_slope: xs and ys differ in length")
+    slopes: list[float] = []
+    n = len(xs)
+    for i in range(n - 1):  # indices rather than pairs of tuples: compiled, a tight loop
+        x1, y1 = xs[i], ys[i]
+        for j in range(i + 1, n):
+            dx = xs[j] - x1
+            if dx != 0:
+                slopes.append((ys[j] - y1) / dx)
     return _median(slopes) if slopes else None
 
 
@@ -631,25 +635,26 @@ def _no_response(ep: _Episode) -> _Raised | None:
 
 
 def _booster_dates(
-    treatment: tuple[date, int | None, str, bool], rules: DurabilityRules, lead_days: int
+    treated_on: date, kl_grade: int | None, route: str, smoker: bool, rules: RuleSet
 ) -> tuple[ExpectedDurability, date, date]:
-    """(expected durability, the day it ends, the day the booster window opens) — cached, since a
-    cohort has few distinct treatment dates and month arithmetic is slow."""
-    table = memo_table(rules, "booster")
-    key = (treatment, lead_days)
-    found: tuple[ExpectedDurability, date, date] | None = table.get(key)
+    """(expected durability, the day it ends, the day the booster window opens). Cached in two
+    steps: a cohort has a few dozen durabilities (grade, route, smoker) and a few thousand
+    treatment dates, and month arithmetic is slow."""
+    durabilities = memo_table(rules, "durability")
+    key = (kl_grade, route, smoker)
+    durability: ExpectedDurability | None = durabilities.get(key)
+    if durability is None:
+        durability = durabilities[key] = expected_durability_from(
+            kl_grade, route, smoker, rules.durability
+        )
+    days = memo_table(rules, "booster")
+    day_key = (treated_on, durability.months)
+    found: tuple[date, date] | None = days.get(day_key)
     if found is None:
-        found = table[key] = _booster_dates_of(treatment, rules, lead_days)
-    return found
-
-
-def _booster_dates_of(
-    treatment: tuple[date, int | None, str, bool], rules: DurabilityRules, lead_days: int
-) -> tuple[ExpectedDurability, date, date]:
-    treated_on, kl_grade, route, smoker = treatment
-    durability = expected_durability_from(kl_grade, route, smoker, rules)
-    ends_on = durability.ends_on(treated_on)
-    return durability, ends_on, max(ends_on - timedelta(days=lead_days), treated_on)
+        ends_on = durability.ends_on(treated_on)
+        lead = timedelta(days=rules.booster_window.lead_days)
+        found = days[day_key] = (ends_on, max(ends_on - lead, treated_on))
+    return durability, found[0], found[1]
 
 
 def _booster_window(ep: _Episode) -> _Raised | None:
@@ -658,9 +663,7 @@ def _booster_window(ep: _Episode) -> _Raised | None:
         return None
     t = ep.input.treatment
     durability, ends_on, opens_on = _booster_dates(
-        (t.treated_on, t.kl_grade, t.route, ep.input.smoker),
-        ep.rules.durability,
-        ep.rules.booster_window.lead_days,
+        t.treated_on, t.kl_grade, t.route, ep.input.smoker, ep.rules
     )
     if ep.as_of < opens_on:
         return None
@@ -926,13 +929,7 @@ def stable_range(
     days = [a.assessed_on for a in episode.assessments]
     days.extend(d.decided_at.date() for d in episode.decisions)
     # The booster window's opening and the next treatment differ from knee to knee.
-    days.append(
-        _booster_dates(
-            (t.treated_on, t.kl_grade, t.route, episode.smoker),
-            rules.durability,
-            rules.booster_window.lead_days,
-        )[2]
-    )
+    days.append(_booster_dates(t.treated_on, t.kl_grade, t.route, episode.smoker, rules)[2])
     if episode.next_treated_on is not None:
         days.append(episode.next_treated_on)
     for d in days:

@@ -18,8 +18,9 @@ from followup.store.bulk import chunks, driver_rows, marks
 if TYPE_CHECKING:  # the whole-cohort helper process reads with sqlite3 alone
     from sqlalchemy import Connection
 
-# Runs a query (``?`` placeholders) and iterates its rows as plain tuples.
-Reader = Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]]
+# Runs a query (``?`` placeholders) and iterates its rows as plain tuples (both drivers' rows are
+# tuples; typed so, the compiled loops read a column by position instead of a generic lookup).
+Reader = Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]]
 
 # Columns in TreatmentRecord order.
 TREATMENT_SQL = (
@@ -58,7 +59,7 @@ def as_datetime(value: Any) -> datetime:
 _new_tuple = tuple.__new__
 
 
-def treatment_record(row: Sequence[Any], dates: DateCache) -> TreatmentRecord:
+def treatment_record(row: tuple[Any, ...], dates: DateCache) -> TreatmentRecord:
     """A TREATMENT_SQL row as a record."""
     r = row
     return _new_tuple(
@@ -66,7 +67,7 @@ def treatment_record(row: Sequence[Any], dates: DateCache) -> TreatmentRecord:
     )
 
 
-def _assessments(rows: Iterable[Sequence[Any]], dates: DateCache) -> list[ScoredAssessment]:
+def _assessments(rows: Iterable[tuple[Any, ...]], dates: DateCache) -> list[ScoredAssessment]:
     """ASSESSMENT_SQL rows as records."""
     return [
         _new_tuple(ScoredAssessment, (r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9]))
@@ -199,13 +200,14 @@ def _episodes(
     decisions = _decisions(read, f" WHERE {flag_cond}" if flag_cond else "", params)
     # One pass over the rows in (patient, knee, date) order, a knee's records built as they
     # come (no per-row grouping key: this loop runs a million times).
-    patient: Any = None
-    knee: Any = None
+    patient = ""
+    knee = ""  # no knee is "": the first row starts one
     treatments: list[TreatmentRecord] | None = None
     knee_rows: list[ScoredAssessment] = []
     days: dict[Any, date] = {}  # an exact dict: the compiled lookup is quickest on one
     for r in read(ASSESSMENT_SQL + also + ORDER, params):
-        if r[1] != knee or r[0] != patient:
+        row_knee: str = r[1]
+        if row_knee != knee or r[0] != patient:
             if treatments is not None:
                 yield from episodes_of_knee(
                     treatments, knee_rows, patient in smokers, decisions, rules
