@@ -46,6 +46,7 @@ from followup.services.episodes import DateCache, knee_episodes
 from followup.services.errors import FollowupError, NotFound
 from followup.store.bulk import (
     adapt,
+    as_stored,
     bulk_insert,
     bulk_update,
     chunks,
@@ -182,30 +183,29 @@ def sync_flags(
     open_flags = {k: (v[0], v[2]) for k, v in stored.items() if v[1] not in leave_alone}
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
+    table = Flag.__table__  # type: ignore[attr-defined]
+    # The rows go to the driver as they are: the found values hold their days as ISO text
+    # already, which both drivers take, and the two stamps are converted once here.
+    day = as_stored(conn, table, "evaluated_as_of", as_of)
+    stamp = as_stored(conn, table, "updated_at", now)
     for treatment_id, patient_id, knee, kind, values in found:
         if patient_id in leave_alone:
             continue
         known = open_flags.pop((treatment_id, kind), None)
         if known is None:
             inserts.append(
-                [treatment_id, patient_id, knee, kind, "open", *_typed(values), as_of, now, now]
+                [treatment_id, patient_id, knee, kind, "open", *values, day, stamp, stamp]
             )
         elif known[1] != values:
-            updates.append([*_typed(values), as_of, now, known[0]])
-    table = Flag.__table__  # type: ignore[attr-defined]
+            updates.append([*values, day, stamp, known[0]])
     bulk_insert(conn, table, ["treatment_id", "patient_id", "knee", "kind", "status", *FLAG_FIELDS,
-                              "evaluated_as_of", "created_at", "updated_at"], inserts)  # fmt: skip
-    bulk_update(conn, table, [*FLAG_FIELDS, "evaluated_as_of", "updated_at"], "id", updates)
+                              "evaluated_as_of", "created_at", "updated_at"], inserts,
+                convert=False)  # fmt: skip
+    bulk_update(conn, table, [*FLAG_FIELDS, "evaluated_as_of", "updated_at"], "id", updates,
+                convert=False)  # fmt: skip
     clears = [["cleared", now, now, as_of, flag_id] for flag_id, _v in open_flags.values()]
     bulk_update(conn, table, ["status", "closed_at", "updated_at", "evaluated_as_of"], "id", clears)
     return SyncResult(raised=len(inserts), updated=len(updates), cleared=len(clears))
-
-
-def _typed(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Stored-field values with dates as dates again (the bulk writer converts per dialect)."""
-    level, raised_on, check_by, summary, evidence, version = values
-    check_by_date = date.fromisoformat(check_by) if check_by else None
-    return (level, date.fromisoformat(raised_on), check_by_date, summary, evidence, version)
 
 
 # Below this many treatments a second process costs more than it saves.

@@ -69,11 +69,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _bind_processor(conn: Connection, table: Table, name: str) -> Any:
+    """The dialect's converter for values of a column (None: taken as they are)."""
+    return table.c[name].type._cached_bind_processor(conn.dialect)
+
+
+def as_stored(conn: Connection, table: Table, name: str, value: Any) -> Any:
+    """One value as the driver takes it for a column (a date or timestamp as SQLite's text)."""
+    process = _bind_processor(conn, table, name)
+    return value if process is None or value is None else process(value)
+
+
 def _convert(conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]) -> None:
     """Convert values of typed columns in place, once per distinct value (a batch repeats the
     same dates and the same ``created_at`` over and over)."""
     for position, name in enumerate(columns):
-        process = table.c[name].type._cached_bind_processor(conn.dialect)
+        process = _bind_processor(conn, table, name)
         if process is None:
             continue
         done: dict[Any, Any] = {}
