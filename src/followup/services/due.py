@@ -3,15 +3,14 @@ episode of every knee, with the patient's local time (patients live in other tim
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from followup.domain.schedule import TimepointStatus, due_calls
+from followup.domain.schedule import TimepointStatus
 from followup.services.context import Context
-from followup.services.episodes import DateCache, as_datetime
+from followup.services.episodes import DateCache, as_datetime, knee_calls
 from followup.store.bulk import chunks, driver_rows, gc_paused, marks
 from followup.store.engine import read_session
 
@@ -121,19 +120,8 @@ def due_list(
     with gc_paused(), read_session(ctx.engine) as session:
         conn = session.connection()
         params = (as_of,) if site_id is None else (as_of, site_id)
-        items: list[DueItem] = []
-        for pid, knee, treatment_id, treated_on, days_text in driver_rows(
-            conn, _calls_sql(conn, site_id), params
-        ):
-            if days_text:
-                done = list(map(dates.__getitem__, days_text.split(",")))
-                done.sort()  # SQL does not promise the order inside an aggregate
-                if done[-1] > as_of:
-                    del done[bisect_right(done, as_of) :]
-            else:
-                done = []
-            for call in due_calls(dates[treated_on], done, as_of, days, rules):
-                items.append(_item(pid, knee, treatment_id, call))
+        rows = driver_rows(conn, _calls_sql(conn, site_id), params)
+        items = [_item(*call) for call in knee_calls(rows, as_of, days, rules, dates)]
         if details:
             items = _with_details(conn, ctx.now(), items)
     items.sort(key=lambda i: (i.status != "overdue", i.due_on, i.patient_id, i.knee))
