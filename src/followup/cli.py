@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -20,6 +20,9 @@ from followup.services.context import Context, command_line_actor, open_context
 from followup.services.errors import FollowupError, InvalidInput
 from followup.settings import Settings
 from followup.store.schema import SchemaError
+
+if TYPE_CHECKING:  # the services a command needs are imported when it runs
+    from followup.services.due import DueItem
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -32,6 +35,13 @@ class UsageError(Exception):
 
 def _out(text: str = "") -> None:
     print(text, flush=True)
+
+
+def _out_lines(lines: Iterable[str]) -> None:
+    """Many lines written at once (a whole cohort's flags or calls: one write per line took a
+    large share of the command's time)."""
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.flush()
 
 
 def _err(text: str) -> None:
@@ -210,31 +220,50 @@ def cmd_due(args: argparse.Namespace) -> int:
         _out(f"nothing due within {args.days} days of {as_of.isoformat()}, nothing overdue")
         return EXIT_OK
     _out(f"{len(items)} call(s) as of {as_of.isoformat()} (next {args.days} days and overdue):")
-    for i in items:
-        local = i.patient_local_time.strftime("%a %H:%M") if i.patient_local_time else "?"
-        hour = "" if i.decent_hour else " (outside 9-20 there)"
-        _out(
-            f"  {i.status:8s} {i.patient_id:10s} {i.knee:5s} {i.timepoint:4s} "
-            f"due {i.due_on.isoformat()} window {i.window_start.isoformat()}.."
-            f"{i.window_end.isoformat()}  local {local} {i.timezone or ''}{hour}"
-        )
+    _out_lines(_call_lines(items))
     return EXIT_OK
 
 
+def _call_lines(items: Iterable[DueItem]) -> Iterator[str]:
+    # Tens of thousands of calls share a few hundred days and one local time per time zone:
+    # each is formatted once.
+    iso: dict[date, str] = {}
+    # Keyed by zone: aware datetimes of one instant compare equal whatever their zone.
+    local: dict[str | None, str] = {}
+    for i in items:
+        days = []
+        for day in (i.due_on, i.window_start, i.window_end):
+            text = iso.get(day)
+            if text is None:
+                text = iso[day] = day.isoformat()
+            days.append(text)
+        here = local.get(i.timezone)
+        if here is None:
+            at = i.patient_local_time
+            here = local[i.timezone] = at.strftime("%a %H:%M") if at else "?"
+        hour = "" if i.decent_hour else " (outside 9-20 there)"
+        yield (
+            f"  {i.status:8s} {i.patient_id:10s} {i.knee:5s} {i.timepoint:4s} due {days[0]} "
+            f"window {days[1]}..{days[2]}  local {here} {i.timezone or ''}{hour}"
+        )
+
+
 def cmd_flags(args: argparse.Namespace) -> int:
-    from followup.services.flags import evaluate_cohort, open_flags
+    from followup.services.flags import evaluate_cohort, open_flag_summaries, open_flags
 
     ctx = _context(args)
     as_of = _as_of(args.as_of) or ctx.today()
     evaluate_cohort(ctx, as_of, full=args.full)
-    flags = open_flags(ctx)
     if args.json:
-        _print_json([f.as_json(stored_evidence=True) for f in flags])
+        _print_json([f.as_json(stored_evidence=True) for f in open_flags(ctx)])
         return EXIT_OK
+    flags = open_flag_summaries(ctx)
     if not flags:
         _out(f"no open flags as of {as_of.isoformat()}")
-    for f in flags:
-        _out(f"#{f.id:<5d} {f.level:6s} {f.kind:20s} {f.patient_id:10s} {f.knee:5s} {f.summary}")
+    _out_lines(
+        f"#{fid:<5d} {level:6s} {kind:20s} {patient_id:10s} {knee:5s} {summary}"
+        for fid, level, kind, patient_id, knee, summary in flags
+    )
     return EXIT_OK
 
 

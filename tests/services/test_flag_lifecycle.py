@@ -23,7 +23,14 @@ from followup.services.cohort import SliceClaims, evaluate_claimed, evaluate_ran
 from followup.services.context import Context
 from followup.services.due import due_list
 from followup.services.errors import FollowupError, NotFound
-from followup.services.flags import _helper_source, decide, evaluate_cohort, open_flags
+from followup.services.flags import (
+    LEVEL_ORDER,
+    _helper_source,
+    decide,
+    evaluate_cohort,
+    open_flag_summaries,
+    open_flags,
+)
 from followup.store.bulk import driver_rows
 from tests.conftest import make_context
 
@@ -270,9 +277,26 @@ def test_same_flags_and_calls_on_postgresql(demo_ctx: Context, pg_url: str) -> N
         (f.treatment_id, f.kind, f.summary, f.raised_on) for f in open_flags(demo_ctx)
     )
     calls_pg, calls_sqlite = due_list(pg), due_list(demo_ctx)
+    assert_listed_in_review_order(pg)
     pg.close()
     assert on_pg == on_sqlite
     assert calls_pg == calls_sqlite and calls_pg
+
+
+def assert_listed_in_review_order(ctx: Context) -> None:
+    """Open flags come urgent -> action -> watch, then oldest first, then by id (the database
+    sorts them), and the command line's short listing holds the same flags in the same order."""
+    views = open_flags(ctx)
+    assert {v.level for v in views} == set(LEVEL_ORDER)  # every level present: order is tested
+    expected = sorted(views, key=lambda v: (LEVEL_ORDER[v.level], v.raised_on, v.id))
+    assert [v.id for v in views] == [v.id for v in expected]
+    assert open_flag_summaries(ctx) == [
+        (v.id, v.level, v.kind, v.patient_id, v.knee, v.summary) for v in views
+    ]
+
+
+def test_open_flags_are_listed_in_review_order(demo_ctx: Context) -> None:
+    assert_listed_in_review_order(demo_ctx)
 
 
 def test_a_booster_after_booster_scheduled_links_and_uses_a_banked_dose(

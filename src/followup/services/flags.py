@@ -542,12 +542,22 @@ VIEW_SQL = (
 )
 
 
+# Urgent -> action -> watch, then oldest first (days sort as ISO text in SQLite, as dates in
+# PostgreSQL), then by id.
+FLAG_ORDER_SQL = (
+    " ORDER BY CASE f.level "
+    + " ".join(f"WHEN '{level}' THEN {i}" for i, level in enumerate(LEVELS))
+    + " END, f.raised_on, f.id"
+)
+
+
 def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagView]:
     """Flags as read models, urgent -> action -> watch, then oldest first. Plain driver rows:
     a review queue can hold tens of thousands of flags."""
     dates = DateCache()
+    sql = f"{VIEW_SQL} WHERE {where}{FLAG_ORDER_SQL}"
     with read_session(ctx.engine) as session:
-        rows = list(driver_rows(session.connection(), f"{VIEW_SQL} WHERE {where}", params))
+        rows = list(driver_rows(session.connection(), sql, params))
     views = [
         FlagView(
             id=r[0],
@@ -570,7 +580,6 @@ def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagVie
         )
         for r in rows
     ]
-    views.sort(key=lambda v: (LEVEL_ORDER[v.level], v.raised_on, v.id))
     return views
 
 
@@ -587,6 +596,18 @@ def open_flags(
         where += " AND p.site_id = ?"
         params.append(site_id)
     return _views(ctx, where, params)
+
+
+def open_flag_summaries(ctx: Context) -> list[tuple[int, str, str, str, str, str]]:
+    """Every open flag as (id, level, kind, patient id, knee, summary), in ``open_flags``'s
+    order: what the command line lists, without reading each flag's evidence (most of the
+    time ``open_flags`` takes for a whole cohort)."""
+    sql = (
+        "SELECT f.id, f.level, f.kind, f.patient_id, f.knee, f.summary FROM flag f "
+        f"WHERE f.status = 'open'{FLAG_ORDER_SQL}"
+    )
+    with read_session(ctx.engine) as session:
+        return list(driver_rows(session.connection(), sql))
 
 
 def get_flag(ctx: Context, flag_id: int) -> FlagView:
