@@ -69,7 +69,7 @@ from typing import Any
 
 from followup.domain.durability import ExpectedDurability, expected_durability_from
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment
-from followup.domain.rules import RuleSet
+from followup.domain.rules import DurabilityRules, RuleSet
 from followup.domain.schedule import (
     ONE_DAY,
     memo_table,
@@ -129,9 +129,19 @@ class _Raised:
 class _Limits:
     """The rule set's thresholds as plain attributes of one compiled object, read once per rule
     set: the rule set's own dataclasses are Python objects, and reading ``rules.signal.x`` from
-    compiled code is a dictionary lookup or two, tens of times per episode."""
+    compiled code is a dictionary lookup or two, tens of times per episode. It also holds the
+    caches of values computed from the rule set and a treatment's date."""
 
     def __init__(self, rules: RuleSet) -> None:
+        self.durability_rules: DurabilityRules = rules.durability
+        self.booster_lead: timedelta = timedelta(days=rules.booster_window.lead_days)
+        self.no_response_after: timedelta = rules.no_response.after
+        # (KL grade, route, smoker) -> expected durability; a cohort has a few dozen.
+        self.durabilities: dict[tuple[int | None, str, bool], ExpectedDurability] = {}
+        # (treated on, months) -> (durability ends on, booster window opens on)
+        self.booster_days: dict[tuple[date, float], tuple[date, date]] = {}
+        # treated on -> _fixed_breakpoints
+        self.breakpoints: dict[date, tuple[date, ...]] = {}
         r, sig, p = rules.responder, rules.signal, rules.possible_wearing_off
         self.version: str = rules.version
         self.lookback: timedelta = rules.baseline.lookback
@@ -635,25 +645,22 @@ def _no_response(ep: _Episode) -> _Raised | None:
 
 
 def _booster_dates(
-    treated_on: date, kl_grade: int | None, route: str, smoker: bool, rules: RuleSet
+    treated_on: date, kl_grade: int | None, route: str, smoker: bool, lim: _Limits
 ) -> tuple[ExpectedDurability, date, date]:
     """(expected durability, the day it ends, the day the booster window opens). Cached in two
     steps: a cohort has a few dozen durabilities (grade, route, smoker) and a few thousand
     treatment dates, and month arithmetic is slow."""
-    durabilities = memo_table(rules, "durability")
     key = (kl_grade, route, smoker)
-    durability: ExpectedDurability | None = durabilities.get(key)
+    durability = lim.durabilities.get(key)
     if durability is None:
-        durability = durabilities[key] = expected_durability_from(
-            kl_grade, route, smoker, rules.durability
+        durability = lim.durabilities[key] = expected_durability_from(
+            kl_grade, route, smoker, lim.durability_rules
         )
-    days = memo_table(rules, "booster")
     day_key = (treated_on, durability.months)
-    found: tuple[date, date] | None = days.get(day_key)
+    found = lim.booster_days.get(day_key)
     if found is None:
         ends_on = durability.ends_on(treated_on)
-        lead = timedelta(days=rules.booster_window.lead_days)
-        found = days[day_key] = (ends_on, max(ends_on - lead, treated_on))
+        found = lim.booster_days[day_key] = (ends_on, max(ends_on - lim.booster_lead, treated_on))
     return durability, found[0], found[1]
 
 
@@ -663,7 +670,7 @@ def _booster_window(ep: _Episode) -> _Raised | None:
         return None
     t = ep.input.treatment
     durability, ends_on, opens_on = _booster_dates(
-        t.treated_on, t.kl_grade, t.route, ep.input.smoker, ep.rules
+        t.treated_on, t.kl_grade, t.route, ep.input.smoker, ep.lim
     )
     if ep.as_of < opens_on:
         return None
@@ -892,21 +899,20 @@ def evaluate_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list
 # --- how long a result holds ----------------------------------------------------------------------
 
 
-def _fixed_breakpoints(treated_on: date, rules: RuleSet) -> tuple[date, ...]:
+def _fixed_breakpoints(treated_on: date, rules: RuleSet, lim: _Limits) -> tuple[date, ...]:
     """The days, fixed by the treatment date alone, on which a rule's reading of "as of" can
     flip: the treatment, day ``no_response.after``, and for every timepoint the first day of its
     window and the day after it closes. Cached: a cohort has few distinct treatment dates.
 
     The next treatment's cut adds only the next treatment's own day: a kept window's cut end
     plus one day is that day, and its start is the planned one."""
-    table = memo_table(rules, "breakpoints")
-    found: tuple[date, ...] | None = table.get(treated_on)
+    found = lim.breakpoints.get(treated_on)
     if found is None:
-        days = {treated_on, treated_on + rules.no_response.after}
+        days = {treated_on, treated_on + lim.no_response_after}
         for tp in timepoints_for(treated_on, None, rules):
             days.add(tp.window_start)
             days.add(tp.window_end + ONE_DAY)
-        found = table[treated_on] = tuple(sorted(days))
+        found = lim.breakpoints[treated_on] = tuple(sorted(days))
     return found
 
 
@@ -922,14 +928,15 @@ def stable_range(
     such days nothing can change, so a whole-cohort evaluation needs to re-run an episode only
     when its data changed or "as of" left this range."""
     t = episode.treatment
-    fixed = _fixed_breakpoints(t.treated_on, rules)
+    lim = _limits(rules)
+    fixed = _fixed_breakpoints(t.treated_on, rules, lim)
     i = bisect_right(fixed, as_of)
     start = fixed[i - 1] if i else None
     end = fixed[i] if i < len(fixed) else None
     days = [a.assessed_on for a in episode.assessments]
     days.extend(d.decided_at.date() for d in episode.decisions)
     # The booster window's opening and the next treatment differ from knee to knee.
-    days.append(_booster_dates(t.treated_on, t.kl_grade, t.route, episode.smoker, rules)[2])
+    days.append(_booster_dates(t.treated_on, t.kl_grade, t.route, episode.smoker, lim)[2])
     if episode.next_treated_on is not None:
         days.append(episode.next_treated_on)
     for d in days:
