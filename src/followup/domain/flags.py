@@ -71,6 +71,7 @@ from followup.domain.durability import ExpectedDurability, expected_durability_f
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment
 from followup.domain.rules import DurabilityRules, RuleSet
 from followup.domain.schedule import (
+    MEMO_MAX,
     ONE_DAY,
     memo_table,
     missed_follow_up,
@@ -659,6 +660,8 @@ def _booster_dates(
     day_key = (treated_on, durability.months)
     found = lim.booster_days.get(day_key)
     if found is None:
+        if len(lim.booster_days) > MEMO_MAX:  # a long-running process: start again
+            lim.booster_days.clear()
         ends_on = durability.ends_on(treated_on)
         found = lim.booster_days[day_key] = (ends_on, max(ends_on - lim.booster_lead, treated_on))
     return durability, found[0], found[1]
@@ -908,6 +911,8 @@ def _fixed_breakpoints(treated_on: date, rules: RuleSet, lim: _Limits) -> tuple[
     plus one day is that day, and its start is the planned one."""
     found = lim.breakpoints.get(treated_on)
     if found is None:
+        if len(lim.breakpoints) > MEMO_MAX:
+            lim.breakpoints.clear()
         days = {treated_on, treated_on + lim.no_response_after}
         for tp in timepoints_for(treated_on, None, rules):
             days.add(tp.window_start)
