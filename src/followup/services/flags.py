@@ -185,7 +185,7 @@ def sync_flags(
     updates: list[list[Any]] = []
     table = Flag.__table__  # type: ignore[attr-defined]
     # The rows go to the driver as they are: the found values hold their days as ISO text
-    # already, which both drivers take, and the two stamps are converted once here.
+    # already, which both drivers take, and the day and the time are converted once here.
     day = as_stored(conn, table, "evaluated_as_of", as_of)
     stamp = as_stored(conn, table, "updated_at", now)
     for treatment_id, patient_id, knee, kind, values in found:
@@ -203,8 +203,9 @@ def sync_flags(
                 convert=False)  # fmt: skip
     bulk_update(conn, table, [*FLAG_FIELDS, "evaluated_as_of", "updated_at"], "id", updates,
                 convert=False)  # fmt: skip
-    clears = [["cleared", now, now, as_of, flag_id] for flag_id, _v in open_flags.values()]
-    bulk_update(conn, table, ["status", "closed_at", "updated_at", "evaluated_as_of"], "id", clears)
+    clears = [["cleared", stamp, stamp, day, flag_id] for flag_id, _v in open_flags.values()]
+    bulk_update(conn, table, ["status", "closed_at", "updated_at", "evaluated_as_of"], "id", clears,
+                convert=False)  # fmt: skip
     return SyncResult(raised=len(inserts), updated=len(updates), cleared=len(clears))
 
 
@@ -610,8 +611,15 @@ def open_flag_summaries(ctx: Context) -> list[tuple[int, str, str, str, str, str
         return list(driver_rows(session.connection(), sql))
 
 
+def flags_with_ids(ctx: Context, flag_ids: Sequence[int]) -> list[FlagView]:
+    """The flags with these IDs (a patient's handful), in ``open_flags``'s order."""
+    if not flag_ids:
+        return []
+    return _views(ctx, f"f.id IN ({marks(len(flag_ids))})", flag_ids)
+
+
 def get_flag(ctx: Context, flag_id: int) -> FlagView:
-    views = _views(ctx, "f.id = ?", (flag_id,))
+    views = flags_with_ids(ctx, [flag_id])
     if not views:
         raise NotFound(f"no flag with id {flag_id}")
     return views[0]

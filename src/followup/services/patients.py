@@ -17,7 +17,7 @@ from sqlmodel import select
 from followup.domain.names import search_form
 from followup.services.context import Context
 from followup.services.errors import NotFound, PermissionDenied
-from followup.services.flags import LEVEL_ORDER, FlagView, get_flag
+from followup.services.flags import FlagView, flags_with_ids
 from followup.store.engine import read_session
 from followup.store.models import Assessment, Contact, Flag, Patient, Treatment
 
@@ -283,11 +283,5 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
         treatments=treatments,
         contacts=contacts,
         assessments=assessments,
-        flags=_open_flags_of(ctx, flag_ids),
+        flags=tuple(flags_with_ids(ctx, flag_ids)),  # urgent first, as open_flags gives them
     )
-
-
-def _open_flags_of(ctx: Context, flag_ids: list[int]) -> tuple[FlagView, ...]:
-    """The patient's open flags as ``flags.open_flags`` gives them (urgent first)."""
-    views = [get_flag(ctx, flag_id) for flag_id in flag_ids]
-    return tuple(sorted(views, key=lambda v: (LEVEL_ORDER[v.level], v.raised_on, v.id)))
