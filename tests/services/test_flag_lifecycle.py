@@ -19,7 +19,13 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
-from followup.services.cohort import SliceClaims, evaluate_claimed, evaluate_range
+from followup.services.cohort import (
+    SliceClaims,
+    evaluate_claimed,
+    evaluate_range,
+    received_results,
+    send_results,
+)
 from followup.services.context import Context
 from followup.services.due import due_list
 from followup.services.errors import FollowupError, NotFound
@@ -103,14 +109,13 @@ def test_a_helper_process_finds_what_this_process_finds(demo_ctx: Context, tmp_p
         capture_output=True,
         check=True,
     )
-    taken, helper_flags, helper_ranges = pickle.loads(proc.stdout)
-    assert taken == [2, 1, 0]
+    sent = list(received_results(io.BytesIO(proc.stdout)))
+    assert [index for index, _rows, _days in sent] == [2, 1, 0]  # one result per slice
     with demo_ctx.engine.connect() as conn:
         read = partial(driver_rows, conn)
         here = [evaluate_range(read, demo_ctx.rules, as_of, s) for s in reversed(slices)]
-    assert helper_flags and helper_ranges
-    assert helper_flags == [row for rows, _ in here for row in rows]
-    assert helper_ranges == [row for _, days in here for row in days]
+    assert any(rows for _index, rows, _days in sent)
+    assert [(rows, days) for _index, rows, days in sent] == here
 
 
 def test_slices_are_shared_out_once_each(demo_ctx: Context, tmp_path: Path) -> None:
@@ -120,19 +125,22 @@ def test_slices_are_shared_out_once_each(demo_ctx: Context, tmp_path: Path) -> N
     slices = [(None, "P0040"), ("P0040", "P0090"), ("P0090", "P0150"), ("P0150", None)]
     with demo_ctx.engine.connect() as conn:
         read = partial(driver_rows, conn)
-        first = evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices, [0, 1], claims)
-        second = evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices, [3, 2, 1, 0],
-                                  claims)  # fmt: skip
+        first = list(evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices, [0, 1],
+                                      claims))  # fmt: skip
+        second = list(evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices,
+                                       [3, 2, 1, 0], claims))  # fmt: skip
         whole = evaluate_range(read, demo_ctx.rules, demo_ctx.today(), None)
-    assert first[0] == [0, 1] and second[0] == [3, 2]
-    assert sorted(first[1] + second[1]) == sorted(whole[0])
-    assert sorted(first[2] + second[2]) == sorted(whole[1])
+    assert [r[0] for r in first] == [0, 1] and [r[0] for r in second] == [3, 2]
+    assert sorted(row for r in first + second for row in r[1]) == sorted(whole[0])
+    assert sorted(day for r in first + second for day in r[2]) == sorted(whole[1])
 
 
 def test_slices_a_failed_helper_took_are_redone(
     demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A helper that claims slices and then dies: the evaluation still stores every flag."""
+    """A helper that claims slices, sends the first one's result and dies while sending the
+    next: what it sent is used, and the slices it took and did not send are redone here, so the
+    evaluation still stores every flag."""
     from followup.services import flags as flag_service
 
     path = tmp_path / "demo.db"
@@ -143,32 +151,62 @@ def test_slices_a_failed_helper_took_are_redone(
         conn.execute(text("DELETE FROM flag"))
 
     class DyingHelper:
-        """Claims the last half of the slices as soon as it is given them, then dies."""
+        """Claims the last half of the slices as soon as it is given them, sends the first
+        one's result, and dies halfway through sending the second."""
 
         instances: list[DyingHelper] = []
 
         def __init__(self, *_args: object, **_kwargs: object) -> None:
             self.taken: list[int] = []
             self.stdin = self
-            self.stdout = io.BytesIO()  # no answer: EOF
+            self.stdout = io.BytesIO()
             self._payload = io.BytesIO()
             DyingHelper.instances.append(self)
 
         def write(self, data: bytes) -> int:
             return self._payload.write(data)
 
+        def __enter__(self) -> DyingHelper:
+            return self
+
+        def __exit__(self, *_exc: object) -> None:
+            self.close()
+
         def close(self) -> None:
-            *_rest, slices, where = pickle.loads(self._payload.getvalue())
+            _source, rules, as_of, slices, where = pickle.loads(self._payload.getvalue())
             claims = SliceClaims(where)
             last = range(len(slices) - 1, len(slices) // 2 - 1, -1)
             self.taken = [i for i in last if claims.claim(i)]
+            with ctx.engine.connect() as conn:
+                read = partial(driver_rows, conn)
+                sent = [(i, *evaluate_range(read, rules, as_of, slices[i])) for i in self.taken]
+            send_results(sent[:1], self.stdout)
+            cut = io.BytesIO()
+            send_results(sent[1:2], cut)
+            self.stdout.write(cut.getvalue()[: len(cut.getvalue()) // 2])
+            self.stdout.seek(0)
+
+        def poll(self) -> int:
+            return 3
 
         def wait(self) -> int:
             return 3
 
+    redone = []
+    real_evaluate_range = flag_service.evaluate_range
+
+    def evaluate_range_here(read, rules, as_of, patients):  # type: ignore[no-untyped-def]
+        redone.append(patients)
+        return real_evaluate_range(read, rules, as_of, patients)
+
     monkeypatch.setattr(flag_service.subprocess, "Popen", DyingHelper)
-    evaluate_cohort(ctx, workers=2, full=True)
-    assert DyingHelper.instances and DyingHelper.instances[0].taken  # it took slices, then died
+    monkeypatch.setattr(flag_service, "evaluate_range", evaluate_range_here)
+    result = evaluate_cohort(ctx, workers=2, full=True)
+    helper = DyingHelper.instances[0]
+    assert len(helper.taken) > 2  # it took slices, sent one and died
+    assert len(redone) == len(helper.taken) - 1  # the one it sent is not redone
+    with ctx.engine.connect() as conn:
+        assert result.episodes == conn.execute(text("SELECT count(*) FROM treatment")).scalar_one()
     assert sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx)) == expected
     ctx.close()
 
@@ -327,35 +365,41 @@ def test_a_booster_after_booster_scheduled_links_and_uses_a_banked_dose(
     assert tuple(row) == (tid, banked - 1)
 
 
-def test_a_save_during_a_cohort_evaluation_keeps_its_flag(demo_ctx: Context, monkeypatch) -> None:
-    """The cohort is evaluated on a read snapshot; a save that lands meanwhile raised its own
-    flag in its own transaction, and the cohort's (older) result must not clear it."""
+@pytest.mark.parametrize("lands", ["before any batch is written", "after every batch is written"])
+def test_a_save_during_a_cohort_evaluation_keeps_its_flag(
+    demo_ctx: Context, monkeypatch: pytest.MonkeyPatch, lands: str
+) -> None:
+    """The cohort is evaluated on a read snapshot and written in batches; a save that lands
+    meanwhile raised its own flag in its own transaction, and the cohort's (older) result must
+    not clear it: neither when the patient's batch is written after the save (the patient is
+    redone in that batch's transaction) nor when it was written before (the save came later)."""
     from followup.services import flags as flag_service
 
     pid, knee = knee_without_open_flags(demo_ctx)
     real = flag_service._evaluate
 
+    def save() -> None:
+        entry = AssessmentEntry(pid, knee, demo_ctx.today(), "phone", {k: 1 for k in ITEM_KEYS},
+                                adverse_event="fever and a hot knee")  # fmt: skip
+        record_assessment(demo_ctx, entry, "demo")
+
     def evaluate_while_a_coordinator_saves(*args, **kwargs):  # type: ignore[no-untyped-def]
-        results = real(*args, **kwargs)  # the snapshot's answer: no safety flag for pid
-        record_assessment(
-            demo_ctx,
-            AssessmentEntry(
-                pid,
-                knee,
-                demo_ctx.today(),
-                "phone",
-                {k: 1 for k in ITEM_KEYS},
-                adverse_event="fever and a hot knee",
-            ),  # fmt: skip
-            "demo",
-        )
-        return results
+        batches = real(*args, **kwargs)
+        first = next(batches)  # the snapshot's answer: no safety flag for pid
+        if lands.startswith("before"):
+            save()
+        yield first
+        yield from batches
+        if lands.startswith("after"):
+            save()
 
     monkeypatch.setattr(flag_service, "_evaluate", evaluate_while_a_coordinator_saves)
-    evaluate_cohort(demo_ctx, full=True)
+    evaluate_cohort(demo_ctx, full=True, workers=2)
     monkeypatch.setattr(flag_service, "_evaluate", real)
     safety = [f for f in open_flags(demo_ctx, pid) if f.kind == "safety"]
     assert len(safety) == 1
+    evaluate_cohort(demo_ctx)  # the next run redoes the patient (changed after its snapshot)
+    assert [f.id for f in open_flags(demo_ctx, pid) if f.kind == "safety"] == [safety[0].id]
     with demo_ctx.engine.connect() as conn:
         cleared = conn.execute(
             text("SELECT count(*) FROM flag WHERE patient_id = :p AND status = 'cleared'"),

@@ -4,6 +4,7 @@ stores. Each check compares the open flags with a full run on a copy of the same
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import subprocess
@@ -17,7 +18,7 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, record_assessment
-from followup.services.cohort import evaluate_range
+from followup.services.cohort import evaluate_range, received_results
 from followup.services.context import Context
 from followup.services.flags import decide, evaluate_cohort, open_flags
 from followup.store.backup import sqlite_backup
@@ -184,13 +185,13 @@ def test_incremental_runs_on_postgresql(pg_url: str, tmp_path: Path) -> None:
             capture_output=True,
             check=True,
         )
-        taken, helper_flags, helper_ranges = pickle.loads(done.stdout)
+        sent = list(received_results(io.BytesIO(done.stdout)))
         with pg.engine.connect() as conn:
             read = partial(driver_rows, conn)
             here = [evaluate_range(read, pg.rules, later, part) for part in reversed(slices)]
-        assert taken == [1, 0] and helper_flags and helper_ranges
-        assert helper_flags == [row for rows, _ in here for row in rows]
-        assert helper_ranges == [row for _, days in here for row in days]
+        assert [index for index, _rows, _days in sent] == [1, 0]
+        assert any(rows for _index, rows, _days in sent)
+        assert [(rows, days) for _index, rows, days in sent] == here
     finally:
         pg.close()
 
@@ -199,19 +200,17 @@ def test_incremental_runs_on_postgresql(pg_url: str, tmp_path: Path) -> None:
 def test_an_evaluation_written_meanwhile_is_taken_into_account(
     demo_ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool
 ) -> None:
-    """The stored flags and ranges are read on the evaluation's snapshot. When another
-    evaluation writes its result between that read and this one's write, they are read again
-    in the write transaction rather than compared stale (which would raise the same flags
-    twice)."""
+    """Each batch is compared with the stored flags and ranges inside the transaction that
+    writes it. When another evaluation writes its result between this one's snapshot and its
+    write, this one finds it all done already (it does not raise the same flags twice)."""
     from followup.services import flags as flag_service
 
     later = demo_ctx.today() + timedelta(days=60)
     url = str(demo_ctx.engine.url)
-    read = flag_service._Stored.read
+    write = flag_service._write_batch
     other_ran = []
 
-    def read_then_another_evaluation_writes(self, conn, treatment_ids) -> None:  # noqa: ANN001
-        read(self, conn, treatment_ids)
+    def another_evaluation_writes_first(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not other_ran:
             other_ran.append(True)
             other = make_context(url)
@@ -219,10 +218,62 @@ def test_an_evaluation_written_meanwhile_is_taken_into_account(
                 evaluate_cohort(other, later, workers=1)
             finally:
                 other.close()
+        return write(*args, **kwargs)
 
-    monkeypatch.setattr(flag_service._Stored, "read", read_then_another_evaluation_writes)
-    result = evaluate_cohort(demo_ctx, later, workers=1, full=full)
+    monkeypatch.setattr(flag_service, "_write_batch", another_evaluation_writes_first)
+    result = evaluate_cohort(demo_ctx, later, workers=2, full=full)
     assert other_ran
     assert result.raised == result.updated == result.cleared == 0  # the other wrote it all
     monkeypatch.undo()
     assert stored(demo_ctx) == full_run(demo_ctx, later, tmp_path)
+
+
+def test_an_import_landing_during_an_evaluation_has_it_evaluated_again(
+    demo_ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import too large to name its patients lands after the first batch is written: the
+    batches still to write may be stale, so the evaluation starts again on a new snapshot; the
+    second time it lands again, and everyone is evaluated inside the writing transaction.
+    Either way the stored flags are what a full run gives on the data as it ends up."""
+    from followup.services import flags as flag_service
+    from followup.services import importing
+    from followup.services.importing import import_file
+
+    monkeypatch.setattr(importing, "NOTED_PATIENTS_MAX", 0)  # every import is "too large"
+    today = demo_ctx.today()
+    with demo_ctx.engine.connect() as conn:
+        knees = conn.execute(
+            text("SELECT patient_id, knee FROM treatment ORDER BY id DESC LIMIT 6")
+        ).all()
+    header = "patient_id,knee,assessed_on,source," + ",".join(ITEM_KEYS) + ",adverse_event"
+    write = flag_service._write_batch
+    imports: list[int] = []
+    snapshots: list[bool] = []
+    real_evaluate = flag_service._evaluate
+
+    def evaluate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        snapshots.append(True)
+        return real_evaluate(*args, **kwargs)
+
+    def an_import_lands(*args, **kwargs):  # type: ignore[no-untyped-def]
+        written = write(*args, **kwargs)
+        if len(imports) < 2:  # after the first batch of each of the two snapshot attempts
+            pid, knee = knees[len(imports)]
+            row = f"{pid},{knee},{today.isoformat()},paper," + ",".join("4" for _ in ITEM_KEYS)
+            csv_file = tmp_path / f"import-{len(imports)}.csv"
+            csv_file.write_text(f"{header}\n{row},hot swollen knee\n", encoding="utf-8")
+            import_file(demo_ctx, "assessments", csv_file, "coordinator")
+            imports.append(1)
+        return written
+
+    monkeypatch.setattr(flag_service, "_evaluate", evaluate)
+    monkeypatch.setattr(flag_service, "_write_batch", an_import_lands)
+    result = evaluate_cohort(demo_ctx, today, workers=2, full=True)
+    monkeypatch.undo()
+    assert len(imports) == 2 and len(snapshots) == 2  # two snapshots, then inside the write
+    assert result.episodes == episode_count(demo_ctx)
+    safety = {f.patient_id for f in open_flags(demo_ctx) if f.kind == "safety"}
+    assert {pid for pid, _knee in knees[:2]} <= safety
+    assert stored(demo_ctx) == full_run(demo_ctx, today, tmp_path)
+    again = evaluate_cohort(demo_ctx, today)  # the record written last says what is done
+    assert again.episodes == 0

@@ -9,9 +9,10 @@ serialised, so the storing process only compares and writes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import pickle
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -106,6 +107,10 @@ class SliceClaims:
         return True
 
 
+# One slice's result: (slice index, flag rows, ranges).
+SliceResult = tuple[int, list[FlagRow], list[RangeRow]]
+
+
 def evaluate_claimed(
     read: Reader,
     rules: RuleSet,
@@ -113,20 +118,33 @@ def evaluate_claimed(
     slices: Sequence[PatientRange],
     order: Iterable[int],
     claims: SliceClaims,
-) -> tuple[list[int], list[FlagRow], list[RangeRow]]:
-    """Evaluate every slice (by index, in ``order``) that this process claims first; the
-    indices it evaluated and their rows."""
-    taken: list[int] = []
-    found: list[FlagRow] = []
-    ranges: list[RangeRow] = []
+) -> Iterator[SliceResult]:
+    """Evaluate every slice (by index, in ``order``) that this process claims first, giving
+    each slice's rows as soon as it is done (a slice is claimed only when the previous one has
+    been taken from here, so a caller that writes each result before asking for the next one
+    leaves more slices to the others)."""
     dates = DateCache()
     for index in order:
         if claims.claim(index):
-            taken.append(index)
             rows, days = evaluate_range(read, rules, as_of, slices[index], dates)
-            found.extend(rows)
-            ranges.extend(days)
-    return taken, found, ranges
+            yield index, rows, days
+
+
+def send_results(results: Iterable[SliceResult], stream: IO[bytes]) -> None:
+    """A helper process's results, one pickle per slice, each sent as soon as it is done."""
+    for result in results:
+        pickle.dump(result, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        stream.flush()
+
+
+def received_results(stream: IO[bytes]) -> Iterator[SliceResult]:
+    """The results a helper process sends (``send_results``), until it stops. A slice whose
+    pickle was cut short (the helper died while sending it) is not given."""
+    while True:
+        try:
+            yield pickle.load(stream)  # our own child's output: trusted
+        except (EOFError, pickle.UnpicklingError):
+            return
 
 
 def evaluate_patients(

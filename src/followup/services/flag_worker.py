@@ -1,10 +1,11 @@
 """A helper process for whole-cohort evaluation: ``python -m followup.services.flag_worker``
 reads (database source, rules, as-of date, patient ID slices, claims directory) pickled on
 standard input, evaluates the slices it claims (last first; the calling process goes first to
-last, see ``cohort.SliceClaims``) and writes (slices taken, flag rows, ranges) pickled on standard
-output. Started with ``-m`` so it never re-runs the caller's main script (as multiprocessing's
-spawn would). A SQLite file is read with the sqlite3 module alone, so the helper imports only the
-rules and starts at once."""
+last, see ``cohort.SliceClaims``) and sends each slice's (index, flag rows, ranges) pickled on
+standard output as soon as it is done, so the caller can write it while this goes on. Started
+with ``-m`` so it never re-runs the caller's main script (as multiprocessing's spawn would). A
+SQLite file is read with the sqlite3 module alone, so the helper imports only the rules and
+starts at once."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sys
 
 
 def main() -> int:
-    from followup.services.cohort import SliceClaims, evaluate_claimed
+    from followup.services.cohort import SliceClaims, evaluate_claimed, send_results
 
     (kind, target), rules, as_of, slices, claims_dir = pickle.load(sys.stdin.buffer)
     order = range(len(slices) - 1, -1, -1)
@@ -28,7 +29,8 @@ def main() -> int:
         try:
             con.execute("PRAGMA query_only = ON")
             con.execute("BEGIN")  # one snapshot for every query
-            found = evaluate_claimed(con.execute, rules, as_of, slices, order, claims)
+            results = evaluate_claimed(con.execute, rules, as_of, slices, order, claims)
+            send_results(results, sys.stdout.buffer)
         finally:
             con.close()
     else:
@@ -41,11 +43,10 @@ def main() -> int:
         try:
             with engine.connect() as conn:
                 read = partial(driver_rows, conn)
-                found = evaluate_claimed(read, rules, as_of, slices, order, claims)
+                results = evaluate_claimed(read, rules, as_of, slices, order, claims)
+                send_results(results, sys.stdout.buffer)
         finally:
             engine.dispose()
-    pickle.dump(found, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.buffer.flush()
     return 0
 
 

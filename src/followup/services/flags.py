@@ -12,15 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import closing, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property, partial
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from dateutil.relativedelta import relativedelta
@@ -36,16 +39,17 @@ from followup.services.cohort import (
     FlagRow,
     RangeRow,
     SliceClaims,
+    SliceResult,
     evaluate_claimed,
     evaluate_patients,
     evaluate_range,
     flag_rows,
+    received_results,
 )
 from followup.services.context import Context
 from followup.services.episodes import DateCache, knee_episodes
 from followup.services.errors import FollowupError, NotFound
 from followup.store.bulk import (
-    adapt,
     as_stored,
     bulk_insert,
     bulk_update,
@@ -126,6 +130,14 @@ class SyncResult:
     cleared: int
     episodes: int = 0  # episodes evaluated (a whole-cohort evaluation re-runs only some)
 
+    def plus(self, other: SyncResult) -> SyncResult:
+        return SyncResult(
+            raised=self.raised + other.raised,
+            updated=self.updated + other.updated,
+            cleared=self.cleared + other.cleared,
+            episodes=self.episodes + other.episodes,
+        )
+
 
 OPEN_FLAGS_SQL = (
     "SELECT id, treatment_id, kind, patient_id, level, raised_on, booster_check_by, summary, "
@@ -144,20 +156,17 @@ OpenFlags = dict[tuple[str, str], tuple[int, str, tuple[Any, ...]]]
 
 
 def _episode_rows(
-    conn: Connection, sql: str, treatment_ids: Sequence[str] | None
+    conn: Connection, sql: str, treatment_ids: Sequence[str]
 ) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``sql`` for the given episodes (all when None), the IDs sent in slices.
-    ``sql`` ends where a condition on treatment_id can be added (after its WHERE, if any)."""
-    if treatment_ids is None:
-        yield from driver_rows(conn, sql)
-        return
+    """The rows of ``sql`` for the given episodes, the IDs sent in slices. ``sql`` ends where
+    a condition on treatment_id can be added (after its WHERE, if any)."""
     glue = " AND" if " WHERE " in sql else " WHERE"
     for ids in chunks(treatment_ids):
         yield from driver_rows(conn, f"{sql}{glue} treatment_id IN ({marks(len(ids))})", ids)
 
 
-def read_open_flags(conn: Connection, treatment_ids: Sequence[str] | None) -> OpenFlags:
-    """The open flags of the given episodes (all when ``treatment_ids`` is None)."""
+def read_open_flags(conn: Connection, treatment_ids: Sequence[str]) -> OpenFlags:
+    """The open flags of the given episodes."""
     found: OpenFlags = {}
     for r in _episode_rows(conn, OPEN_FLAGS_SQL, treatment_ids):
         found[(r[1], r[2])] = (r[0], r[3], _stored_values(r[4:]))
@@ -167,19 +176,15 @@ def read_open_flags(conn: Connection, treatment_ids: Sequence[str] | None) -> Op
 def sync_flags(
     conn: Connection,
     found: Iterable[FlagRow],
-    treatment_ids: Sequence[str] | None,
+    treatment_ids: Sequence[str],
     as_of: date,
     now: datetime,
     leave_alone: frozenset[str] = frozenset(),
-    stored: OpenFlags | None = None,
 ) -> SyncResult:
-    """Make the stored open flags of the given episodes (all when ``treatment_ids`` is None)
-    match the findings: raise new ones, update changed ones, clear those no longer found.
-    The flags of patients in ``leave_alone`` are not touched (they are re-evaluated apart).
-    ``stored``: those episodes' open flags as read earlier, when they cannot have changed since
-    (read here when None)."""
-    if stored is None:
-        stored = read_open_flags(conn, treatment_ids)
+    """Make the stored open flags of the given episodes match the findings: raise new ones,
+    update changed ones, clear those no longer found. The flags of patients in ``leave_alone``
+    are not touched (they are re-evaluated apart)."""
+    stored = read_open_flags(conn, treatment_ids)
     open_flags = {k: (v[0], v[2]) for k, v in stored.items() if v[1] not in leave_alone}
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
@@ -211,13 +216,16 @@ def sync_flags(
 
 # Below this many treatments a second process costs more than it saves.
 PARALLEL_MIN_TREATMENTS = 20_000
-# Patients changed while the cohort was being evaluated are redone one by one in the writing
-# transaction; more than this (a large import landed meanwhile), and the cohort is evaluated
-# again instead.
+# Patients of a batch changed since the evaluation's snapshot are redone one by one in the
+# transaction that writes the batch; more than this (a large import landed meanwhile), and the
+# cohort is evaluated again instead.
 APART_MAX = 100
 # When more than this share of the patients need re-evaluating, one ordered pass over everyone
 # is faster than looking them up.
 INCREMENTAL_MAX_SHARE = 0.3
+# An evaluation made on a snapshot is thrown away this many times when a bulk import lands
+# while it runs; the next time, everyone is evaluated inside the writing transaction.
+SNAPSHOT_ATTEMPTS = 2
 
 
 def evaluate_cohort(
@@ -236,88 +244,117 @@ def evaluate_cohort(
 
     A full run splits the cohort by patient ID range across the machine's cores (at most
     ``workers`` processes): the rules are pure Python, so one process would be bound to one
-    core. The extra processes only read; this one writes the result in one transaction.
+    core. The extra processes only read; this one writes.
+
+    The rules run on a read snapshot, so saves, calls and self-reports are not held up for the
+    seconds a large cohort takes. The result is written in batches (a slice of the patients
+    each), each in a short transaction of its own as soon as it is ready, while the other
+    processes go on evaluating. A batch holds every episode of its patients, and an episode's
+    flags and stable range are written together, so what is stored is at every moment, episode
+    by episode, what the rules gave on one day or the other; the evaluation's own record (what
+    the next incremental run starts from) is written last.
     """
     as_of = as_of or ctx.today()
-    rules = ctx.rules
-    key = rules_key(rules)
+    key = rules_key(ctx.rules)
     with gc_paused():
-        for attempt in range(3):
-            # The rules run on a read snapshot, so saves, calls and self-reports are not held up
-            # for the seconds a large cohort takes; the result is written in a short transaction.
+        for _attempt in range(SNAPSHOT_ATTEMPTS):
             mark = audit.committed_mark(ctx.engine)
-            with read_session(ctx.engine) as session:
-                conn = session.connection()
-                stamp = _cohort_stamp(conn)
-                todo = None if full else _patients_to_evaluate(conn, key, as_of)
-                stored = _Stored(stamp)
-                found, ranges = _evaluate(ctx, conn, as_of, workers, todo, stored.read)
-            with write_session(ctx.engine) as session:
-                conn = session.connection()
-                if conn.dialect.name == "postgresql":  # one cohort writer at a time
-                    conn.exec_driver_sql("LOCK TABLE cohort_evaluation IN EXCLUSIVE MODE")
-                changed = _patients_changed_since(conn, mark)
-                if changed is not None and len(changed) > APART_MAX:
-                    changed = None  # too many to redo one by one inside this transaction
-                if changed is None and attempt < 2:
-                    continue  # a bulk import landed meanwhile: evaluate again
-                if changed is None:
-                    todo, changed = None, frozenset()
-                    found, ranges = _evaluate(ctx, conn, as_of, 1, None)
-                    stored = _Stored(None)
-                treatment_ids = None if todo is None else [r[0] for r in ranges]
-                if stored.stamp is None or _cohort_stamp(conn) != stored.stamp:
-                    # Another evaluation wrote meanwhile (or nothing was read): read again here.
-                    stored = _Stored(None)
-                    stored.read(conn, treatment_ids)
-                now = ctx.now()
-                result = sync_flags(
-                    conn, found, treatment_ids, as_of, now, changed, stored.open_flags
-                )
-                # Patients changed meanwhile are re-evaluated here, but their ranges are not
-                # stored: the next evaluation sees their changes after ``mark`` and redoes them.
-                _store_ranges(
-                    conn,
-                    [r for r in ranges if r[1] not in changed],
-                    todo is None,
-                    stored.ranges,
-                )
-                for patient_id in sorted(changed):
-                    for knee in KNEES:
-                        _reevaluate(conn, ctx, patient_id, knee, as_of)
-                _store_cohort_evaluation(conn, mark, key, as_of, now)
-                episodes = len(ranges)
+            now = ctx.now()
+            result = _evaluate_on_snapshot(ctx, as_of, workers, full, key, mark, now)
+            if result is not None:
+                with write_session(ctx.engine) as session:
+                    conn = _lock_cohort(session.connection())
+                    _store_cohort_evaluation(conn, mark, key, as_of, now)
+                return result
+        # Imports keep landing: evaluate everyone inside one writing transaction.
+        mark = audit.committed_mark(ctx.engine)
+        now = ctx.now()
+        with write_session(ctx.engine) as session:
+            conn = _lock_cohort(session.connection())
+            found, ranges = evaluate_range(partial(driver_rows, conn), ctx.rules, as_of, None)
+            result = _store_batch(ctx, conn, found, ranges, as_of, now, frozenset())
+            _store_cohort_evaluation(conn, mark, key, as_of, now)
+            return result
+
+
+def _evaluate_on_snapshot(
+    ctx: Context,
+    as_of: date,
+    workers: int | None,
+    full: bool,
+    key: str,
+    mark: int,
+    now: datetime,
+) -> SyncResult | None:
+    """Evaluate on a read snapshot taken after audit event ``mark`` and write the result batch
+    by batch; None when a bulk import landed meanwhile (what was written holds, but the rest
+    must be evaluated again)."""
+    total = SyncResult(raised=0, updated=0, cleared=0)
+    with read_session(ctx.engine) as session:
+        conn = session.connection()
+        todo = None if full else _patients_to_evaluate(conn, key, as_of)
+        with closing(_evaluate(ctx, conn, as_of, workers, todo)) as batches:
+            for found, ranges in batches:
+                written = _write_batch(ctx, found, ranges, as_of, now, mark)
                 # Free the cohort-sized rows while the collector is still paused: alive when it
-                # resumes, they would make its first pass walk all of them (0.1-0.2 s at 100k).
-                del found, ranges, stored
-                return replace(result, episodes=episodes)
-    raise AssertionError("unreachable")
+                # resumes, they would make its first pass walk them all (0.1-0.2 s at 100k).
+                del found, ranges
+                if written is None:
+                    return None
+                total = total.plus(written)
+    return total
 
 
-def _cohort_stamp(conn: Connection) -> tuple[Any, ...]:
-    """The last whole-cohort evaluation's record (empty before the first): it changes with
-    every evaluation written, the only writer of episode ranges and, apart from audited
-    changes, of flags."""
-    rows = list(driver_rows(conn, "SELECT audit_mark, rules_key, as_of, evaluated_at "
-                                  "FROM cohort_evaluation"))  # fmt: skip
-    return tuple(rows[0]) if rows else ()
+def _lock_cohort(conn: Connection) -> Connection:
+    """One writer of a cohort evaluation's results at a time (SQLite has one writer anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE cohort_evaluation IN EXCLUSIVE MODE")
+    return conn
 
 
-@dataclass
-class _Stored:
-    """The stored flags and ranges an evaluation's result is compared with.
+def _write_batch(
+    ctx: Context,
+    found: list[FlagRow],
+    ranges: list[RangeRow],
+    as_of: date,
+    now: datetime,
+    mark: int,
+) -> SyncResult | None:
+    """Write one batch of an evaluation made on a snapshot taken after audit event ``mark``, in
+    a transaction of its own. The batch's patients changed since are re-evaluated in it; None
+    (nothing written) when there are too many of them or a bulk import cannot name them."""
+    if not ranges:
+        return SyncResult(raised=0, updated=0, cleared=0)
+    with write_session(ctx.engine) as session:
+        conn = _lock_cohort(session.connection())
+        changed = _patients_changed_since(conn, mark)
+        if changed is None:
+            return None
+        if changed:
+            changed = changed.intersection(r[1] for r in ranges)
+            if len(changed) > APART_MAX:
+                return None
+        return _store_batch(ctx, conn, found, ranges, as_of, now, changed)
 
-    Read on the evaluation's own snapshot while helper processes are still at work, and used
-    when writing only if no other cohort evaluation was written in between (``stamp``): every
-    other change to a flag is in the audit trail, and those patients are redone apart."""
 
-    stamp: tuple[Any, ...] | None  # None: nothing read yet
-    open_flags: OpenFlags | None = None
-    ranges: dict[str, tuple[str | None, str | None]] | None = None
-
-    def read(self, conn: Connection, treatment_ids: Sequence[str] | None) -> None:
-        self.open_flags = read_open_flags(conn, treatment_ids)
-        self.ranges = _stored_ranges(conn, treatment_ids)
+def _store_batch(
+    ctx: Context,
+    conn: Connection,
+    found: list[FlagRow],
+    ranges: list[RangeRow],
+    as_of: date,
+    now: datetime,
+    changed: frozenset[str],
+) -> SyncResult:
+    """Make the stored flags and stable ranges of a batch's episodes match its evaluation. The
+    patients ``changed`` since the evaluation's snapshot are re-evaluated here instead, but
+    their ranges are not stored: the next evaluation sees their changes and redoes them."""
+    result = sync_flags(conn, found, [r[0] for r in ranges], as_of, now, changed)
+    _store_ranges(conn, [r for r in ranges if r[1] not in changed] if changed else ranges)
+    for patient_id in sorted(changed):
+        for knee in KNEES:
+            _reevaluate(conn, ctx, patient_id, knee, as_of)
+    return replace(result, episodes=len(ranges))
 
 
 def rules_key(rules: RuleSet) -> str:
@@ -347,35 +384,34 @@ def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] 
     return sorted(todo)
 
 
+# Flag rows and stable ranges of some episodes, as evaluated.
+Evaluated = tuple[list[FlagRow], list[RangeRow]]
+
+
 def _evaluate(
     ctx: Context,
     conn: Connection,
     as_of: date,
     workers: int | None,
     todo: list[str] | None,
-    meanwhile: Callable[[Connection, Sequence[str] | None], None] | None = None,
-) -> tuple[list[FlagRow], list[RangeRow]]:
-    """Run the rules on the patients ``todo`` (everyone when None). ``meanwhile`` is then given
-    the episodes evaluated (None: all), while any helper processes finish their share."""
+) -> Generator[Evaluated]:
+    """Run the rules on the patients ``todo`` (everyone when None), in batches each holding
+    every episode of its patients, each given as soon as it is ready; closing the generator
+    early stops any helper processes."""
     read = partial(driver_rows, conn)
     processes = workers if workers is not None else _worker_count(conn)
     if todo is None and processes > 1:
-        return _evaluate_in_parallel(
-            conn, _helper_source(ctx), ctx.rules, as_of, processes, meanwhile
-        )
-    if todo is not None:
-        found, ranges = evaluate_patients(read, ctx.rules, as_of, todo)
+        yield from _evaluate_in_parallel(conn, _helper_source(ctx), ctx.rules, as_of, processes)
+    elif todo is not None:
+        yield evaluate_patients(read, ctx.rules, as_of, todo)
     else:
-        found, ranges = evaluate_range(read, ctx.rules, as_of, None)
-    if meanwhile is not None:
-        meanwhile(conn, None if todo is None else [r[0] for r in ranges])
-    return found, ranges
+        yield evaluate_range(read, ctx.rules, as_of, None)
 
 
 def _stored_ranges(
-    conn: Connection, treatment_ids: Sequence[str] | None
+    conn: Connection, treatment_ids: Sequence[str]
 ) -> dict[str, tuple[str | None, str | None]]:
-    """The stored stable ranges of the given episodes (all when None), days as ISO text."""
+    """The stored stable ranges of the given episodes, days as ISO text."""
     stored: dict[str, tuple[str | None, str | None]] = {}
     sql = "SELECT treatment_id, stable_from, stable_until FROM episode_evaluation"
     for tid, start, end in _episode_rows(conn, sql, treatment_ids):
@@ -383,22 +419,14 @@ def _stored_ranges(
     return stored
 
 
-def _store_ranges(
-    conn: Connection,
-    ranges: list[RangeRow],
-    everyone: bool,
-    stored: dict[str, tuple[str | None, str | None]] | None = None,
-) -> None:
+def _store_ranges(conn: Connection, ranges: list[RangeRow]) -> None:
     """Store the episodes' stable ranges, writing only those that differ from what is stored
-    (a full run after another mostly finds the same). ``stored``: as read earlier, when it
-    cannot have changed since."""
+    (a full run after another mostly finds the same)."""
     table = EpisodeEvaluation.__table__  # type: ignore[attr-defined]
-    if stored is None:
-        stored = _stored_ranges(conn, None if everyone else [r[0] for r in ranges])
-    stored = dict(stored)
+    stored = _stored_ranges(conn, [r[0] for r in ranges])
     inserts, updates = [], []
     for tid, pid, start, end in ranges:
-        known = stored.pop(tid, None)
+        known = stored.get(tid)
         if known is None:
             inserts.append([tid, pid, start, end])
         elif known != (start, end):
@@ -406,10 +434,6 @@ def _store_ranges(
     columns = ["treatment_id", "patient_id", "stable_from", "stable_until"]
     bulk_insert(conn, table, columns, inserts, convert=False)  # days are ISO text already
     bulk_update(conn, table, columns[2:], "treatment_id", updates, convert=False)
-    if everyone:  # treatments gone since (none are ever deleted today; be exact anyway)
-        for ids in chunks(list(stored)):
-            sql = f"DELETE FROM episode_evaluation WHERE treatment_id IN ({marks(len(ids))})"
-            conn.exec_driver_sql(adapt(conn, sql), tuple(ids))
 
 
 def _store_cohort_evaluation(
@@ -460,7 +484,7 @@ def _helper_source(ctx: Context) -> tuple[str, str]:
 
 
 # The cohort is cut into this many slices per process, shared out as the processes go.
-SLICES_PER_PROCESS = 6
+SLICES_PER_PROCESS = 10
 
 
 def _evaluate_in_parallel(
@@ -469,53 +493,90 @@ def _evaluate_in_parallel(
     rules: RuleSet,
     as_of: date,
     processes: int,
-    meanwhile: Callable[[Connection, Sequence[str] | None], None] | None = None,
-) -> tuple[list[FlagRow], list[RangeRow]]:
+) -> Generator[Evaluated]:
     """Evaluate the cohort here and in helper processes at the same time (``python -m
     followup.services.flag_worker``: a fresh interpreter, safe to start from a thread of the
     terminal UI). The cohort is cut into slices by patient ID, which each process claims as it
     goes (``SliceClaims``): on a machine whose cores are not equally fast from one second to the
-    next, a fixed split would leave one process waiting for the other. Slices a failed helper
-    took are redone here, so the answer never depends on the helpers."""
+    next, a fixed split would leave one process waiting for the other.
+
+    Each slice's result is given as soon as it is here: this process's own, then whatever the
+    helpers sent meanwhile, before this process claims its next slice. Time the caller spends
+    writing is time the helpers spend evaluating, and they take more of the slices. Slices a
+    failed helper took and did not send are redone here, so the answer never depends on the
+    helpers."""
     ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
     count = SLICES_PER_PROCESS * processes
     cuts = [ids[len(ids) * i // count] for i in range(1, count)] if ids else []
     slices = list(zip([None, *cuts], [*cuts, None], strict=True))
     read = partial(driver_rows, conn)
+    arrived: queue.SimpleQueue[SliceResult | None] = queue.SimpleQueue()  # None: a helper ended
+    helpers: list[subprocess.Popen[bytes]] = []
+    receivers: list[threading.Thread] = []
+    done: set[int] = set()
     with tempfile.TemporaryDirectory(prefix="followup-slices-") as claims_dir:
-        helpers = []
-        for _ in range(processes - 1):
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "followup.services.flag_worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,  # nothing of a patient's may reach a log
-            )
-            assert proc.stdin is not None
-            pickle.dump((source, rules, as_of, slices, claims_dir), proc.stdin)
-            proc.stdin.close()
-            helpers.append(proc)
-        claims = SliceClaims(claims_dir)
-        taken, found, ranges = evaluate_claimed(read, rules, as_of, slices, range(count), claims)
-        if meanwhile is not None:  # the helpers are finishing their last slices: use the wait
-            meanwhile(conn, None)
-        done = set(taken)
-        for proc in helpers:
-            assert proc.stdout is not None
-            try:
-                theirs = pickle.load(proc.stdout)  # our own child's output: trusted
-            except (EOFError, pickle.UnpicklingError):
-                theirs = None
-            if proc.wait() == 0 and theirs is not None:
-                done.update(theirs[0])
-                found.extend(theirs[1])
-                ranges.extend(theirs[2])
+        try:
+            for _ in range(processes - 1):
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "followup.services.flag_worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,  # nothing of a patient's may reach a log
+                )
+                helpers.append(proc)
+                assert proc.stdin is not None and proc.stdout is not None
+                # One that died at once claimed nothing and sends nothing: its part is done here.
+                with suppress(OSError), proc.stdin:
+                    pickle.dump((source, rules, as_of, slices, claims_dir), proc.stdin)
+                receiver = threading.Thread(
+                    target=_receive, args=(proc.stdout, arrived), daemon=True
+                )
+                receiver.start()
+                receivers.append(receiver)
+            sending = len(helpers)
+
+            def from_helpers(wait: bool) -> Iterator[Evaluated]:
+                nonlocal sending
+                while sending:
+                    try:
+                        sent = arrived.get(block=wait)
+                    except queue.Empty:
+                        return
+                    if sent is None:
+                        sending -= 1
+                    else:
+                        done.add(sent[0])
+                        yield sent[1], sent[2]
+
+            claims = SliceClaims(claims_dir)
+            for index, rows, days in evaluate_claimed(
+                read, rules, as_of, slices, range(count), claims
+            ):
+                done.add(index)
+                yield rows, days
+                del rows, days
+                yield from from_helpers(wait=False)  # what they sent meanwhile
+            yield from from_helpers(wait=True)  # every slice is claimed: they finish theirs
+        finally:  # also when the caller stops early: no helper outlives the evaluation
+            for proc in helpers:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+            for receiver in receivers:
+                receiver.join()
     for index in range(count):
         if index not in done:  # claimed by a helper that failed
-            rows, days = evaluate_range(read, rules, as_of, slices[index])
-            found.extend(rows)
-            ranges.extend(days)
-    return found, ranges
+            yield evaluate_range(read, rules, as_of, slices[index])
+
+
+def _receive(stream: IO[bytes], arrived: queue.SimpleQueue[SliceResult | None]) -> None:
+    """Pass on what a helper sends as it comes, then None when it stops."""
+    try:
+        for result in received_results(stream):
+            arrived.put(result)
+    finally:
+        stream.close()
+        arrived.put(None)
 
 
 def reevaluate_knee(
