@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -402,7 +403,14 @@ def _database_error(exc: SQLAlchemyError) -> str:
     return f"database error ({type(exc).__name__})"
 
 
+# Libraries' own log records must not reach the terminal: with nothing set up, Python prints
+# warnings and errors there, and SQLAlchemy's pool reports a rollback cut short by Ctrl+C with a
+# whole traceback. The failure itself is reported by ``main``, in one line without patient data.
+_NO_LIBRARY_OUTPUT = logging.NullHandler()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    logging.getLogger().addHandler(_NO_LIBRARY_OUTPUT)
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:

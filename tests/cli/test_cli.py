@@ -193,3 +193,31 @@ def test_flags_decide_and_export_flags(tmp_path: Path) -> None:
     review = tmp_path / "packet.html"
     assert run("review", "--out", str(review), db=db).returncode == 0
     assert "<svg" in review.read_text()
+
+
+def test_an_interrupt_prints_one_line_and_no_library_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl+C while SQLAlchemy's pool is returning a connection makes it log an error with a
+    traceback; with nothing set up, Python would print that on the terminal."""
+    import logging
+
+    from followup import cli
+    from followup.services import flags
+
+    def interrupted_while_a_connection_is_returned(*_args: object, **_kwargs: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            logging.getLogger("sqlalchemy.pool.impl.QueuePool").error(
+                "Exception during reset or similar", exc_info=True
+            )
+            raise
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as in a plain `followup` run
+    monkeypatch.setattr(flags, "evaluate_cohort", interrupted_while_a_connection_is_returned)
+    code = cli.main(["--db", str(tmp_path / "clinic.db"), "flags"])
+    captured = capsys.readouterr()
+    assert code == 130
+    assert captured.err == "followup: interrupted\n"
+    assert captured.out == ""
