@@ -9,6 +9,7 @@ import json
 import pickle
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -115,23 +116,28 @@ def test_a_change_in_the_audit_trail_re_runs_that_patient(
     assert stored(demo_ctx) == full_run(demo_ctx, today, tmp_path)
 
 
-def test_an_import_re_runs_the_patients_it_names(demo_ctx: Context, tmp_path: Path) -> None:
+def import_safety_events(
+    ctx: Context, knees: Sequence[tuple[str, str]], on: date, csv_file: Path
+) -> None:
+    """Import, from a CSV file, one worst-case paper form with an adverse event per knee."""
     from followup.services.importing import import_file
 
+    header = "patient_id,knee,assessed_on,source," + ",".join(ITEM_KEYS) + ",adverse_event"
+    answers = ",".join("4" for _ in ITEM_KEYS)
+    lines = [
+        f"{pid},{knee},{on.isoformat()},paper,{answers},hot swollen knee" for pid, knee in knees
+    ]
+    csv_file.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    import_file(ctx, "assessments", csv_file, "coordinator")
+
+
+def test_an_import_re_runs_the_patients_it_names(demo_ctx: Context, tmp_path: Path) -> None:
     today = demo_ctx.today()
     with demo_ctx.engine.connect() as conn:
         knees = conn.execute(
             text("SELECT patient_id, knee FROM treatment ORDER BY id LIMIT 3 OFFSET 40")
         ).all()
-    header = "patient_id,knee,assessed_on,source," + ",".join(ITEM_KEYS) + ",adverse_event"
-    lines = [header] + [
-        f"{pid},{knee},{(today - timedelta(days=2)).isoformat()},paper,"
-        + ",".join("4" for _ in ITEM_KEYS) + ",knee locked and swollen"
-        for pid, knee in knees
-    ]  # fmt: skip
-    csv_file = tmp_path / "week.csv"
-    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    import_file(demo_ctx, "assessments", csv_file, "coordinator")
+    import_safety_events(demo_ctx, knees, today - timedelta(days=2), tmp_path / "week.csv")
     result = evaluate_cohort(demo_ctx, today)
     assert 0 < result.episodes < episode_count(demo_ctx) / 4
     safety = {f.patient_id for f in open_flags(demo_ctx) if f.kind == "safety"}
@@ -237,15 +243,13 @@ def test_an_import_landing_during_an_evaluation_has_it_evaluated_again(
     Either way the stored flags are what a full run gives on the data as it ends up."""
     from followup.services import flags as flag_service
     from followup.services import importing
-    from followup.services.importing import import_file
 
     monkeypatch.setattr(importing, "NOTED_PATIENTS_MAX", 0)  # every import is "too large"
     today = demo_ctx.today()
     with demo_ctx.engine.connect() as conn:
         knees = conn.execute(
-            text("SELECT patient_id, knee FROM treatment ORDER BY id DESC LIMIT 6")
+            text("SELECT patient_id, knee FROM treatment ORDER BY id DESC LIMIT 2")
         ).all()
-    header = "patient_id,knee,assessed_on,source," + ",".join(ITEM_KEYS) + ",adverse_event"
     write = flag_service._write_batch
     imports: list[int] = []
     snapshots: list[bool] = []
@@ -258,11 +262,9 @@ def test_an_import_landing_during_an_evaluation_has_it_evaluated_again(
     def an_import_lands(*args, **kwargs):  # type: ignore[no-untyped-def]
         written = write(*args, **kwargs)
         if len(imports) < 2:  # after the first batch of each of the two snapshot attempts
-            pid, knee = knees[len(imports)]
-            row = f"{pid},{knee},{today.isoformat()},paper," + ",".join("4" for _ in ITEM_KEYS)
-            csv_file = tmp_path / f"import-{len(imports)}.csv"
-            csv_file.write_text(f"{header}\n{row},hot swollen knee\n", encoding="utf-8")
-            import_file(demo_ctx, "assessments", csv_file, "coordinator")
+            which = len(imports)
+            import_safety_events(demo_ctx, knees[which : which + 1], today,
+                                 tmp_path / f"import-{which}.csv")  # fmt: skip
             imports.append(1)
         return written
 
@@ -273,7 +275,7 @@ def test_an_import_landing_during_an_evaluation_has_it_evaluated_again(
     assert len(imports) == 2 and len(snapshots) == 2  # two snapshots, then inside the write
     assert result.episodes == episode_count(demo_ctx)
     safety = {f.patient_id for f in open_flags(demo_ctx) if f.kind == "safety"}
-    assert {pid for pid, _knee in knees[:2]} <= safety
+    assert {pid for pid, _knee in knees} <= safety
     assert stored(demo_ctx) == full_run(demo_ctx, today, tmp_path)
     again = evaluate_cohort(demo_ctx, today)  # the record written last says what is done
     assert again.episodes == 0
