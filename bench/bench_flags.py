@@ -20,7 +20,6 @@ from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
-from followup.native import compiled_matches_sources, running_compiled
 from followup.services.context import open_context
 from followup.services.due import due_list
 from followup.services.episodes import ASSESSMENT_SQL, ORDER
@@ -50,11 +49,6 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
 
 def summary(runs: list[tuple[str, float, float]]) -> None:
     print()
-    if running_compiled() and not compiled_matches_sources():
-        # Helper processes start during the run and check the sources again: an edit made
-        # meanwhile sends them to the (slower) pure-Python sources.
-        print("WARNING: a compiled module's source changed during the run; the helper processes "
-              "ran pure Python, so these figures are not the compiled core's")  # fmt: skip
     for label, took, floor in runs:
         print(f"SUMMARY {label}: {took:.2f} s = {took / floor:.2f}x its floor ({floor:.2f} s, "
               "the mean of the floors read just before and after)")  # fmt: skip
@@ -83,7 +77,6 @@ def main() -> int:
             )
         ctx.close()
     ctx = open_context(settings)
-    print("rules core:", "compiled (mypyc)" if running_compiled() else "pure Python")
     # Read once untimed: the first read of a file just copied or restored comes from disk and
     # takes about twice as long, which would flatter the first ratio.
     with closing(sqlite3.connect(args.db)) as warm:

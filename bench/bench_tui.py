@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from datetime import time as day_time
 from pathlib import Path
 
+from followup.tui.heap import tune_garbage_collector
 from textual import events
 
 from followup.services.context import Context, open_context
@@ -36,7 +37,6 @@ from followup.services.users import add_user, user_exists
 from followup.settings import Settings
 from followup.tui.app import FollowupApp
 from followup.tui.find import FindPatientDialog
-from followup.tui.heap import tune_garbage_collector
 from followup.tui.patient import PatientScreen
 from followup.tui.review import ReviewQueueScreen
 from followup.tui.worklist import WorklistScreen

@@ -5,13 +5,7 @@ gives exactly the serial answer."""
 from __future__ import annotations
 
 import csv
-import io
-import pickle
-import shutil
-import subprocess
-import sys
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,25 +13,16 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
-from followup.services.cohort import (
-    SliceClaims,
-    evaluate_claimed,
-    evaluate_range,
-    received_results,
-    send_results,
-)
 from followup.services.context import Context
 from followup.services.due import due_list
 from followup.services.errors import FollowupError, NotFound
 from followup.services.flags import (
     LEVEL_ORDER,
-    _helper_source,
     decide,
     evaluate_cohort,
     open_flag_summaries,
     open_flags,
 )
-from followup.store.bulk import driver_rows
 from tests.conftest import make_context
 
 MANIFEST = Path(__file__).resolve().parents[2] / "bench" / "demo_manifest.csv"
@@ -79,136 +64,6 @@ def test_evaluation_is_idempotent(demo_ctx: Context) -> None:
     result = evaluate_cohort(demo_ctx)
     assert (result.raised, result.updated, result.cleared) == (0, 0, 0)
     assert [(f.id, f.kind, f.evidence) for f in open_flags(demo_ctx)] == before
-
-
-def test_parallel_evaluation_gives_the_serial_answer(demo_template: Path, tmp_path: Path) -> None:
-    answers = []
-    for workers in (1, 2, 3):
-        path = tmp_path / f"w{workers}.db"
-        shutil.copyfile(demo_template, path)
-        ctx = make_context(f"sqlite:///{path}")
-        with ctx.engine.begin() as conn:
-            conn.execute(text("DELETE FROM flag"))
-        evaluate_cohort(ctx, workers=workers, full=True)
-        answers.append(sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx)))
-        ctx.close()
-    assert answers[0] and answers[0] == answers[1] == answers[2]
-
-
-def test_a_helper_process_finds_what_this_process_finds(demo_ctx: Context, tmp_path: Path) -> None:
-    """The helper is checked on its own: evaluate_cohort would hide a failing helper by redoing
-    its slices itself. It reads the SQLite file with the sqlite3 module alone and, with nobody
-    else claiming, takes every slice, the last first."""
-    source = _helper_source(demo_ctx)
-    assert source[0] == "sqlite"
-    as_of = demo_ctx.today()
-    slices = [(None, "P0050"), ("P0050", "P0120"), ("P0120", None)]
-    proc = subprocess.run(
-        [sys.executable, "-m", "followup.services.flag_worker"],
-        input=pickle.dumps((source, demo_ctx.rules, as_of, slices, str(tmp_path))),
-        capture_output=True,
-        check=True,
-    )
-    sent = list(received_results(io.BytesIO(proc.stdout)))
-    assert [index for index, _rows, _days in sent] == [2, 1, 0]  # one result per slice
-    with demo_ctx.engine.connect() as conn:
-        read = partial(driver_rows, conn)
-        here = [evaluate_range(read, demo_ctx.rules, as_of, s) for s in reversed(slices)]
-    assert any(rows for _index, rows, _days in sent)
-    assert [(rows, days) for _index, rows, days in sent] == here
-
-
-def test_slices_are_shared_out_once_each(demo_ctx: Context, tmp_path: Path) -> None:
-    """Two processes going through the slices from opposite ends take each slice exactly once
-    (simulated here in one process: the second claimant finds the first one's claims)."""
-    claims = SliceClaims(str(tmp_path))
-    slices = [(None, "P0040"), ("P0040", "P0090"), ("P0090", "P0150"), ("P0150", None)]
-    with demo_ctx.engine.connect() as conn:
-        read = partial(driver_rows, conn)
-        first = list(evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices, [0, 1],
-                                      claims))  # fmt: skip
-        second = list(evaluate_claimed(read, demo_ctx.rules, demo_ctx.today(), slices,
-                                       [3, 2, 1, 0], claims))  # fmt: skip
-        whole = evaluate_range(read, demo_ctx.rules, demo_ctx.today(), None)
-    assert [r[0] for r in first] == [0, 1] and [r[0] for r in second] == [3, 2]
-    assert sorted(row for r in first + second for row in r[1]) == sorted(whole[0])
-    assert sorted(day for r in first + second for day in r[2]) == sorted(whole[1])
-
-
-def test_slices_a_failed_helper_took_are_redone(
-    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A helper that claims slices, sends the first one's result and dies while sending the
-    next: what it sent is used, and the slices it took and did not send are redone here, so the
-    evaluation still stores every flag."""
-    from followup.services import flags as flag_service
-
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, path)
-    ctx = make_context(f"sqlite:///{path}")
-    expected = sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx))
-    with ctx.engine.begin() as conn:
-        conn.execute(text("DELETE FROM flag"))
-
-    class DyingHelper:
-        """Claims the last half of the slices as soon as it is given them, sends the first
-        one's result, and dies halfway through sending the second."""
-
-        instances: list[DyingHelper] = []
-
-        def __init__(self, *_args: object, **_kwargs: object) -> None:
-            self.taken: list[int] = []
-            self.stdin = self
-            self.stdout = io.BytesIO()
-            self._payload = io.BytesIO()
-            DyingHelper.instances.append(self)
-
-        def write(self, data: bytes) -> int:
-            return self._payload.write(data)
-
-        def __enter__(self) -> DyingHelper:
-            return self
-
-        def __exit__(self, *_exc: object) -> None:
-            self.close()
-
-        def close(self) -> None:
-            _source, rules, as_of, slices, where = pickle.loads(self._payload.getvalue())
-            claims = SliceClaims(where)
-            last = range(len(slices) - 1, len(slices) // 2 - 1, -1)
-            self.taken = [i for i in last if claims.claim(i)]
-            with ctx.engine.connect() as conn:
-                read = partial(driver_rows, conn)
-                sent = [(i, *evaluate_range(read, rules, as_of, slices[i])) for i in self.taken]
-            send_results(sent[:1], self.stdout)
-            cut = io.BytesIO()
-            send_results(sent[1:2], cut)
-            self.stdout.write(cut.getvalue()[: len(cut.getvalue()) // 2])
-            self.stdout.seek(0)
-
-        def poll(self) -> int:
-            return 3
-
-        def wait(self) -> int:
-            return 3
-
-    redone = []
-    real_evaluate_range = flag_service.evaluate_range
-
-    def evaluate_range_here(read, rules, as_of, patients):  # type: ignore[no-untyped-def]
-        redone.append(patients)
-        return real_evaluate_range(read, rules, as_of, patients)
-
-    monkeypatch.setattr(flag_service.subprocess, "Popen", DyingHelper)
-    monkeypatch.setattr(flag_service, "evaluate_range", evaluate_range_here)
-    result = evaluate_cohort(ctx, workers=2, full=True)
-    helper = DyingHelper.instances[0]
-    assert len(helper.taken) > 2  # it took slices, sent one and died
-    assert len(redone) == len(helper.taken) - 1  # the one it sent is not redone
-    with ctx.engine.connect() as conn:
-        assert result.episodes == conn.execute(text("SELECT count(*) FROM treatment")).scalar_one()
-    assert sorted((f.treatment_id, f.kind, f.summary) for f in open_flags(ctx)) == expected
-    ctx.close()
 
 
 def test_a_decision_closes_the_flag_until_newer_evidence(demo_ctx: Context) -> None:
@@ -394,7 +249,8 @@ def test_a_save_during_a_cohort_evaluation_keeps_its_flag(
             save()
 
     monkeypatch.setattr(flag_service, "_evaluate", evaluate_while_a_coordinator_saves)
-    evaluate_cohort(demo_ctx, full=True, workers=2)
+    monkeypatch.setattr(flag_service, "BATCH_PATIENTS", 40)
+    evaluate_cohort(demo_ctx, full=True)
     monkeypatch.setattr(flag_service, "_evaluate", real)
     safety = [f for f in open_flags(demo_ctx, pid) if f.kind == "safety"]
     assert len(safety) == 1

@@ -4,14 +4,9 @@ stores. Each check compares the open flags with a full run on a copy of the same
 
 from __future__ import annotations
 
-import io
 import json
-import pickle
-import subprocess
-import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,11 +14,9 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import AssessmentEntry, record_assessment
-from followup.services.cohort import evaluate_range, received_results
 from followup.services.context import Context
 from followup.services.flags import decide, evaluate_cohort, open_flags
 from followup.store.backup import sqlite_backup
-from followup.store.bulk import driver_rows
 from tests.conftest import make_context
 
 
@@ -160,9 +153,10 @@ def test_other_rules_re_run_everyone(demo_ctx: Context, tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_incremental_runs_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+def test_incremental_runs_on_postgresql(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same stored ranges and incremental choice on PostgreSQL (its dates come back as dates,
     not text)."""
+    from followup.services import flags as flag_service
     from followup.services.demo import load_demo
 
     pg = make_context(pg_url)
@@ -179,25 +173,11 @@ def test_incremental_runs_on_postgresql(pg_url: str, tmp_path: Path) -> None:
             full = evaluate_cohort(pg, later, full=True)
             assert full.episodes == episode_count(pg)
             assert (full.raised, full.updated, full.cleared) == (0, 0, 0)
-        # Shared out in slices with a helper process reading through its own connection.
-        shared = evaluate_cohort(pg, later, full=True, workers=2)
-        assert shared.episodes == episode_count(pg)
-        assert (shared.raised, shared.updated, shared.cleared) == (0, 0, 0)
-        # The helper on its own (evaluate_cohort would hide a failing one by redoing its part).
-        slices = [(None, "P0090"), ("P0090", None)]
-        done = subprocess.run(
-            [sys.executable, "-m", "followup.services.flag_worker"],
-            input=pickle.dumps((("url", pg_url), pg.rules, later, slices, str(tmp_path))),
-            capture_output=True,
-            check=True,
-        )
-        sent = list(received_results(io.BytesIO(done.stdout)))
-        with pg.engine.connect() as conn:
-            read = partial(driver_rows, conn)
-            here = [evaluate_range(read, pg.rules, later, part) for part in reversed(slices)]
-        assert [index for index, _rows, _days in sent] == [1, 0]
-        assert any(rows for _index, rows, _days in sent)
-        assert [(rows, days) for _index, rows, days in sent] == here
+        # In batches of a few patients each, every batch written in its own transaction.
+        monkeypatch.setattr(flag_service, "BATCH_PATIENTS", 40)
+        batched = evaluate_cohort(pg, later, full=True)
+        assert batched.episodes == episode_count(pg)
+        assert (batched.raised, batched.updated, batched.cleared) == (0, 0, 0)
     finally:
         pg.close()
 
@@ -221,13 +201,14 @@ def test_an_evaluation_written_meanwhile_is_taken_into_account(
             other_ran.append(True)
             other = make_context(url)
             try:
-                evaluate_cohort(other, later, workers=1)
+                evaluate_cohort(other, later)
             finally:
                 other.close()
         return write(*args, **kwargs)
 
     monkeypatch.setattr(flag_service, "_write_batch", another_evaluation_writes_first)
-    result = evaluate_cohort(demo_ctx, later, workers=2, full=full)
+    monkeypatch.setattr(flag_service, "BATCH_PATIENTS", 40)
+    result = evaluate_cohort(demo_ctx, later, full=full)
     assert other_ran
     assert result.raised == result.updated == result.cleared == 0  # the other wrote it all
     monkeypatch.undo()
@@ -270,7 +251,8 @@ def test_an_import_landing_during_an_evaluation_has_it_evaluated_again(
 
     monkeypatch.setattr(flag_service, "_evaluate", evaluate)
     monkeypatch.setattr(flag_service, "_write_batch", an_import_lands)
-    result = evaluate_cohort(demo_ctx, today, workers=2, full=True)
+    monkeypatch.setattr(flag_service, "BATCH_PATIENTS", 40)
+    result = evaluate_cohort(demo_ctx, today, full=True)
     monkeypatch.undo()
     assert len(imports) == 2 and len(snapshots) == 2  # two snapshots, then inside the write
     assert result.episodes == episode_count(demo_ctx)

@@ -139,7 +139,6 @@ def test_run_returns_1_without_traceback_when_the_app_fails(tmp_path, monkeypatc
         raise RuntimeError("Halina Wójcik")
 
     monkeypatch.setattr(app_module.FollowupApp, "run", explode)
-    monkeypatch.setattr(app_module, "tune_garbage_collector", lambda: None)  # process-wide
     code = run(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
     err = capsys.readouterr().err
     assert code == 1

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
-from followup.domain.months import add_months
+from dateutil.relativedelta import relativedelta
+
 from followup.domain.rules import DurabilityRules, RuleSet
 
 # The average month, for the fraction of a month left when durability is halved (9 / 2 = 4.5).
@@ -62,11 +63,12 @@ def expected_durability_months(
     return expected_durability(kl_grade, route, smoker, rules).months
 
 
-@lru_cache(maxsize=16384)
+@cache
 def durability_ends_on(treated_on: date, months: float) -> date:
-    """treated_on + months: whole months by calendar (clipped to month ends, see months.py), any
+    """treated_on + months: whole months by calendar (clipped to month ends), any
     fraction as that share of an average month, rounded to the nearest day (4.5 = 4 months + 15 d).
+    Kept: a clinic has a few thousand treatment dates and a handful of durabilities.
     """
     whole = math.floor(months)
     extra_days = round((months - whole) * AVERAGE_MONTH_DAYS)
-    return add_months(treated_on, whole) + timedelta(days=extra_days)
+    return treated_on + relativedelta(months=whole) + timedelta(days=extra_days)

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from followup.domain.months import due_date
+from dateutil.relativedelta import relativedelta
 
 DEFAULT_RULES_FILE = "rules.toml"
 # A month is at least 28 days: used to check that a window never opens before the treatment.
@@ -140,9 +140,9 @@ class SafetyRules:
         return timedelta(days=self.flare_within_days)
 
 
-@dataclass(frozen=True)
-class TimepointRule:
-    """One scheduled follow-up: due ``months`` + ``days`` after treatment, +/- ``window_days``."""
+class TimepointRule(NamedTuple):
+    """One scheduled follow-up: due ``months`` + ``days`` after treatment, +/- ``window_days``.
+    A plain tuple, so a schedule is a cheap key for the plans computed from it."""
 
     label: str
     months: int
@@ -151,7 +151,7 @@ class TimepointRule:
 
     def due_on(self, treated_on: date) -> date:
         """Month arithmetic clips to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-        return due_date(treated_on, self.months, timedelta(days=self.days))
+        return treated_on + relativedelta(months=self.months) + timedelta(days=self.days)
 
 
 @dataclass(frozen=True)

@@ -19,33 +19,23 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from functools import cache
+from typing import NamedTuple
 
-from followup.domain.months import due_date
 from followup.domain.records import EpisodeInput, ScoredAssessment
-from followup.domain.rules import RuleSet, Schedule
+from followup.domain.rules import RuleSet, TimepointRule
 
 DONE, DUE, OVERDUE, UPCOMING = "done", "due", "overdue", "upcoming"
 ONE_DAY = timedelta(days=1)
 
 
 class Timepoint(NamedTuple):
-    """One follow-up call: label (``6w``, ``3m``...), due date and its inclusive window.
-
-    A NamedTuple, built with ``tuple.__new__`` where many are made (``_timepoint``): a frozen
-    dataclass takes a dozen times longer to build."""
+    """One follow-up call: label (``6w``, ``3m``...), due date and its inclusive window."""
 
     label: str
     due_on: date
     window_start: date
     window_end: date
-
-
-_new_tuple = tuple.__new__
-
-
-def _timepoint(label: str, due_on: date, window_start: date, window_end: date) -> Timepoint:
-    return _new_tuple(Timepoint, (label, due_on, window_start, window_end))  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -75,51 +65,17 @@ class TimepointStatus:
         return self.timepoint.window_end
 
 
-# Entries a memo table may hold before it starts again (distinct treatment dates, mostly).
-MEMO_MAX = 200_000
-_memo_tables: dict[str, tuple[object, dict[Any, Any]]] = {}
-
-
-def memo_table(owner: object, name: str) -> dict[Any, Any]:
-    """A cache for values computed from ``owner`` (a rule set or part of one, compared by
-    identity) and plain keys such as a treatment date. It replaces ``functools.lru_cache`` where
-    the rules were part of the key: hashing them (Python code, once per episode) cost more than
-    what was cached. A table starts again when another owner is used (an evaluation uses one
-    rule set throughout) or when it grows past MEMO_MAX entries."""
-    entry = _memo_tables.get(name)
-    if entry is None or entry[0] is not owner or len(entry[1]) > MEMO_MAX:
-        entry = (owner, {})
-        _memo_tables[name] = entry
-    return entry[1]
-
-
-def _planned(schedule: Schedule, treated_on: date) -> tuple[Timepoint, ...]:
-    # Cached: month arithmetic is slow and a cohort has few distinct treatment dates.
-    table = memo_table(schedule, "planned")
-    found: tuple[Timepoint, ...] | None = table.get(treated_on)
-    if found is None:
-        found = table[treated_on] = _plan(schedule, treated_on)
-    return found
-
-
-def _plan(schedule: Schedule, treated_on: date) -> tuple[Timepoint, ...]:
+@cache
+def planned_timepoints(treated_on: date, steps: tuple[TimepointRule, ...]) -> tuple[Timepoint, ...]:
+    """Every scheduled timepoint after a treatment on ``treated_on``, before any cut by a later
+    treatment. A clinic has a few thousand treatment dates and one schedule, so the plans are
+    kept: every evaluation of every knee treated that day asks for the same one."""
     planned = []
-    for label, months, days, window in _steps(schedule):
-        due = due_date(treated_on, months, days)  # rule.due_on, without a Python-level call
-        planned.append(_timepoint(label, due, due - window, due + window))
+    for step in steps:
+        due = step.due_on(treated_on)
+        window = timedelta(days=step.window_days)
+        planned.append(Timepoint(step.label, due, due - window, due + window))
     return tuple(planned)
-
-
-def _steps(schedule: Schedule) -> tuple[tuple[str, int, timedelta, timedelta], ...]:
-    """Each timepoint rule's label, months, days and half-window, read once per schedule."""
-    table = memo_table(schedule, "steps")
-    found: tuple[tuple[str, int, timedelta, timedelta], ...] | None = table.get(0)
-    if found is None:
-        found = table[0] = tuple(
-            (r.label, r.months, timedelta(days=r.days), timedelta(days=r.window_days))
-            for r in schedule.timepoints
-        )
-    return found
 
 
 def timepoints_for(
@@ -127,7 +83,7 @@ def timepoints_for(
 ) -> tuple[Timepoint, ...]:
     """The episode's timepoints: those whose window opens before the next treatment of the knee,
     windows cut at the day before it (see the module docstring for why)."""
-    planned = _planned(rules.schedule, treated_on)
+    planned = planned_timepoints(treated_on, rules.schedule.timepoints)
     if next_treated_on is None:
         return planned
     last_day = next_treated_on - ONE_DAY
@@ -136,7 +92,7 @@ def timepoints_for(
         if tp.window_start >= next_treated_on:
             continue
         if tp.window_end > last_day:  # cut
-            tp = _timepoint(tp.label, tp.due_on, tp.window_start, last_day)
+            tp = tp._replace(window_end=last_day)
         kept.append(tp)
     return tuple(kept)
 
@@ -214,37 +170,15 @@ def due_items(
     return due_calls(episode.treatment.treated_on, dates, as_of, days, rules)
 
 
-def _windows_on(
-    schedule: Schedule, treated_on: date, as_of: date, days: int
-) -> tuple[tuple[Timepoint, ...], tuple[Timepoint, ...]]:
-    """A treatment date's timepoints, and those whose window is open on ``as_of`` or opens
-    within ``days`` days. Cached: a cohort has far fewer treatment dates than knees."""
-    table = memo_table(schedule, "windows")
-    key = (treated_on, as_of, days)
-    found: tuple[tuple[Timepoint, ...], tuple[Timepoint, ...]] | None = table.get(key)
-    if found is None:
-        found = table[key] = _windows(schedule, treated_on, as_of, days)
-    return found
-
-
-def _windows(
-    schedule: Schedule, treated_on: date, as_of: date, days: int
-) -> tuple[tuple[Timepoint, ...], tuple[Timepoint, ...]]:
-    timepoints = _planned(schedule, treated_on)
-    horizon = as_of + timedelta(days=days)
-    in_horizon = tuple(
-        tp for tp in timepoints if tp.window_end >= as_of and tp.window_start <= horizon
-    )
-    return timepoints, in_horizon
-
-
 def due_calls(
     treated_on: date, dates: Sequence[date], as_of: date, days: int, rules: RuleSet
 ) -> list[TimepointStatus]:
     """``due_items`` on plain data, for the whole-cohort call list: the treatment date of the
     knee's current episode and the sorted dates of its valid assessments up to ``as_of``. Builds
     objects only for the calls it returns, since most knees have none."""
-    timepoints, in_horizon = _windows_on(rules.schedule, treated_on, as_of, days)
+    timepoints = planned_timepoints(treated_on, rules.schedule.timepoints)
+    horizon = as_of + timedelta(days=days)
+    in_horizon = [tp for tp in timepoints if tp.window_end >= as_of and tp.window_start <= horizon]
     n = len(dates)
     calls = []
     window_open = False

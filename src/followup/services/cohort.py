@@ -1,18 +1,11 @@
-"""Whole-cohort evaluation as plain flag rows, without SQLAlchemy.
-
-The process that stores the flags and its helper processes (``flag_worker``) share this module.
-It imports only the rules and the episode loader, so a helper starts in a tenth of the time the
-full application takes to import, and it hands back compact rows, with the evidence already
-serialised, so the storing process only compares and writes.
-"""
+"""Whole-cohort evaluation as plain flag rows: the rules' findings with the evidence already
+serialised, and each episode's stable range, so storing them is comparing and writing."""
 
 from __future__ import annotations
 
-import os
-import pickle
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
@@ -35,7 +28,6 @@ def finding_values(finding: Finding) -> tuple[Any, ...]:
         finding.raised_on.isoformat(),
         check_by.isoformat() if check_by else None,
         finding.summary,
-        # orjson: the standard encoder was a tenth of the whole-cohort time.
         orjson.dumps(finding.evidence, option=orjson.OPT_SORT_KEYS).decode(),
         str(finding.evidence.get("rule_set", "")),
     )
@@ -84,67 +76,6 @@ def evaluate_range(
 ) -> tuple[list[FlagRow], list[RangeRow]]:
     """Every episode of the patients in a half-open ID range (all if None)."""
     return evaluate_episodes(cohort_episodes(read, rules, patients, dates), rules, as_of)
-
-
-class SliceClaims:
-    """Slices of the cohort shared out between processes while they run: each process goes
-    through the slices in its own order and evaluates those it is first to claim, so a process
-    slowed down (by the machine, or by starting later) simply ends up with fewer slices and all
-    finish together. A claim is a file created in a directory every process sees; creating it
-    is atomic (``O_EXCL``), so exactly one process gets each slice."""
-
-    def __init__(self, directory: str) -> None:
-        self.directory = directory
-
-    def claim(self, index: int) -> bool:
-        try:
-            handle = os.open(
-                os.path.join(self.directory, str(index)), os.O_CREAT | os.O_EXCL | os.O_WRONLY
-            )
-        except FileExistsError:
-            return False
-        os.close(handle)
-        return True
-
-
-# One slice's result: (slice index, flag rows, ranges).
-SliceResult = tuple[int, list[FlagRow], list[RangeRow]]
-
-
-def evaluate_claimed(
-    read: Reader,
-    rules: RuleSet,
-    as_of: date,
-    slices: Sequence[PatientRange],
-    order: Iterable[int],
-    claims: SliceClaims,
-) -> Iterator[SliceResult]:
-    """Evaluate every slice (by index, in ``order``) that this process claims first, giving
-    each slice's rows as soon as it is done (a slice is claimed only when the previous one has
-    been taken from here, so a caller that writes each result before asking for the next one
-    leaves more slices to the others)."""
-    dates = DateCache()
-    for index in order:
-        if claims.claim(index):
-            rows, days = evaluate_range(read, rules, as_of, slices[index], dates)
-            yield index, rows, days
-
-
-def send_results(results: Iterable[SliceResult], stream: IO[bytes]) -> None:
-    """A helper process's results, one pickle per slice, each sent as soon as it is done."""
-    for result in results:
-        pickle.dump(result, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        stream.flush()
-
-
-def received_results(stream: IO[bytes]) -> Iterator[SliceResult]:
-    """The results a helper process sends (``send_results``), until it stops. A slice whose
-    pickle was cut short (the helper died while sending it) is not given."""
-    while True:
-        try:
-            yield pickle.load(stream)  # our own child's output: trusted
-        except (EOFError, pickle.UnpicklingError):
-            return
 
 
 def evaluate_patients(

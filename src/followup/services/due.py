@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from followup.domain.schedule import TimepointStatus
 from followup.services.context import Context
 from followup.services.episodes import DateCache, as_datetime, knee_calls
-from followup.store.bulk import chunks, driver_rows, gc_paused, marks
+from followup.store.bulk import chunks, driver_rows, marks
 from followup.store.engine import read_session
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
@@ -117,7 +117,7 @@ def due_list(
     as_of = as_of or ctx.today()
     rules = ctx.rules
     dates = DateCache()
-    with gc_paused(), read_session(ctx.engine) as session:
+    with read_session(ctx.engine) as session:
         conn = session.connection()
         params = (as_of,) if site_id is None else (as_of, site_id)
         rows = driver_rows(conn, _calls_sql(conn, site_id), params)

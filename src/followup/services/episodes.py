@@ -17,11 +17,10 @@ from followup.domain.rules import RuleSet
 from followup.domain.schedule import TimepointStatus, due_calls
 from followup.store.bulk import chunks, driver_rows, marks
 
-if TYPE_CHECKING:  # the whole-cohort helper process reads with sqlite3 alone
+if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-# Runs a query (``?`` placeholders) and iterates its rows as plain tuples (both drivers' rows are
-# tuples; typed so, the compiled loops read a column by position instead of a generic lookup).
+# Runs a query (``?`` placeholders) and iterates its rows as plain tuples.
 Reader = Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]]
 
 # Columns in TreatmentRecord order.
@@ -56,25 +55,15 @@ def as_datetime(value: Any) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-# A million records are built per whole-cohort run: ``tuple.__new__`` skips the NamedTuple's own
-# Python-level ``__new__`` (a third of the cost of building one).
-_new_tuple = tuple.__new__
-
-
 def treatment_record(row: tuple[Any, ...], dates: DateCache) -> TreatmentRecord:
     """A TREATMENT_SQL row as a record."""
     r = row
-    return _new_tuple(
-        TreatmentRecord, (r[0], r[1], r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9])
-    )
+    return TreatmentRecord(r[0], r[1], r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9])
 
 
 def _assessments(rows: Iterable[tuple[Any, ...]], dates: DateCache) -> list[ScoredAssessment]:
     """ASSESSMENT_SQL rows as records."""
-    return [
-        _new_tuple(ScoredAssessment, (r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9]))
-        for r in rows
-    ]
+    return [ScoredAssessment(r[2], dates[r[3]], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
 
 
 def episodes_of_knee(
@@ -96,7 +85,7 @@ def episodes_of_knee(
             if not assessments or assessments[0].assessed_on >= first
             else tuple(assessments[bisect_left([a.assessed_on for a in assessments], first) :])
         )
-        return [_new_tuple(EpisodeInput, (t, None, smoker, seen, tuple(decisions.get(t.id, ()))))]
+        return [EpisodeInput(t, None, smoker, seen, tuple(decisions.get(t.id, ())))]
     dates = [a.assessed_on for a in assessments]
     episodes = []
     for i, t in enumerate(treatments):
@@ -206,7 +195,6 @@ def _episodes(
     knee = ""  # no knee is "": the first row starts one
     treatments: list[TreatmentRecord] | None = None
     knee_rows: list[ScoredAssessment] = []
-    days: dict[Any, date] = {}  # an exact dict: the compiled lookup is quickest on one
     for r in read(ASSESSMENT_SQL + also + ORDER, params):
         row_knee: str = r[1]
         if row_knee != knee or r[0] != patient:
@@ -218,12 +206,8 @@ def _episodes(
             treatments = by_knee.pop((patient, knee), None)  # None: a knee never treated
             knee_rows = []
         if treatments is not None:
-            day = days.get(r[3])
-            if day is None:
-                day = days[r[3]] = dates[r[3]]
-            knee_rows.append(
-                _new_tuple(ScoredAssessment, (r[2], day, r[4], r[5], r[6], r[7], r[8], r[9]))
-            )
+            day = dates[r[3]]
+            knee_rows.append(ScoredAssessment(r[2], day, r[4], r[5], r[6], r[7], r[8], r[9]))
     if treatments is not None:
         yield from episodes_of_knee(treatments, knee_rows, patient in smokers, decisions, rules)
     for (pid, _knee), treatments in by_knee.items():  # treated knees with no assessments yet
@@ -239,8 +223,7 @@ def knee_calls(
 ) -> list[KneeCall]:
     """The calls of each knee's current episode (``schedule.due_calls``), from rows of (patient
     id, knee, treatment id, treated on, the dates of the knee's valid assessments since then as
-    one comma-separated text or None), one row per knee: a hundred thousand knees, so this loop
-    is compiled with the rules."""
+    one comma-separated text or None), one row per knee."""
     calls: list[KneeCall] = []
     for pid, knee, treatment_id, treated_on, days_text in rows:
         done: list[date] = []

@@ -10,20 +10,13 @@ flag, and the rules raise that kind again only on newer evidence.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import queue
-import subprocess
-import sys
-import tempfile
-import threading
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from contextlib import closing, suppress
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property, partial
-from typing import IO, Any
+from typing import Any
 
 import orjson
 from dateutil.relativedelta import relativedelta
@@ -38,13 +31,9 @@ from followup.services.cohort import (
     FLAG_FIELDS,
     FlagRow,
     RangeRow,
-    SliceClaims,
-    SliceResult,
-    evaluate_claimed,
     evaluate_patients,
     evaluate_range,
     flag_rows,
-    received_results,
 )
 from followup.services.context import Context
 from followup.services.episodes import DateCache, knee_episodes
@@ -55,7 +44,6 @@ from followup.store.bulk import (
     bulk_update,
     chunks,
     driver_rows,
-    gc_paused,
     marks,
 )
 from followup.store.engine import read_session, write_session
@@ -214,8 +202,6 @@ def sync_flags(
     return SyncResult(raised=len(inserts), updated=len(updates), cleared=len(clears))
 
 
-# Below this many treatments a second process costs more than it saves.
-PARALLEL_MIN_TREATMENTS = 20_000
 # Patients of a batch changed since the evaluation's snapshot are redone one by one in the
 # transaction that writes the batch; more than this (a large import landed meanwhile), and the
 # cohort is evaluated again instead.
@@ -232,7 +218,6 @@ def evaluate_cohort(
     ctx: Context,
     as_of: date | None = None,
     *,
-    workers: int | None = None,
     full: bool = False,
 ) -> SyncResult:
     """Evaluate every episode as of a day and store the result.
@@ -242,45 +227,39 @@ def evaluate_cohort(
     its last result holds (``stable_range``); every other episode's stored flags are exactly
     what the rules would give again. A change of rules, a bulk import, or ``full`` re-runs all.
 
-    A full run splits the cohort by patient ID range across the machine's cores (at most
-    ``workers`` processes): the rules are pure Python, so one process would be bound to one
-    core. The extra processes only read; this one writes.
-
     The rules run on a read snapshot, so saves, calls and self-reports are not held up for the
     seconds a large cohort takes. The result is written in batches (a slice of the patients
-    each), each in a short transaction of its own as soon as it is ready, while the other
-    processes go on evaluating. A batch holds every episode of its patients, and an episode's
+    each), each in a short transaction of its own as soon as it is ready. A batch holds every
+    episode of its patients, and an episode's
     flags and stable range are written together, so what is stored is at every moment, episode
     by episode, what the rules gave on one day or the other; the evaluation's own record (what
     the next incremental run starts from) is written last.
     """
     as_of = as_of or ctx.today()
     key = rules_key(ctx.rules)
-    with gc_paused():
-        for _attempt in range(SNAPSHOT_ATTEMPTS):
-            mark = audit.committed_mark(ctx.engine)
-            now = ctx.now()
-            result = _evaluate_on_snapshot(ctx, as_of, workers, full, key, mark, now)
-            if result is not None:
-                with write_session(ctx.engine) as session:
-                    conn = _lock_cohort(session.connection())
-                    _store_cohort_evaluation(conn, mark, key, as_of, now)
-                return result
-        # Imports keep landing: evaluate everyone inside one writing transaction.
+    for _attempt in range(SNAPSHOT_ATTEMPTS):
         mark = audit.committed_mark(ctx.engine)
         now = ctx.now()
-        with write_session(ctx.engine) as session:
-            conn = _lock_cohort(session.connection())
-            found, ranges = evaluate_range(partial(driver_rows, conn), ctx.rules, as_of, None)
-            result = _store_batch(ctx, conn, found, ranges, as_of, now, frozenset())
-            _store_cohort_evaluation(conn, mark, key, as_of, now)
+        result = _evaluate_on_snapshot(ctx, as_of, full, key, mark, now)
+        if result is not None:
+            with write_session(ctx.engine) as session:
+                conn = _lock_cohort(session.connection())
+                _store_cohort_evaluation(conn, mark, key, as_of, now)
             return result
+    # Imports keep landing: evaluate everyone inside one writing transaction.
+    mark = audit.committed_mark(ctx.engine)
+    now = ctx.now()
+    with write_session(ctx.engine) as session:
+        conn = _lock_cohort(session.connection())
+        found, ranges = evaluate_range(partial(driver_rows, conn), ctx.rules, as_of, None)
+        result = _store_batch(ctx, conn, found, ranges, as_of, now, frozenset())
+        _store_cohort_evaluation(conn, mark, key, as_of, now)
+        return result
 
 
 def _evaluate_on_snapshot(
     ctx: Context,
     as_of: date,
-    workers: int | None,
     full: bool,
     key: str,
     mark: int,
@@ -293,12 +272,9 @@ def _evaluate_on_snapshot(
     with read_session(ctx.engine) as session:
         conn = session.connection()
         todo = None if full else _patients_to_evaluate(conn, key, as_of)
-        with closing(_evaluate(ctx, conn, as_of, workers, todo)) as batches:
+        with closing(_evaluate(ctx, conn, as_of, todo)) as batches:
             for found, ranges in batches:
                 written = _write_batch(ctx, found, ranges, as_of, now, mark)
-                # Free the cohort-sized rows while the collector is still paused: alive when it
-                # resumes, they would make its first pass walk them all (0.1-0.2 s at 100k).
-                del found, ranges
                 if written is None:
                     return None
                 total = total.plus(written)
@@ -388,24 +364,23 @@ def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] 
 Evaluated = tuple[list[FlagRow], list[RangeRow]]
 
 
+# Patients per batch of a full run: each batch is written in a short transaction of its own.
+BATCH_PATIENTS = 5000
+
+
 def _evaluate(
-    ctx: Context,
-    conn: Connection,
-    as_of: date,
-    workers: int | None,
-    todo: list[str] | None,
+    ctx: Context, conn: Connection, as_of: date, todo: list[str] | None
 ) -> Generator[Evaluated]:
     """Run the rules on the patients ``todo`` (everyone when None), in batches each holding
-    every episode of its patients, each given as soon as it is ready; closing the generator
-    early stops any helper processes."""
+    every episode of its patients, each given as soon as it is ready."""
     read = partial(driver_rows, conn)
-    processes = workers if workers is not None else _worker_count(conn)
-    if todo is None and processes > 1:
-        yield from _evaluate_in_parallel(conn, _helper_source(ctx), ctx.rules, as_of, processes)
-    elif todo is not None:
+    if todo is not None:
         yield evaluate_patients(read, ctx.rules, as_of, todo)
-    else:
-        yield evaluate_range(read, ctx.rules, as_of, None)
+        return
+    ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
+    cuts = ids[BATCH_PATIENTS::BATCH_PATIENTS]
+    for patients in zip([None, *cuts], [*cuts, None], strict=True):
+        yield evaluate_range(read, ctx.rules, as_of, patients)
 
 
 def _stored_ranges(
@@ -466,117 +441,6 @@ def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | Non
         elif patient_id is not None and entity in FLAG_INPUTS:
             changed.add(patient_id)
     return frozenset(changed)
-
-
-def _worker_count(conn: Connection) -> int:
-    treatments = conn.exec_driver_sql("SELECT count(*) FROM treatment").scalar_one()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return min(cores or 1, 4) if treatments >= PARALLEL_MIN_TREATMENTS else 1
-
-
-def _helper_source(ctx: Context) -> tuple[str, str]:
-    """How a helper process opens the database: a SQLite file with the sqlite3 module alone (no
-    SQLAlchemy to import, so it starts at once), anything else by its URL."""
-    url = ctx.engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return ("sqlite", os.path.abspath(url.database))  # type: ignore[arg-type]
-    return ("url", ctx.settings.database_url)
-
-
-# The cohort is cut into this many slices per process, shared out as the processes go.
-SLICES_PER_PROCESS = 10
-
-
-def _evaluate_in_parallel(
-    conn: Connection,
-    source: tuple[str, str],
-    rules: RuleSet,
-    as_of: date,
-    processes: int,
-) -> Generator[Evaluated]:
-    """Evaluate the cohort here and in helper processes at the same time (``python -m
-    followup.services.flag_worker``: a fresh interpreter, safe to start from a thread of the
-    terminal UI). The cohort is cut into slices by patient ID, which each process claims as it
-    goes (``SliceClaims``): on a machine whose cores are not equally fast from one second to the
-    next, a fixed split would leave one process waiting for the other.
-
-    Each slice's result is given as soon as it is here: this process's own, then whatever the
-    helpers sent meanwhile, before this process claims its next slice. Time the caller spends
-    writing is time the helpers spend evaluating, and they take more of the slices. Slices a
-    failed helper took and did not send are redone here, so the answer never depends on the
-    helpers."""
-    ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
-    count = SLICES_PER_PROCESS * processes
-    cuts = [ids[len(ids) * i // count] for i in range(1, count)] if ids else []
-    slices = list(zip([None, *cuts], [*cuts, None], strict=True))
-    read = partial(driver_rows, conn)
-    arrived: queue.SimpleQueue[SliceResult | None] = queue.SimpleQueue()  # None: a helper ended
-    helpers: list[subprocess.Popen[bytes]] = []
-    receivers: list[threading.Thread] = []
-    done: set[int] = set()
-    with tempfile.TemporaryDirectory(prefix="followup-slices-") as claims_dir:
-        try:
-            for _ in range(processes - 1):
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "followup.services.flag_worker"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,  # nothing of a patient's may reach a log
-                )
-                helpers.append(proc)
-                assert proc.stdin is not None and proc.stdout is not None
-                # One that died at once claimed nothing and sends nothing: its part is done here.
-                with suppress(OSError), proc.stdin:
-                    pickle.dump((source, rules, as_of, slices, claims_dir), proc.stdin)
-                receiver = threading.Thread(
-                    target=_receive, args=(proc.stdout, arrived), daemon=True
-                )
-                receiver.start()
-                receivers.append(receiver)
-            sending = len(helpers)
-
-            def from_helpers(wait: bool) -> Iterator[Evaluated]:
-                nonlocal sending
-                while sending:
-                    try:
-                        sent = arrived.get(block=wait)
-                    except queue.Empty:
-                        return
-                    if sent is None:
-                        sending -= 1
-                    else:
-                        done.add(sent[0])
-                        yield sent[1], sent[2]
-
-            claims = SliceClaims(claims_dir)
-            for index, rows, days in evaluate_claimed(
-                read, rules, as_of, slices, range(count), claims
-            ):
-                done.add(index)
-                yield rows, days
-                del rows, days
-                yield from from_helpers(wait=False)  # what they sent meanwhile
-            yield from from_helpers(wait=True)  # every slice is claimed: they finish theirs
-        finally:  # also when the caller stops early: no helper outlives the evaluation
-            for proc in helpers:
-                if proc.poll() is None:
-                    proc.kill()
-                proc.wait()
-            for receiver in receivers:
-                receiver.join()
-    for index in range(count):
-        if index not in done:  # claimed by a helper that failed
-            yield evaluate_range(read, rules, as_of, slices[index])
-
-
-def _receive(stream: IO[bytes], arrived: queue.SimpleQueue[SliceResult | None]) -> None:
-    """Pass on what a helper sends as it comes, then None when it stops."""
-    try:
-        for result in received_results(stream):
-            arrived.put(result)
-    finally:
-        stream.close()
-        arrived.put(None)
 
 
 def reevaluate_knee(

@@ -8,13 +8,11 @@ Statements are written with ``?`` placeholders and adapted to the driver's style
 
 from __future__ import annotations
 
-import gc
 import itertools
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the whole-cohort helper process imports this without SQLAlchemy
+if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
 
 FETCH_SIZE = 5000
@@ -53,20 +51,6 @@ def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Itera
         cursor.arraysize = FETCH_SIZE
     cursor.execute(adapt(conn, sql), tuple(params))
     return iter(cursor)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """For building a cohort-sized read model: hundreds of thousands of short-lived, acyclic
-    records make the cyclic garbage collector rescan them over and over for nothing (a quarter
-    of the due list's time in a process as large as the terminal UI's)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _bind_processor(conn: Connection, table: Table, name: str) -> Any:

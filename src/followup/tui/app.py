@@ -29,7 +29,6 @@ from followup.settings import Settings
 from followup.store.schema import SchemaError
 from followup.tui.commands import PatientSearchCommands, ScreenCommands
 from followup.tui.dialogs import ErrorDialog
-from followup.tui.heap import tune_garbage_collector
 from followup.tui.signin import LockScreen, SignInScreen
 
 if TYPE_CHECKING:
@@ -351,7 +350,6 @@ def run(settings: Settings) -> int:
         return 1
     try:
         app = FollowupApp(ctx)
-        tune_garbage_collector()
         app.run()
         return app.return_code or 0
     except Exception as exc:  # noqa: BLE001 - never show a traceback (it may hold patient data)

@@ -33,7 +33,6 @@ from followup.tui.base import StaffScreen
 from followup.tui.chart import KneeCharts
 from followup.tui.dialogs import TextDialog
 from followup.tui.evidence import evidence_lines, flag_heading
-from followup.tui.heap import settle_heap
 from followup.tui.keybar import KeyBar
 
 PAGE_SIZE = 200
@@ -276,7 +275,6 @@ class ReviewQueueScreen(StaffScreen):
             self.evaluated = True
         self.flags = message.flags
         self._show_page(keep_cursor=True)
-        self.call_after_refresh(settle_heap)  # after the list is drawn (see the worklist)
 
     # -- showing ---------------------------------------------------------------------------
 

@@ -31,7 +31,6 @@ from followup.services.due import (
 from followup.tui import formatting as fmt
 from followup.tui.base import StaffScreen
 from followup.tui.calls import CallOutcome, ask_and_log_call
-from followup.tui.heap import settle_heap
 from followup.tui.keybar import KeyBar
 
 PAGE_SIZE = 200
@@ -239,7 +238,6 @@ class WorklistScreen(StaffScreen):
             self.query_one(WorklistTable).focus()
         # Once the list is drawn: the collection pauses the screen for a moment, better after
         # the coordinator sees the list than before.
-        self.call_after_refresh(settle_heap)
 
     @work(
         thread=True,
