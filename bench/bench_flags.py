@@ -21,8 +21,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from followup.services.context import open_context
-from followup.services.due import due_list
-from followup.services.episodes import ASSESSMENT_SQL, ORDER
+from followup.services.call_list import due_list
+from followup.store.episodes import ASSESSMENT_SQL, ORDER
 from followup.services.flags import evaluate_cohort, reevaluate_knee
 from followup.services.importing import import_file
 from followup.settings import Settings

@@ -29,17 +29,17 @@ from datetime import UTC, date, datetime
 from datetime import time as day_time
 from pathlib import Path
 
-from followup.tui.heap import tune_garbage_collector
+from followup.ui.staff.heap import tune_garbage_collector
 from textual import events
 
 from followup.services.context import Context, open_context
-from followup.services.users import add_user, user_exists
+from followup.services.staff import add_user, user_exists
 from followup.settings import Settings
-from followup.tui.app import FollowupApp
-from followup.tui.find import FindPatientDialog
-from followup.tui.patient import PatientScreen
-from followup.tui.review import ReviewQueueScreen
-from followup.tui.worklist import WorklistScreen
+from followup.ui.staff.app import FollowupApp
+from followup.ui.staff.find import FindPatientDialog
+from followup.ui.staff.patient import PatientScreen
+from followup.ui.staff.review_queue import ReviewQueueScreen
+from followup.ui.staff.worklist import WorklistScreen
 
 SIZE = (160, 50)
 QUERIES = ("P00012", "p0456", "maria", "garc", "zzzz")
@@ -118,7 +118,7 @@ async def worklist_after_sign_in(app: FollowupApp, pilot, args, label: str) -> W
 class NothingPrepared(FollowupApp):
     """The app as if the call list were not computed during sign-in (an instant sign-in)."""
 
-    CSS_PATH = str(Path(sys.modules[FollowupApp.__module__].__file__).parent / "followup.tcss")  # type: ignore[arg-type]
+    CSS_PATH = str(Path(sys.modules[FollowupApp.__module__].__file__).parent / "staff.tcss")  # type: ignore[arg-type]
 
     def prefetch_calls(self) -> None:
         pass
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             if not user_exists(ctx, name):
                 add_user(ctx, name, args.password, role, "bench")
     print(f"database {args.db} · today {ctx.today().isoformat()}")
-    tune_garbage_collector()  # as followup.tui.app.run does
+    tune_garbage_collector()  # as followup.ui.staff.app.run does
     asyncio.run(bench(args, ctx))
     ctx.close()
     return 0

@@ -18,12 +18,12 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from followup import __version__
 from followup.services.context import Context, command_line_actor, open_context
-from followup.services.errors import FollowupError, InvalidInput
+from followup.errors import FollowupError, InvalidInput
 from followup.settings import Settings
 from followup.store.schema import SchemaError
 
 if TYPE_CHECKING:  # the services a command needs are imported when it runs
-    from followup.services.due import DueItem
+    from followup.services.call_list import DueItem
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -79,7 +79,7 @@ def _read_password(prompt: str = "Password") -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from followup.services.users import add_user, has_admin
+    from followup.services.staff import add_user, has_admin
     from followup.store.schema import init_schema
 
     ctx = _context(args, check_schema=False)
@@ -176,7 +176,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from followup.services.users import add_user
+    from followup.services.staff import add_user
 
     ctx = _context(args)
     member = add_user(
@@ -187,7 +187,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_patient_code(args: argparse.Namespace) -> int:
-    from followup.services.codes import issue_code
+    from followup.services.patient_codes import issue_code
 
     ctx = _context(args)
     issued = issue_code(ctx, args.patient_id, command_line_actor())
@@ -207,7 +207,7 @@ def _as_of(value: str | None) -> date | None:
 
 
 def cmd_due(args: argparse.Namespace) -> int:
-    from followup.services.due import due_list
+    from followup.services.call_list import due_list
 
     if args.days < 0:
         raise UsageError("--days must be 0 or more")
@@ -278,7 +278,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from followup.services.review import write_packet
+    from followup.reports.packet import write_packet
 
     ctx = _context(args)
     as_of = _as_of(args.as_of) or ctx.today()
@@ -290,19 +290,19 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from followup.tui.app import run
+    from followup.ui.staff.app import run
 
     return run(Settings.from_environment(args.db))
 
 
 def cmd_selfreport(args: argparse.Namespace) -> int:
-    from followup.selfreport.app import run
+    from followup.ui.kiosk.app import run
 
     return run(Settings.from_environment(args.db))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from followup.selfreport.serve import serve
+    from followup.ui.kiosk.serve import serve
 
     if not 0 < args.port < 65536:
         raise UsageError("--port must be 1-65535")

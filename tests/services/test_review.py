@@ -24,10 +24,10 @@ import pytest
 from followup.domain.flags import KIND_LEVELS
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.context import Context
-from followup.services.errors import FollowupError
+from followup.errors import FollowupError
 from followup.services.flags import LEVEL_ORDER, open_flags
 from followup.services.importing import import_file
-from followup.services.review import (
+from followup.reports.packet import (
     ROW_FIELDS,
     build_packet,
     md_cell,

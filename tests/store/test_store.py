@@ -132,7 +132,7 @@ def test_an_older_schema_is_refused_until_init_upgrades_it(any_url: str) -> None
 def test_init_upgrades_a_0003_database_and_fills_in_search_names(any_url: str) -> None:
     from alembic import command
 
-    from followup.services.patients import search_patients
+    from followup.services.patient_record import search_patients
     from followup.store.schema import _config
 
     engine = make_engine(any_url)

@@ -16,7 +16,7 @@ from followup.domain.records import CONTACT_OUTCOMES, KNEES, SOURCES
 from followup.domain.scoring import Scores, check_answers, score
 from followup.services import audit
 from followup.services.context import Context
-from followup.services.errors import FollowupError, NotFound
+from followup.errors import FollowupError, NotFound
 from followup.services.flags import reevaluate_knee
 from followup.services.importing import score_columns
 from followup.store.engine import write_session

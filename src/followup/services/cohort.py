@@ -12,7 +12,7 @@ import orjson
 from followup.domain.flags import Finding, evaluate_episode, stable_range
 from followup.domain.records import EpisodeInput, TreatmentRecord
 from followup.domain.rules import RuleSet
-from followup.services.episodes import DateCache, Reader, cohort_episodes, patients_episodes
+from followup.store.episodes import DateCache, Reader, cohort_episodes, patients_episodes
 
 # A finding as stored: (treatment id, patient id, knee, kind, FLAG_FIELDS values with dates as
 # ISO text, so they compare equal to what the database returns).

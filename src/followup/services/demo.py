@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlmodel import func, select
 
 from followup.services.context import Context
-from followup.services.errors import FollowupError
+from followup.errors import FollowupError
 from followup.services.importing import import_into
-from followup.services.users import add_user, user_exists
+from followup.services.staff import add_user, user_exists
 from followup.store.engine import write_session
 from followup.store.models import Patient
 

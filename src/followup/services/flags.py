@@ -36,8 +36,8 @@ from followup.services.cohort import (
     flag_rows,
 )
 from followup.services.context import Context
-from followup.services.episodes import DateCache, knee_episodes
-from followup.services.errors import FollowupError, NotFound
+from followup.store.episodes import DateCache, knee_episodes
+from followup.errors import FollowupError, NotFound
 from followup.store.bulk import (
     as_stored,
     bulk_insert,

@@ -1,0 +1,1 @@
+"""What is printed or handed out: the review packet, charts and tables, rendered from read models the services build."""

@@ -1,0 +1,21 @@
+"""``python -m followup.ui.kiosk [--db URL]``: the self-report app on its own, the command
+``followup serve`` gives textual-serve to run once per browser visitor."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from followup.ui.kiosk.app import run
+from followup.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m followup.ui.kiosk")
+    parser.add_argument("--db", help="SQLite file path or SQLAlchemy URL")
+    args = parser.parse_args(argv)
+    return run(Settings.from_environment(args.db))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The staff terminal UI: sign-in, worklist, patients, phone entry, review queue."""

@@ -1,0 +1,359 @@
+"""The staff terminal UI: sign-in, the coordinator's worklist, patients, phone entry and the
+clinicians' review queue.
+
+The App is given its Context (engine + clock) so tests run it on a temporary database at a frozen
+date. It owns the session state (who is signed in, whether the screen is locked), the one place
+where failures become dialogs, and navigation between the two sections (worklist, review queue),
+which are kept alive while someone is signed in so a 100,000-patient worklist is computed once.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from followup.services.context import Context, open_context
+from followup.errors import FollowupError
+from followup.services.staff import StaffMember
+from followup.settings import Settings
+from followup.store.schema import SchemaError
+from followup.ui.staff.commands import PatientSearchCommands, ScreenCommands
+from followup.ui.widgets.dialogs import ErrorDialog
+from followup.ui.staff.signin import LockScreen, SignInScreen
+
+if TYPE_CHECKING:
+    from followup.ui.staff.worklist import CallListPrefetch
+
+CRASH_MESSAGE = (
+    "followup stopped because of an internal error. Nothing more is shown, to protect patient "
+    "data. Anything confirmed as saved is in the database."
+)
+THEMES = ("textual-dark", "textual-light")
+# Actions that need someone signed in and the screen unlocked.
+SIGNED_IN_ACTIONS = {
+    "worklist",
+    "review_queue",
+    "find_patient",
+    "lock",
+    "help",
+    "toggle_theme",
+    "command_palette",
+}
+# Actions that leave the current screen: not while a dialog or an unsaved entry is open.
+NAVIGATION_ACTIONS = {"worklist", "review_queue", "find_patient"}
+
+
+class FollowupApp(App[int]):
+    """The staff UI. ``idle_clock`` (seconds, monotonic) is replaceable so tests can lock the
+    session without waiting."""
+
+    CSS_PATH = "staff.tcss"
+    TITLE = "followup"
+    COMMANDS = App.COMMANDS | {ScreenCommands, PatientSearchCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", tooltip="Keys and how to use this screen"),
+        Binding("f2", "worklist", "Worklist", id="app.worklist", tooltip="Calls due and overdue"),
+        Binding(
+            "f3",
+            "review_queue",
+            "Review",
+            id="app.review_queue",
+            tooltip="Open flags awaiting a clinician's decision",
+        ),
+        Binding(
+            "ctrl+f",
+            "find_patient",
+            "Find patient",
+            id="app.find_patient",
+            tooltip="Find a patient by ID or name",
+        ),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the screen now (password)"),
+        Binding(
+            "ctrl+t",
+            "toggle_theme",
+            "Light/dark",
+            id="app.toggle_theme",
+            tooltip="Switch between the light and the dark theme",
+            show=False,
+        ),
+        Binding(
+            "ctrl+o",
+            "sign_out",
+            "Sign out",
+            id="app.sign_out",
+            tooltip="Sign out (anything not saved is lost)",
+            show=False,
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            tooltip="Quit followup",
+            show=False,
+            priority=True,
+        ),
+    ]
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        idle_clock: Callable[[], float] = time.monotonic,
+        idle_check_seconds: float = 10.0,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.staff: StaffMember | None = None
+        self.locked = False
+        self._idle_clock = idle_clock
+        self._idle_check_seconds = idle_check_seconds
+        self._last_activity = idle_clock()
+        self._deferred: list[tuple[Screen[Any], Callable[[Any], Any] | None]] = []
+        self.theme = THEMES[0]
+        self._prefetched_calls: CallListPrefetch | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(SignInScreen())
+        self.set_interval(self._idle_check_seconds, self.check_idle_lock)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
+            self._last_activity = self._idle_clock()
+        await super().on_event(event)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual would print a traceback with local variables: patient data. Keep the exit
+        # code (1) and the test harness's record of the error, print only a plain sentence.
+        super()._handle_exception(error)
+        self._exit_renderables[:] = [Text(CRASH_MESSAGE)]
+
+    # -- session ---------------------------------------------------------------------------
+
+    @property
+    def idle_seconds(self) -> float:
+        return self._idle_clock() - self._last_activity
+
+    def check_idle_lock(self) -> None:
+        """Lock when nothing was pressed for the configured idle time."""
+        limit = self.ctx.settings.idle_lock_minutes * 60
+        if self.staff is not None and not self.locked and limit > 0 and self.idle_seconds >= limit:
+            self.lock()
+
+    def prefetch_calls(self) -> None:
+        """Start computing the call list while someone signs in (see CallListPrefetch)."""
+        from followup.ui.staff.worklist import CallListPrefetch
+
+        prefetch = CallListPrefetch()
+        self._prefetched_calls = prefetch
+        self.run_worker(
+            partial(prefetch.compute, self.ctx),
+            thread=True,
+            exclusive=True,
+            group="prefetch-calls",
+            exit_on_error=False,  # the worklist computes the list itself then, and reports
+            description="Preparing the call list",
+        )
+
+    def take_prefetched_calls(self) -> CallListPrefetch | None:
+        prefetch, self._prefetched_calls = self._prefetched_calls, None
+        return prefetch
+
+    def signed_in(self, staff: StaffMember) -> None:
+        """Called by the sign-in screen: open the role's home section."""
+        from followup.ui.staff.patient import PatientScreen
+        from followup.ui.staff.review_queue import ReviewQueueScreen
+        from followup.ui.staff.worklist import WorklistScreen
+
+        self.staff = staff
+        self.locked = False
+        self._last_activity = self._idle_clock()
+        self.sub_title = f"{staff.username} · {staff.role}"
+        self.install_screen(WorklistScreen(), "worklist")
+        self.install_screen(PatientScreen(), "patient")
+        if staff.can_review:
+            self.install_screen(ReviewQueueScreen(), "review")
+        self.switch_screen("review" if staff.role == "clinician" else "worklist")
+
+    def lock(self) -> None:
+        if self.staff is None or self.locked:
+            return
+        self.locked = True
+        self.push_screen(LockScreen(self.staff))
+
+    def unlocked(self) -> None:
+        """Called by the lock screen after the right password."""
+        self.locked = False
+        self._last_activity = self._idle_clock()
+        if isinstance(self.screen, LockScreen):
+            self.pop_screen()
+        deferred, self._deferred = self._deferred, []
+        for screen, callback in deferred:
+            self.push_screen(screen, callback)
+
+    async def action_sign_out(self) -> None:
+        """Back to the sign-in screen; the signed-in user's screens (and the patient data they
+        hold) are removed, not just hidden."""
+        self._deferred.clear()
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.staff = None
+        self.locked = False
+        self.sub_title = ""
+        for name in ("worklist", "review", "patient"):
+            if self.is_screen_installed(name):
+                screen = self.get_screen(name)
+                self.uninstall_screen(name)
+                if screen.is_attached:
+                    await screen.remove()
+        await self.push_screen(SignInScreen())
+
+    # -- dialogs and errors ----------------------------------------------------------------
+
+    def show_dialog(
+        self, screen: Screen[Any], callback: Callable[[Any], Any] | None = None
+    ) -> None:
+        """Push a dialog, or keep it until the lock screen is gone."""
+        if self.locked:
+            self._deferred.append((screen, callback))
+        else:
+            self.push_screen(screen, callback)
+
+    def report_error(self, error: BaseException, what: str = "") -> None:
+        """The one place where failures become dialogs. A FollowupError's message is meant for
+        the user; anything else is reported without details (they may hold patient data)."""
+        if isinstance(error, FollowupError):
+            self.show_dialog(ErrorDialog(str(error), title="Not done"))
+            return
+        if isinstance(error, OperationalError) and "locked" in str(error.orig).lower():
+            message = "The database is busy (another user is saving). Please try again."
+        else:
+            doing = f" while {what[:1].lower()}{what[1:]}" if what else ""
+            message = (
+                f"An internal error ({type(error).__name__}) happened{doing}. "
+                "Nothing more is shown, to protect patient data."
+            )
+        self.show_dialog(ErrorDialog(message))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in SIGNED_IN_ACTIONS or action == "sign_out":
+            if self.staff is None:
+                return False
+            if self.locked and action != "sign_out":
+                return False
+        if action == "review_queue" and (self.staff is None or not self.staff.can_review):
+            return False
+        if action in NAVIGATION_ACTIONS and self._navigation_blocked():
+            return None  # shown, but greyed out
+        return True
+
+    def _navigation_blocked(self) -> bool:
+        screen = self.screen
+        return screen.is_modal or bool(getattr(screen, "has_unsaved_entry", False))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # Textual's own, minus Screenshot (it would write patient data to a file) and Quit
+        # (ours is listed with its key).
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Screenshot", "Quit"):
+                yield command
+
+    def action_command_palette(self) -> None:
+        if self.staff is not None and not self.locked:
+            super().action_command_palette()
+
+    async def _show_section(self, name: str) -> None:
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        if self.screen is not self.get_screen(name):
+            await self.switch_screen(name)
+
+    async def action_worklist(self) -> None:
+        await self._show_section("worklist")
+
+    async def action_review_queue(self) -> None:
+        if self.staff is None or not self.staff.can_review:
+            self.notify("Only clinicians can open the review queue.", severity="warning")
+            return
+        await self._show_section("review")
+
+    def action_find_patient(self) -> None:
+        from followup.ui.staff.find import FindPatientDialog
+
+        self.push_screen(FindPatientDialog())
+
+    def open_patient(self, patient_id: str) -> None:
+        """Show a patient (from the worklist, the review queue, the search box or the palette).
+        The read starts at once, while the screens change."""
+        from followup.ui.staff.find import FindPatientDialog
+
+        if self.staff is None or self.locked:
+            return
+        if self._navigation_blocked() and not isinstance(self.screen, FindPatientDialog):
+            self.notify("Finish or close what is open first.", severity="warning")
+            return
+        screen = self.get_screen("patient")
+        screen.show_patient(patient_id)  # type: ignore[attr-defined]
+        self.call_later(self._present_patient, screen)
+
+    async def _present_patient(self, screen: Screen[Any]) -> None:
+        from followup.ui.staff.find import FindPatientDialog
+
+        # The search closes as the patient opens, in one change of screen: the screen under
+        # the search is not brought back and redrawn in between.
+        if isinstance(self.screen, FindPatientDialog):
+            if screen not in self.screen_stack:
+                await self.switch_screen(screen)
+                return
+            await self.pop_screen()
+        while screen in self.screen_stack and self.screen is not screen:
+            await self.pop_screen()  # e.g. a phone entry not started yet
+        if self.screen is not screen:
+            await self.push_screen(screen)
+
+    def action_lock(self) -> None:
+        self.lock()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+
+    def action_help(self) -> None:
+        from followup.ui.staff.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+
+def run(settings: Settings) -> int:
+    """Open the database, run the UI, return the exit code (non-zero after a crash). Nothing that
+    could hold patient data is printed: no traceback, no locals, no SQL parameters."""
+    try:
+        ctx = open_context(settings)
+    except (FollowupError, SchemaError) as exc:
+        print(f"followup: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"followup: cannot open the database ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    try:
+        app = FollowupApp(ctx)
+        app.run()
+        return app.return_code or 0
+    except Exception as exc:  # noqa: BLE001 - never show a traceback (it may hold patient data)
+        print(f"followup: internal error ({type(exc).__name__}). {CRASH_MESSAGE}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()

@@ -1,0 +1,89 @@
+"""Command palette providers: every key binding of the current screen as a command (so every
+action is reachable by name), and "find patient" by ID or name."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from followup.services.patient_record import search_patients
+
+if TYPE_CHECKING:
+    from followup.ui.staff.app import FollowupApp
+
+PALETTE_HITS = 10
+
+
+def _key_label(key: str) -> str:
+    return key.split(",")[0].replace("ctrl+", "Ctrl+").replace("shift+", "Shift+")
+
+
+class ScreenCommands(Provider):
+    """The bindings active where the palette was opened: app-wide ones and the screen's own.
+    Only bindings with an id are ours; a disabled one is left out."""
+
+    def _commands(self) -> list[tuple[str, str, partial[object]]]:
+        app = cast("FollowupApp", self.app)
+        if app.staff is None or app.locked:
+            return []
+        found = []
+        seen = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.id or not binding.description or not active.enabled:
+                continue
+            if binding.id in seen:
+                continue
+            seen.add(binding.id)
+            title = binding.description
+            help_text = f"{binding.tooltip or title} · key {_key_label(binding.key)}"
+            found.append((title, help_text, partial(app.run_action, binding.action, active.node)))
+        return found
+
+    async def discover(self) -> Hits:
+        for title, help_text, command in self._commands():
+            yield DiscoveryHit(title, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, command in self._commands():
+            score = max(matcher.match(title), matcher.match(help_text) * 0.8)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), command, text=title, help=help_text)
+
+
+class PatientSearchCommands(Provider):
+    """Patients by ID prefix or name, looked up in a thread worker as the query changes."""
+
+    async def search(self, query: str) -> Hits:
+        app = cast("FollowupApp", self.app)
+        text = query.strip()
+        if app.staff is None or app.locked or not text:
+            return
+        worker = app.run_worker(
+            partial(search_patients, app.ctx, text, limit=PALETTE_HITS, site_id=app.staff.site_id),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="palette-search",
+            description="Finding patients",
+        )
+        try:
+            hits = await worker.wait()
+        except (WorkerCancelled, WorkerFailed):
+            return
+        matcher = self.matcher(text)
+        for rank, hit in enumerate(hits or []):
+            title = f"{hit.name} · {hit.id}"
+            # Keep the database's order (ID matches first) above the commands' fuzzy scores.
+            score = 1.0 - rank / 100
+            yield Hit(
+                score,
+                matcher.highlight(title),
+                partial(app.open_patient, hit.id),
+                text=title,
+                help=f"Open patient · born {hit.birth_date.isoformat()}",
+            )

@@ -1,0 +1,1 @@
+"""Widgets the staff UI and the patient kiosk share."""

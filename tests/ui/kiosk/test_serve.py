@@ -1,0 +1,84 @@
+"""``followup serve`` hands the self-report app the same settings, and refuses to start on a
+database it cannot open."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from followup.ui.kiosk import serve as serve_module
+from followup.ui.kiosk.serve import (
+    check_database,
+    selfreport_command,
+    selfreport_environment,
+    serve,
+)
+from followup.settings import Settings
+
+
+def test_child_processes_get_the_same_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(
+        database_url="postgresql+psycopg://clinic@db.example/followup",
+        instrument_path=Path("/etc/followup/wording.toml"),
+        selfreport_idle_seconds=45,
+    )
+    for name, value in selfreport_environment(settings).items():
+        monkeypatch.setenv(name, value)
+    child = Settings.from_environment()
+    assert child.database_url == settings.database_url
+    assert child.instrument_path == settings.instrument_path
+    assert child.selfreport_idle_seconds == 45
+
+
+def test_command_runs_the_self_report_module_with_this_python() -> None:
+    assert shlex.split(selfreport_command()) == [sys.executable, "-m", "followup.ui.kiosk"]
+    done = subprocess.run(
+        [sys.executable, "-m", "followup.ui.kiosk", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "--db" in done.stdout
+
+
+def test_serve_refuses_a_database_it_cannot_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    settings = Settings(database_url=f"sqlite:///{blocked}/followup.db")
+    assert check_database(settings) is not None
+
+    def no_server(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server must not start")
+
+    monkeypatch.setattr("textual_serve.server.Server", no_server)
+    assert serve(settings, "127.0.0.1", 0) == 1
+    assert "followup:" in capsys.readouterr().err
+
+
+def test_serve_builds_the_server_with_public_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: dict[str, object] = {}
+
+    class FakeServer:
+        def __init__(self, command: str, **kwargs: object) -> None:
+            made.update(kwargs, command=command)
+
+        def serve(self) -> None:
+            made["served"] = True
+
+    monkeypatch.setattr("textual_serve.server.Server", FakeServer)
+    monkeypatch.setenv(serve_module.ENV_PUBLIC_URL, "https://kiosk.clinic.example")
+    monkeypatch.setattr(serve_module.os, "environ", dict(serve_module.os.environ))
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    assert serve(Settings(database_url=url), "127.0.0.1", 8123) == 0
+    assert made["served"] and made["command"] == selfreport_command()
+    assert (made["host"], made["port"]) == ("127.0.0.1", 8123)
+    assert made["public_url"] == "https://kiosk.clinic.example"
+    assert serve_module.os.environ["FOLLOWUP_DATABASE_URL"] == url

@@ -1,0 +1,165 @@
+"""Finding a patient and the patient screen: details, charts, the "entered in error"
+correction with a required reason, and a self-report code shown once."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from textual.widgets import DataTable, OptionList, Static
+
+from followup.services.patient_record import patient_detail
+from followup.store.engine import read_session
+from followup.store.models import Assessment, AuditEvent, Contact, PatientCode
+from followup.ui.widgets.chart import DomainChart
+from followup.ui.widgets.dialogs import CodeDialog, ConfirmDialog, ErrorDialog, TextDialog
+from followup.ui.staff.find import FindPatientDialog
+from followup.ui.staff.patient import PatientScreen
+from followup.ui.staff.worklist import WorklistScreen
+
+from .conftest import settle
+
+PATIENT = "P0001"
+
+
+async def _open(pilot, query: str) -> PatientScreen:
+    await pilot.press("ctrl+f")
+    assert isinstance(pilot.app.screen, FindPatientDialog)
+    await pilot.press(*query)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PatientScreen)
+    return screen
+
+
+async def test_search_box_finds_by_id_and_by_name(demo_ctx, run_app):
+    detail = patient_detail(demo_ctx, PATIENT)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        await pilot.press("ctrl+f", *PATIENT.lower())  # IDs match in any case
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert [h.id for h in dialog.hits] == [PATIENT]
+        await pilot.press(*("backspace" for _ in PATIENT))
+        surname = detail.name.split()[-1][:4].upper()
+        await pilot.press(*surname)
+        await settle(pilot)
+        assert PATIENT in [h.id for h in dialog.hits]
+        assert all(surname.lower() in h.name.lower() for h in dialog.hits)
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, WorklistScreen)
+
+
+async def test_search_box_finds_an_accented_name_typed_without_accents(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        await pilot.press("ctrl+f", *"ahmet CELIK")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, FindPatientDialog)
+        assert [(h.id, h.name) for h in dialog.hits] == [("P0177", "Ahmet Çelik")]
+        shown = dialog.query_one("#find-results", OptionList).get_option_at_index(0).prompt
+        assert "Ahmet Çelik" in str(shown)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, PatientScreen) and screen.patient_id == "P0177"
+
+
+async def test_patient_screen_shows_details_treatments_and_charts(demo_ctx, run_app):
+    detail = patient_detail(demo_ctx, PATIENT)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = await _open(pilot, PATIENT)
+        title = str(screen.query_one("#patient-title", Static).render())
+        assert detail.name in title and PATIENT in title
+        assert screen.query_one("#treatments", DataTable).row_count == len(detail.treatments)
+        await pilot.press("2")
+        await pilot.pause()
+        charts = list(screen.query(DomainChart))
+        assert len(charts) == 2 * len(detail.treated_knees)  # pain and function per knee
+        assert {c.domain for c in charts} == {"pain", "function"}
+        await pilot.press("3")
+        table = screen.query_one("#assessments", DataTable)
+        assert table.row_count == len(detail.assessments)
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, WorklistScreen)
+
+
+async def test_mark_an_assessment_entered_in_error_with_a_reason(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = await _open(pilot, PATIENT)
+        await pilot.press("e")  # not on the assessments tab: nothing happens
+        assert pilot.app.screen is screen
+        await pilot.press("3", "down")
+        target = screen.detail.assessments[1]
+        await pilot.press("e")
+        assert isinstance(pilot.app.screen, TextDialog)
+        await pilot.press("enter")  # a reason is required
+        assert isinstance(pilot.app.screen, TextDialog)
+        assert "cannot be left empty" in str(pilot.app.screen.query_one("#text-problem").render())
+        await pilot.press(*"wrong knee", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        status = str(screen.query_one("#assessments", DataTable).get_row_at(1)[-1])
+        assert "ENTERED IN ERROR: wrong knee" in status
+    with read_session(demo_ctx.engine) as session:
+        row = session.get(Assessment, target.id)
+        assert row is not None and row.entered_in_error and row.error_reason == "wrong knee"
+        audit = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "entered_in_error")
+        ).one()
+        assert (audit.actor, audit.reason) == ("demo", "wrong knee")
+
+
+async def test_issue_a_self_report_code(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        await _open(pilot, PATIENT)
+        await pilot.press("i")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, CodeDialog)
+        code = dialog.issued.code
+        assert code in str(dialog.query_one("#code", Static).render())
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, PatientScreen)
+    with read_session(demo_ctx.engine) as session:
+        stored = session.exec(select(PatientCode).where(PatientCode.patient_id == PATIENT)).all()
+    assert stored and all(code not in c.code_hash for c in stored)  # only the hash is kept
+
+
+async def test_unknown_patient_gives_a_message_not_a_crash(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        pilot.app.open_patient("NO-SUCH-ID")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ErrorDialog)
+        assert "no patient with ID NO-SUCH-ID" in dialog.message
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, WorklistScreen)
+
+
+async def test_log_a_call_from_the_patient_screen(demo_ctx, run_app):
+    """The same dialog and write as from the worklist; the contact log shows the call after."""
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = await _open(pilot, PATIENT)
+        await pilot.press("c")
+        dialog = pilot.app.screen
+        assert type(dialog).__name__ == "LogCallDialog"
+        shown = " ".join(str(w.render()) for w in dialog.query(Static))
+        assert "patient's time Sat 09:00" in shown, shown  # America/Chicago, the frozen clock
+        await pilot.press("v", *"left a message", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        contacts = screen.query_one("#contacts", DataTable)
+        assert "voicemail" in " ".join(str(cell) for cell in contacts.get_row_at(0))
+    with read_session(demo_ctx.engine) as session:
+        latest = session.exec(
+            select(Contact).where(Contact.patient_id == PATIENT).order_by(Contact.id.desc())  # type: ignore[union-attr]
+        ).first()
+    assert latest is not None
+    assert (latest.outcome, latest.note, latest.created_by) == (
+        "voicemail",
+        "left a message",
+        "demo",
+    )

@@ -1,0 +1,144 @@
+"""Sign-in, roles and the idle lock, driven with keys as a user would."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from textual.widgets import Input, Static
+
+from followup.services.context import Context
+from followup.store.engine import read_session
+from followup.store.models import AuditEvent, StaffUser
+from followup.ui.staff.app import FollowupApp
+from followup.ui.staff.review_queue import ReviewQueueScreen
+from followup.ui.staff.signin import LockScreen, SignInScreen
+from followup.ui.staff.worklist import WorklistScreen
+
+from .conftest import FakeIdleClock, settle, sign_in
+
+
+def _failed_attempts(ctx: Context, username: str) -> int:
+    with read_session(ctx.engine) as session:
+        user = session.exec(select(StaffUser).where(StaffUser.username == username)).one()
+        return user.failed_attempts
+
+
+async def test_wrong_password_is_refused_then_right_one_opens_the_worklist(demo_ctx, run_app):
+    async with run_app(demo_ctx) as pilot:
+        app = pilot.app
+        assert isinstance(app.screen, SignInScreen)
+        await sign_in(pilot, "demo", "not-the-password")
+        assert isinstance(app.screen, SignInScreen)
+        assert "wrong user name or password" in str(
+            app.screen.query_one("#signin-problem", Static).render()
+        )
+        assert app.screen.query_one("#password", Input).value == ""
+        assert _failed_attempts(demo_ctx, "demo") == 1
+        # Retyping the password alone is enough: the user name is kept.
+        await pilot.press(*"demo", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WorklistScreen)
+        assert app.staff is not None and app.staff.role == "coordinator"
+        assert _failed_attempts(demo_ctx, "demo") == 0
+    with read_session(demo_ctx.engine) as session:
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+    assert "sign_in_failed" in actions
+
+
+async def test_repeated_wrong_passwords_lock_the_account(demo_ctx, run_app):
+    async with run_app(demo_ctx) as pilot:
+        await pilot.press(*"demo", "enter")
+        for _ in range(5):
+            await pilot.press(*"nope", "enter")
+            await settle(pilot)
+        await pilot.press(*"demo", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SignInScreen)
+        message = str(pilot.app.screen.query_one("#signin-problem", Static).render())
+        assert "locked" in message
+
+
+async def test_clinician_starts_in_the_review_queue(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="doctor") as pilot:
+        assert isinstance(pilot.app.screen, ReviewQueueScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, WorklistScreen)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReviewQueueScreen)
+
+
+async def test_coordinator_cannot_reach_the_review_queue(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        app = pilot.app
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, WorklistScreen)
+        assert "f3" not in app.screen.active_bindings  # not even offered in the footer
+        assert not app.is_screen_installed("review")
+        await app.run_action("review_queue")  # even when asked directly
+        await settle(pilot)
+        assert isinstance(app.screen, WorklistScreen)
+
+
+async def test_idle_session_locks_and_needs_the_same_password(demo_ctx, run_app):
+    clock = FakeIdleClock()
+    async with run_app(demo_ctx, user="demo", idle_clock=clock) as pilot:
+        app: FollowupApp = pilot.app  # type: ignore[assignment]
+        clock.advance(demo_ctx.settings.idle_lock_minutes * 60 - 5)
+        app.check_idle_lock()
+        assert not app.locked
+        clock.advance(10)
+        app.check_idle_lock()
+        await pilot.pause()
+        assert app.locked and isinstance(app.screen, LockScreen)
+        # Nothing behind the lock is reachable.
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press(*"doctor", "enter")  # another user's password
+        await settle(pilot)
+        assert app.locked and isinstance(app.screen, LockScreen)
+        await pilot.press(*"demo", "enter")
+        await settle(pilot)
+        assert not app.locked
+        assert isinstance(app.screen, WorklistScreen)
+
+
+async def test_activity_keeps_the_session_open(demo_ctx, run_app):
+    clock = FakeIdleClock()
+    async with run_app(demo_ctx, user="demo", idle_clock=clock) as pilot:
+        app: FollowupApp = pilot.app  # type: ignore[assignment]
+        clock.advance(demo_ctx.settings.idle_lock_minutes * 60 - 5)
+        await pilot.press("down")
+        clock.advance(10)
+        app.check_idle_lock()
+        assert not app.locked
+
+
+async def test_sign_out_from_the_lock_screen(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        app = pilot.app
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.staff is None
+        await sign_in(pilot, "doctor", "doctor")
+        assert isinstance(app.screen, ReviewQueueScreen)
+
+
+async def test_user_name_and_password_typed_in_one_burst_stay_apart(demo_ctx, run_app):
+    """A password manager (or a fast typist) sends name, Enter, password, Enter at once."""
+    from textual import events
+
+    async with run_app(demo_ctx) as pilot:
+        app = pilot.app
+        await settle(pilot)
+        for key in [*"demo", "enter", *"demo", "enter"]:
+            app.post_message(events.Key(key, None if key == "enter" else key))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert isinstance(app.screen, WorklistScreen)
