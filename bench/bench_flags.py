@@ -20,13 +20,13 @@ from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
-from followup.services.context import open_context
 from followup.services.call_list import due_list
-from followup.store.episodes import ASSESSMENT_SQL, ORDER
+from followup.services.context import open_context
 from followup.services.flags import evaluate_cohort, reevaluate_knee
 from followup.services.importing import import_file
 from followup.settings import Settings
 from followup.store.engine import write_session
+from followup.store.episodes import ASSESSMENT_SQL, ORDER
 
 
 def floor_seconds(db: Path) -> float:

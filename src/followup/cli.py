@@ -17,8 +17,8 @@ import orjson
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from followup import __version__
-from followup.services.context import Context, command_line_actor, open_context
 from followup.errors import FollowupError, InvalidInput
+from followup.services.context import Context, command_line_actor, open_context
 from followup.settings import Settings
 from followup.store.schema import SchemaError
 

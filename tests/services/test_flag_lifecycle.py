@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
-from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
-from followup.services.context import Context
-from followup.services.call_list import due_list
 from followup.errors import FollowupError, NotFound
+from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
+from followup.services.call_list import due_list
+from followup.services.context import Context
 from followup.services.flags import (
     LEVEL_ORDER,
     decide,

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
+from followup.errors import InvalidInput
 from followup.services.audit import list_events
 from followup.services.context import Context
-from followup.errors import InvalidInput
 from followup.services.exporting import export, neutralise
 from followup.services.importing import import_file
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
-from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
 from followup.errors import NotFound, PermissionDenied
+from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
 from followup.services.importing import import_file
 from followup.services.patient_record import patient_detail, search_patients
 

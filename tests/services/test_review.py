@@ -23,10 +23,7 @@ import pytest
 
 from followup.domain.flags import KIND_LEVELS
 from followup.domain.instrument import ITEM_KEYS
-from followup.services.context import Context
 from followup.errors import FollowupError
-from followup.services.flags import LEVEL_ORDER, open_flags
-from followup.services.importing import import_file
 from followup.reports.packet import (
     ROW_FIELDS,
     build_packet,
@@ -34,6 +31,9 @@ from followup.reports.packet import (
     render_markdown,
     write_packet,
 )
+from followup.services.context import Context
+from followup.services.flags import LEVEL_ORDER, open_flags
+from followup.services.importing import import_file
 
 AS_OF = date(2026, 11, 21)
 SCRIPT_NAME = '<script>alert("x")</script> O\'Brien | Jr'

@@ -1,1 +1,2 @@
-"""What is printed or handed out: the review packet, charts and tables, rendered from read models the services build."""
+"""What is printed or handed out: the review packet, charts and tables, rendered from the read
+models the services build."""

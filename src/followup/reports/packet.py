@@ -23,11 +23,11 @@ from typing import Any, TextIO
 
 from followup.domain.flags import KIND_LEVELS
 from followup.domain.records import LEVELS
-from followup.services.context import Context
 from followup.errors import FollowupError
+from followup.reports.packet_html import render_html
+from followup.services.context import Context
 from followup.services.exporting import neutralise
 from followup.services.flags import FlagView, evaluate_cohort, open_flags
-from followup.reports.packet_html import render_html
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 
 FORMATS = ("html", "csv", "md")

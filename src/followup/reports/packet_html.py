@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from followup.reports.svgchart import HorizontalLine, Marker, Series, number, trajectory_chart
 
 if TYPE_CHECKING:  # review.py imports this module to render; these are its read models
-    from followup.services.flags import FlagView
     from followup.reports.packet import FlaggedKnee, ReviewPacket
+    from followup.services.flags import FlagView
     from followup.services.trajectory import KneeTrajectory
 
 LEVEL_TITLES = {"urgent": "Urgent", "action": "Action", "watch": "Watch"}

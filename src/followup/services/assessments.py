@@ -14,9 +14,9 @@ from followup.domain.flags import Finding
 from followup.domain.instrument import ITEM_KEYS
 from followup.domain.records import CONTACT_OUTCOMES, KNEES, SOURCES
 from followup.domain.scoring import Scores, check_answers, score
+from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
-from followup.errors import FollowupError, NotFound
 from followup.services.flags import reevaluate_knee
 from followup.services.importing import score_columns
 from followup.store.engine import write_session

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from followup.domain.schedule import TimepointStatus
 from followup.services.context import Context
-from followup.store.episodes import DateCache, as_datetime, knee_calls
 from followup.store.bulk import chunks, driver_rows, marks
 from followup.store.engine import read_session
+from followup.store.episodes import DateCache, as_datetime, knee_calls
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
 

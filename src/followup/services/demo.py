@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
-from followup.services.context import Context
 from followup.errors import FollowupError
+from followup.services.context import Context
 from followup.services.importing import import_into
 from followup.services.staff import add_user, user_exists
 from followup.store.engine import write_session

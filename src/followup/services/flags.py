@@ -26,6 +26,7 @@ from sqlmodel import Session
 from followup.domain.flags import Finding, evaluate_episode
 from followup.domain.records import DECISIONS, KNEES, LEVELS, EpisodeInput
 from followup.domain.rules import RuleSet
+from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.cohort import (
     FLAG_FIELDS,
@@ -36,8 +37,6 @@ from followup.services.cohort import (
     flag_rows,
 )
 from followup.services.context import Context
-from followup.store.episodes import DateCache, knee_episodes
-from followup.errors import FollowupError, NotFound
 from followup.store.bulk import (
     as_stored,
     bulk_insert,
@@ -47,6 +46,7 @@ from followup.store.bulk import (
     marks,
 )
 from followup.store.engine import read_session, write_session
+from followup.store.episodes import DateCache, knee_episodes
 from followup.store.models import CohortEvaluation, EpisodeEvaluation, Flag, ReviewDecision
 
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}

@@ -24,6 +24,7 @@ from followup.domain.records import CONTACT_OUTCOMES, KNEES, PRODUCTS, ROUTES, S
 from followup.domain.scoring import Scores, score_numbers
 from followup.services import audit
 from followup.services.context import Context
+from followup.store.bulk import bulk_insert, chunks, driver_rows, marks
 from followup.store.csv_files import (
     Column,
     ProblemLog,
@@ -39,9 +40,8 @@ from followup.store.csv_files import (
     whole_number,
     yes_no,
 )
-from followup.store.episodes import DateCache
-from followup.store.bulk import bulk_insert, chunks, driver_rows, marks
 from followup.store.engine import write_session
+from followup.store.episodes import DateCache
 from followup.store.models import ACTIVITIES, SEXES, Assessment, Contact, Patient, Site, Treatment
 
 KINDS = ("patients", "treatments", "assessments", "contacts")

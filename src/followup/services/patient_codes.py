@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
-from followup.errors import FollowupError, NotFound
 from followup.services.security import hash_secret, new_code, normalise_code, verify_secret
 from followup.store.engine import write_session
 from followup.store.models import Patient, PatientCode

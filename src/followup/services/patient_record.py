@@ -15,8 +15,8 @@ from typing import Any
 from sqlmodel import select
 
 from followup.domain.names import search_form
-from followup.services.context import Context
 from followup.errors import NotFound, PermissionDenied
+from followup.services.context import Context
 from followup.services.flags import FlagView, flags_with_ids
 from followup.store.engine import read_session
 from followup.store.models import Assessment, Contact, Flag, Patient, Treatment

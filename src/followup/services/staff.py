@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from followup.errors import FollowupError
 from followup.services import audit
 from followup.services.context import Context
-from followup.errors import FollowupError
 from followup.services.security import hash_secret, verify_secret
 from followup.store.engine import read_session, write_session
 from followup.store.models import ROLES, StaffUser

@@ -12,8 +12,8 @@ from followup.domain.records import EpisodeInput
 from followup.domain.rules import RuleSet
 from followup.domain.schedule import baseline
 from followup.services.context import Context
-from followup.store.episodes import knee_episodes
 from followup.store.engine import read_session
+from followup.store.episodes import knee_episodes
 
 DOMAINS = ("pain", "function")
 

@@ -1,1 +1,2 @@
-"""The terminal apps: staff (``staff``), the patient kiosk (``kiosk``) and the widgets both share."""
+"""The terminal apps: the staff UI (``staff``), the patient kiosk (``kiosk``) and the widgets
+both share (``widgets``)."""

@@ -12,10 +12,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from followup.domain.instrument import ITEM_KEYS
-from followup.ui.kiosk.app import SelfReportApp
-from followup.services.patient_codes import issue_code
 from followup.services.context import Context
 from followup.services.importing import import_file
+from followup.services.patient_codes import issue_code
+from followup.ui.kiosk.app import SelfReportApp
 from followup.ui.widgets.questionnaire import Questionnaire
 
 PATIENTS = """patient_id,name,birth_date

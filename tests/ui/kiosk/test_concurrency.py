@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.assessments import log_contact
-from followup.services.patient_codes import verify_code
 from followup.services.context import Context
+from followup.services.patient_codes import verify_code
 from followup.services.self_report import submit_self_report
-
 from tests.conftest import make_context
+
 from .conftest import Clinic
 
 REPORTS = [("P1", "left"), ("P1", "right"), ("P2", "left")] * 2

@@ -7,13 +7,13 @@ from textual import events
 from textual.widgets import Input
 
 from followup.domain.instrument import ITEM_KEYS
+from followup.services.audit import list_events
+from followup.services.flags import open_flags
 from followup.ui.kiosk.knee import KneeChoiceScreen
 from followup.ui.kiosk.questions import QuestionsScreen
 from followup.ui.kiosk.review import ProblemScreen, ReviewScreen
 from followup.ui.kiosk.sign_in import NO_KNEE, SignInScreen
 from followup.ui.kiosk.thanks import PROBLEM_NOTED, ThankYouScreen
-from followup.services.audit import list_events
-from followup.services.flags import open_flags
 from followup.ui.widgets.questionnaire import AnswerChoice, Questionnaire
 
 from .conftest import Clinic, answer_all, kiosk, screen_text, settle, sign_in

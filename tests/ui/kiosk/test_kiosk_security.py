@@ -11,6 +11,9 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from followup.settings import Settings
+from followup.store.engine import read_session
+from followup.store.models import PatientCode
 from followup.ui.kiosk import review
 from followup.ui.kiosk.app import SelfReportApp
 from followup.ui.kiosk.knee import KneeChoiceScreen
@@ -19,9 +22,6 @@ from followup.ui.kiosk.review import ProblemScreen, ReviewScreen
 from followup.ui.kiosk.sign_in import SignInScreen
 from followup.ui.kiosk.thanks import ThankYouScreen
 from followup.ui.kiosk.words import BUSY, NOT_AVAILABLE, NOT_SAVED
-from followup.settings import Settings
-from followup.store.engine import read_session
-from followup.store.models import PatientCode
 
 from .conftest import Clinic, answer_all, kiosk, screen_text, settle, sign_in
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from followup.settings import Settings
 from followup.ui.kiosk import serve as serve_module
 from followup.ui.kiosk.serve import (
     check_database,
@@ -17,7 +18,6 @@ from followup.ui.kiosk.serve import (
     selfreport_environment,
     serve,
 )
-from followup.settings import Settings
 
 
 def test_child_processes_get_the_same_settings(monkeypatch: pytest.MonkeyPatch) -> None:

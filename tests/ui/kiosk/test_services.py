@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 
 from followup.domain.instrument import ITEM_KEYS
-from followup.ui.kiosk.words import long_date, trend_paragraphs
 from followup.errors import FollowupError
 from followup.services.self_report import (
     KneeInFollowUp,
@@ -17,6 +16,7 @@ from followup.services.self_report import (
     own_trend,
     submit_self_report,
 )
+from followup.ui.kiosk.words import long_date, trend_paragraphs
 
 from .conftest import Clinic
 

@@ -12,11 +12,11 @@ from followup.ui.staff import app as app_module
 from followup.ui.staff import calls as calls_module
 from followup.ui.staff.app import CRASH_MESSAGE, FollowupApp, run
 from followup.ui.staff.commands import ScreenCommands
-from followup.ui.widgets.dialogs import ErrorDialog
 from followup.ui.staff.help import HelpScreen
-from followup.ui.widgets.keybar import KeyBar
 from followup.ui.staff.patient import PatientScreen
 from followup.ui.staff.worklist import WorklistScreen
+from followup.ui.widgets.dialogs import ErrorDialog
+from followup.ui.widgets.keybar import KeyBar
 
 from .conftest import settle
 

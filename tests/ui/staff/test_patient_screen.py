@@ -9,11 +9,11 @@ from textual.widgets import DataTable, OptionList, Static
 from followup.services.patient_record import patient_detail
 from followup.store.engine import read_session
 from followup.store.models import Assessment, AuditEvent, Contact, PatientCode
-from followup.ui.widgets.chart import DomainChart
-from followup.ui.widgets.dialogs import CodeDialog, ConfirmDialog, ErrorDialog, TextDialog
 from followup.ui.staff.find import FindPatientDialog
 from followup.ui.staff.patient import PatientScreen
 from followup.ui.staff.worklist import WorklistScreen
+from followup.ui.widgets.chart import DomainChart
+from followup.ui.widgets.dialogs import CodeDialog, ConfirmDialog, ErrorDialog, TextDialog
 
 from .conftest import settle
 

@@ -13,7 +13,6 @@ from textual.widgets import Static
 from followup.errors import FollowupError
 from followup.store.engine import read_session
 from followup.store.models import Assessment, Flag
-from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.staff.phone_entry import (
     MAX_ENTRY_AGE_DAYS,
     PhoneEntryScreen,
@@ -21,6 +20,7 @@ from followup.ui.staff.phone_entry import (
     assessment_day,
 )
 from followup.ui.staff.worklist import WorklistScreen
+from followup.ui.widgets.dialogs import ConfirmDialog
 
 from .conftest import settle
 

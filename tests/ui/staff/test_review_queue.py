@@ -10,9 +10,9 @@ from followup.domain.records import LEVELS
 from followup.services.flags import open_flags
 from followup.store.engine import read_session
 from followup.store.models import Flag, ReviewDecision
+from followup.ui.staff.review_queue import ExportDialog, ReviewQueueScreen, ReviewTable
 from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.dialogs import TextDialog
-from followup.ui.staff.review_queue import ExportDialog, ReviewQueueScreen, ReviewTable
 
 from .conftest import settle
 

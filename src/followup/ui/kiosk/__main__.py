@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from followup.ui.kiosk.app import run
 from followup.settings import Settings
+from followup.ui.kiosk.app import run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,15 +21,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from followup.domain.instrument import Instrument
+from followup.services.context import Context, open_context
+from followup.services.self_report import KneeInFollowUp, OwnTrend
+from followup.settings import Settings
 from followup.ui.kiosk.kiosk import KioskScreen
 from followup.ui.kiosk.knee import KneeChoiceScreen
 from followup.ui.kiosk.questions import QuestionsScreen
 from followup.ui.kiosk.sign_in import SignInScreen
 from followup.ui.kiosk.thanks import ThankYouScreen
 from followup.ui.kiosk.visit import Visit
-from followup.services.context import Context, open_context
-from followup.services.self_report import KneeInFollowUp, OwnTrend
-from followup.settings import Settings
 
 THANK_YOU_SECONDS = 30
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)

@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from followup.ui.kiosk.words import problem_message
 from followup.services.context import Context
+from followup.ui.kiosk.words import problem_message
 
 if TYPE_CHECKING:
     from followup.ui.kiosk.app import SelfReportApp

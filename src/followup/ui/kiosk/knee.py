@@ -9,10 +9,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from followup.domain.instrument import Instrument
+from followup.services.self_report import KneeInFollowUp
 from followup.ui.kiosk.kiosk import KioskScreen
 from followup.ui.kiosk.visit import Visit
 from followup.ui.kiosk.words import knee_name, long_date
-from followup.services.self_report import KneeInFollowUp
 
 
 class KneeChoice(Static):

@@ -13,12 +13,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from followup.ui.kiosk.kiosk import KioskScreen
-from followup.ui.kiosk.visit import Visit
-from followup.ui.kiosk.words import knee_name
 from followup.services.assessments import MAX_TEXT
 from followup.services.context import Context
 from followup.services.self_report import OwnTrend, SubmittedReport, own_trend, submit_self_report
+from followup.ui.kiosk.kiosk import KioskScreen
+from followup.ui.kiosk.visit import Visit
+from followup.ui.kiosk.words import knee_name
 
 PROBLEM_EXAMPLES = "for example new swelling, redness, warmth, or a fever"
 

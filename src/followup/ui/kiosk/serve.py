@@ -14,8 +14,8 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from followup.domain.instrument import InstrumentError
-from followup.services.context import open_context
 from followup.errors import FollowupError
+from followup.services.context import open_context
 from followup.settings import ENV_DATABASE_URL, Settings
 from followup.store.schema import SchemaError
 

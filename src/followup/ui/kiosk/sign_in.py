@@ -10,11 +10,11 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from followup.domain.instrument import Instrument
+from followup.services.context import Context
+from followup.services.patient_codes import CodeRefused, verify_code
+from followup.services.self_report import KneeInFollowUp, knees_in_follow_up
 from followup.ui.kiosk.kiosk import KioskScreen
 from followup.ui.kiosk.words import NOT_AVAILABLE, problem_message
-from followup.services.patient_codes import CodeRefused, verify_code
-from followup.services.context import Context
-from followup.services.self_report import KneeInFollowUp, knees_in_follow_up
 from followup.ui.widgets.fields import MovesOnInput
 
 NO_KNEE = (

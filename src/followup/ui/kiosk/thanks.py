@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from followup.services.self_report import OwnTrend
 from followup.ui.kiosk.kiosk import KioskScreen
 from followup.ui.kiosk.words import knee_name, trend_paragraphs
-from followup.services.self_report import OwnTrend
 
 PROBLEM_NOTED = (
     "You told us about a new problem with your knee. The clinic team will look at it. "

@@ -22,14 +22,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from followup.services.context import Context, open_context
 from followup.errors import FollowupError
+from followup.services.context import Context, open_context
 from followup.services.staff import StaffMember
 from followup.settings import Settings
 from followup.store.schema import SchemaError
 from followup.ui.staff.commands import PatientSearchCommands, ScreenCommands
-from followup.ui.widgets.dialogs import ErrorDialog
 from followup.ui.staff.signin import LockScreen, SignInScreen
+from followup.ui.widgets.dialogs import ErrorDialog
 
 if TYPE_CHECKING:
     from followup.ui.staff.worklist import CallListPrefetch

@@ -20,8 +20,8 @@ from textual.widgets.option_list import Option
 from followup.domain.records import CONTACT_OUTCOMES
 from followup.services.assessments import MAX_TEXT, log_contact
 from followup.services.context import Context
-from followup.ui.widgets import formatting as fmt
 from followup.ui.staff.base import StaffScreen
+from followup.ui.widgets import formatting as fmt
 
 OUTCOME_KEYS = {
     "reached": "r",

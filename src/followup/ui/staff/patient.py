@@ -26,17 +26,17 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from followup.services.assessments import mark_entered_in_error
-from followup.services.patient_codes import IssuedCode, issue_code
-from followup.services.context import Context
 from followup.services.call_list import local_time
+from followup.services.context import Context
+from followup.services.patient_codes import IssuedCode, issue_code
 from followup.services.patient_record import PatientDetail, patient_detail
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
-from followup.ui.widgets import formatting as fmt
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.calls import ask_and_log_call
+from followup.ui.staff.evidence import evidence_lines, flag_heading
+from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.dialogs import CodeDialog, ConfirmDialog, TextDialog
-from followup.ui.staff.evidence import evidence_lines, flag_heading
 from followup.ui.widgets.keybar import KeyBar
 
 TABS = ("tab-overview", "tab-charts", "tab-assessments", "tab-contacts", "tab-flags")

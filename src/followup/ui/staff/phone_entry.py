@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from followup.domain.instrument import ITEM_KEYS, SUBSCALES
 from followup.domain.scoring import Scores, score
+from followup.errors import FollowupError
 from followup.services.assessments import (
     MAX_TEXT,
     AssessmentEntry,
@@ -31,9 +32,8 @@ from followup.services.assessments import (
 )
 from followup.services.assessments import record_assessment as save_assessment
 from followup.services.context import Context
-from followup.errors import FollowupError
-from followup.ui.widgets import formatting as fmt
 from followup.ui.staff.base import StaffScreen
+from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.dialogs import ConfirmDialog, OkDialog
 from followup.ui.widgets.fields import MovesOnInput
 from followup.ui.widgets.keybar import KeyBar

@@ -28,11 +28,11 @@ from followup.domain.records import DECISIONS
 from followup.services.context import Context
 from followup.services.flags import FlagView, decide, evaluate_cohort, open_flags
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
-from followup.ui.widgets import formatting as fmt
 from followup.ui.staff.base import StaffScreen
+from followup.ui.staff.evidence import evidence_lines, flag_heading
+from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.dialogs import TextDialog
-from followup.ui.staff.evidence import evidence_lines, flag_heading
 from followup.ui.widgets.keybar import KeyBar
 
 PAGE_SIZE = 200

@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from followup.services.context import Context
 from followup.errors import FollowupError
+from followup.services.context import Context
 from followup.services.staff import StaffMember, sign_in
 from followup.ui.staff.base import WorkerErrors
 from followup.ui.widgets.fields import MovesOnInput

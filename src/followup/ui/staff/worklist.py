@@ -21,16 +21,16 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from followup.services.audit import committed_mark
-from followup.services.context import Context
 from followup.services.call_list import (
     DueItem,
     call_list_changed_since,
     due_list,
     with_details,
 )
-from followup.ui.widgets import formatting as fmt
+from followup.services.context import Context
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
+from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 
 PAGE_SIZE = 200
