@@ -22,7 +22,7 @@ from pathlib import Path
 
 from followup.services.call_list import due_list
 from followup.services.context import open_context
-from followup.services.flags import evaluate_cohort, reevaluate_knee
+from followup.services.evaluate_flags import evaluate_cohort, reevaluate_knee
 from followup.services.importing import import_file
 from followup.settings import Settings
 from followup.store.engine import write_session

@@ -250,7 +250,8 @@ def _call_lines(items: Iterable[DueItem]) -> Iterator[str]:
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
-    from followup.services.flags import evaluate_cohort, open_flag_summaries, open_flags
+    from followup.services.evaluate_flags import evaluate_cohort
+    from followup.services.review_queue import open_flag_summaries, open_flags
 
     ctx = _context(args)
     as_of = _as_of(args.as_of) or ctx.today()
@@ -269,7 +270,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from followup.services.flags import decide
+    from followup.services.decide import decide
 
     ctx = _context(args)
     record = decide(ctx, args.flag_id, args.decision, args.note, command_line_actor())

@@ -203,7 +203,7 @@ def test_an_interrupt_prints_one_line_and_no_library_traceback(
     import logging
 
     from followup import cli
-    from followup.services import flags
+    from followup.services import evaluate_flags as flags
 
     def interrupted_while_a_connection_is_returned(*_args: object, **_kwargs: object) -> None:
         try:

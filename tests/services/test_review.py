@@ -32,8 +32,8 @@ from followup.reports.packet import (
     write_packet,
 )
 from followup.services.context import Context
-from followup.services.flags import LEVEL_ORDER, open_flags
 from followup.services.importing import import_file
+from followup.services.review_queue import LEVEL_ORDER, open_flags
 
 AS_OF = date(2026, 11, 21)
 SCRIPT_NAME = '<script>alert("x")</script> O\'Brien | Jr'

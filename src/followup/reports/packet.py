@@ -26,8 +26,9 @@ from followup.domain.records import LEVELS
 from followup.errors import FollowupError
 from followup.reports.packet_html import render_html
 from followup.services.context import Context
+from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.exporting import neutralise
-from followup.services.flags import FlagView, evaluate_cohort, open_flags
+from followup.services.review_queue import FlagView, open_flags
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 
 FORMATS = ("html", "csv", "md")

@@ -21,7 +21,7 @@ from followup.reports.svgchart import HorizontalLine, Marker, Series, number, tr
 
 if TYPE_CHECKING:  # review.py imports this module to render; these are its read models
     from followup.reports.packet import FlaggedKnee, ReviewPacket
-    from followup.services.flags import FlagView
+    from followup.services.review_queue import FlagView
     from followup.services.trajectory import KneeTrajectory
 
 LEVEL_TITLES = {"urgent": "Urgent", "action": "Action", "watch": "Watch"}

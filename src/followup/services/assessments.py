@@ -17,7 +17,7 @@ from followup.domain.scoring import Scores, check_answers, score
 from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
-from followup.services.flags import reevaluate_knee
+from followup.services.evaluate_flags import reevaluate_knee
 from followup.services.importing import score_columns
 from followup.store.engine import write_session
 from followup.store.models import Assessment, Contact, Flag, Patient

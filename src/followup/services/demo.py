@@ -75,7 +75,7 @@ def load_demo(ctx: Context, actor: str) -> DemoResult:
             select(func.count()).select_from(Patient)
         ).one()
     if not result.already_loaded:
-        from followup.services.flags import evaluate_cohort
+        from followup.services.evaluate_flags import evaluate_cohort
 
         result.flags = evaluate_cohort(ctx).raised
     for username, password, role in DEMO_ACCOUNTS:

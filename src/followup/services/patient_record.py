@@ -17,7 +17,7 @@ from sqlmodel import select
 from followup.domain.names import search_form
 from followup.errors import NotFound, PermissionDenied
 from followup.services.context import Context
-from followup.services.flags import FlagView, flags_with_ids
+from followup.services.review_queue import FlagView, flags_with_ids
 from followup.store.engine import read_session
 from followup.store.models import Assessment, Contact, Flag, Patient, Treatment
 
