@@ -40,7 +40,7 @@ from followup.services.flags import (
 from followup.store.bulk import driver_rows
 from tests.conftest import make_context
 
-MANIFEST = Path(__file__).resolve().parents[2] / "bench" / "demo_manifest.csv"
+MANIFEST = Path(__file__).resolve().parents[2] / "tools" / "demo_manifest.csv"
 
 
 def knee_without_open_flags(ctx: Context) -> tuple[str, str]:
