@@ -21,7 +21,7 @@ from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.review_queue import LEVEL_ORDER, open_flag_summaries, open_flags
 from tests.conftest import make_context
 
-MANIFEST = Path(__file__).resolve().parents[2] / "bench" / "demo_manifest.csv"
+MANIFEST = Path(__file__).resolve().parents[2] / "tools" / "demo_manifest.csv"
 
 
 def knee_without_open_flags(ctx: Context) -> tuple[str, str]:
