@@ -13,11 +13,15 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.errors import FollowupError, NotFound
-from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
 from followup.services.call_list import due_list
 from followup.services.context import Context
 from followup.services.decide import decide
 from followup.services.evaluate_flags import evaluate_cohort
+from followup.services.record_assessment import (
+    AssessmentEntry,
+    mark_entered_in_error,
+    record_assessment,
+)
 from followup.services.review_queue import LEVEL_ORDER, open_flag_summaries, open_flags
 from tests.conftest import make_context
 

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
-from followup.services.assessments import AssessmentEntry, record_assessment
 from followup.services.context import Context
 from followup.services.decide import decide
 from followup.services.evaluate_flags import evaluate_cohort
+from followup.services.record_assessment import AssessmentEntry, record_assessment
 from followup.services.review_queue import open_flags
 from followup.store.backup import sqlite_backup
 from tests.conftest import make_context
@@ -95,7 +95,9 @@ def test_a_change_in_the_audit_trail_re_runs_that_patient(
 ) -> None:
     """Every range still holds (same day), so only the audit trail can say the patient changed.
     The save's own re-evaluation of the knee is switched off to leave the cohort run to it."""
-    monkeypatch.setattr("followup.services.assessments.reevaluate_knee", lambda *args, **kwargs: [])
+    monkeypatch.setattr(
+        "followup.services.record_assessment.reevaluate_knee", lambda *args, **kwargs: []
+    )
     today = demo_ctx.today()
     with demo_ctx.engine.connect() as conn:
         pid, knee = conn.execute(
