@@ -41,8 +41,8 @@ _SHORTEST_MONTH_DAYS = 28
 
 Days = Annotated[int, Field(ge=0, le=36500)]  # whole days, up to a century
 Points = Annotated[float, Field(gt=0, le=100)]  # on the 0-100 score scale
-Fraction = Annotated[float, Field(gt=0, le=1)]
-Months = Annotated[float, Field(gt=0, le=1200)]
+Fraction = Annotated[float, Field(gt=0, le=1)]  # a share: more than none, at most all
+Months = Annotated[float, Field(gt=0, le=1200)]  # of expected relief, up to a century
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 KLGrade = Literal["0", "1", "2", "3", "4"]  # Kellgren-Lawrence grade, as a TOML key
 
