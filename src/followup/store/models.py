@@ -294,16 +294,27 @@ class Flag(SQLModel, table=True):
 
 
 class EpisodeEvaluation(SQLModel, table=True):
-    """The days on which an episode's last evaluated findings hold (domain.flags.stable_range):
-    a whole-cohort evaluation re-runs only the episodes whose data changed since the last one
-    or whose range does not hold the new "as of" day. NULL: unbounded on that side."""
+    """An episode's last evaluated result beyond its flags: its current call (the worklist reads
+    its pages from these rows) and the days on which the result holds
+    (domain.flags.stable_range). A whole-cohort evaluation re-runs only the episodes whose data
+    changed since the last one or whose range does not hold the new "as of" day. NULL days:
+    unbounded on that side; NULL call: nothing to call about."""
 
     __tablename__ = "episode_evaluation"
+    __table_args__ = (
+        Index("ix_episode_evaluation_call_window", "call_window_start", "call_due_on"),
+    )
 
     treatment_id: str = Field(primary_key=True, foreign_key="treatment.id", max_length=40)
     patient_id: str = Field(foreign_key="patient.id", max_length=40)
+    knee: str = Field(max_length=5)
     stable_from: date | None = None
     stable_until: date | None = None
+    call_timepoint: str | None = Field(default=None, max_length=20)
+    call_due_on: date | None = None
+    call_window_start: date | None = None
+    call_window_end: date | None = None
+    call_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class CohortEvaluation(SQLModel, table=True):

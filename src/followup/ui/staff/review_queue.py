@@ -410,7 +410,7 @@ class ReviewQueueScreen(StaffScreen):
         event.stop()
         flag = self._current()
         if flag is not None:
-            self.followup.open_patient(flag.patient_id)
+            self.open_patient(flag.patient_id)
 
     def action_page(self, step: int) -> None:
         self.page += step
