@@ -41,9 +41,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["packet_id"], ["review_packet.id"]),
         sa.PrimaryKeyConstraint("packet_id", "flag_id"),
     )
-    op.create_index(
-        "ix_review_packet_flag_flag", "review_packet_flag", ["flag_id"], unique=False
-    )
+    op.create_index("ix_review_packet_flag_flag", "review_packet_flag", ["flag_id"], unique=False)
 
 
 def downgrade() -> None:
