@@ -327,7 +327,7 @@ class ReviewDecision(SQLModel, table=True):
 PACKET_SECTIONS = ("full", "table")
 
 
-class ReviewPacket(SQLModel, table=True):
+class ReviewPacketRecord(SQLModel, table=True):
     """A weekly review packet as written: when it was made, by whom, for which day, and from
     when it counted flags as new. The next packet covers what changed after ``made_at``."""
 
@@ -383,7 +383,7 @@ __all__ = [
     "Patient",
     "PatientCode",
     "ReviewDecision",
-    "ReviewPacket",
+    "ReviewPacketRecord",
     "ReviewPacketFlag",
     "Site",
     "StaffUser",
