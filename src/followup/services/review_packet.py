@@ -46,8 +46,9 @@ FIRST_PACKET_DAYS = 7
 WATCH_ROWS_MAX = 200
 SECTION_LEVELS = ("urgent", "action")
 WATCH_LEVELS = ("watch",)
-# Why a flag is in the packet.
-NEW, CHANGED, CARRIED = "new", "changed", "carried"
+# Why a flag is in the packet: first raised, or changed, since the packet covers; or shown by an
+# earlier packet and still undecided.
+NEW, CHANGED, UNDECIDED = "new", "changed", "undecided"
 # Open flags this packet should show: raised or changed since it covers, or shown by an earlier
 # packet and still undecided (a decision closes the flag).
 PENDING_SQL = (
@@ -100,7 +101,7 @@ class ReviewPacket:
     flags: tuple[FlagView, ...]  # with a section: urgent -> action, then oldest first
     knees: tuple[FlaggedKnee, ...]  # in the order of each knee's most urgent flag
     watch: tuple[FlagView, ...]  # watch table rows, in the same order
-    reasons: dict[int, str] = field(hash=False)  # flag id -> NEW, CHANGED or CARRIED
+    reasons: dict[int, str] = field(hash=False)  # flag id -> NEW, CHANGED or UNDECIDED
     counts: tuple[KindCount, ...] = ()  # every kind, zeros included, by level
 
     @property
@@ -205,12 +206,11 @@ def _pending(ctx: Context, levels: Sequence[str], since: Any, limit: int) -> lis
 
 
 def _reasons(ctx: Context, flag_ids: Sequence[int], since: Any) -> dict[int, str]:
-    """Why each flag is in the packet: first raised, or changed, since the packet covers, or
-    carried from an earlier packet."""
+    """Why each flag is in the packet (NEW, CHANGED or UNDECIDED)."""
     found: dict[int, str] = {}
     sql = (
         f"SELECT id, CASE WHEN created_at > ? THEN '{NEW}' WHEN updated_at > ? THEN '{CHANGED}' "
-        f"ELSE '{CARRIED}' END FROM flag WHERE id IN "
+        f"ELSE '{UNDECIDED}' END FROM flag WHERE id IN "
     )
     with read_session(ctx.engine) as session:
         conn = session.connection()
