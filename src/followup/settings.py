@@ -16,7 +16,7 @@ from platformdirs import user_data_dir
 
 ENV_DATABASE_URL = "FOLLOWUP_DATABASE_URL"
 # Flags shown with a full section and chart in one review packet: about what a weekly meeting
-# decides in an hour and a half, and about 25 printed pages.
+# can decide in an hour and a half (about 20 printed A4 pages, two or three knees a page).
 PACKET_MAX_FLAGS = 60
 
 

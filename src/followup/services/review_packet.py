@@ -41,8 +41,9 @@ from followup.store.models import Flag, ReviewPacketFlag, ReviewPacketRecord
 # With no packet before it, a packet treats the flags raised or changed in this many days
 # before it was made as new: one week, the meeting's rhythm.
 FIRST_PACKET_DAYS = 7
-# Watch flags are listed one line each, without a chart: 200 lines print on about five pages,
-# as many as a meeting can read through; the rest are counted with the command listing them.
+# Watch flags are listed one row each, without a chart, for the meeting to scan rather than
+# discuss: 200 rows print on about ten A4 pages, as many as a meeting can read through; the
+# rest are counted, with the command that lists them.
 WATCH_ROWS_MAX = 200
 SECTION_LEVELS = ("urgent", "action")
 WATCH_LEVELS = ("watch",)
