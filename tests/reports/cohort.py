@@ -79,6 +79,7 @@ def clocked_context(url: str, clock: Clock, **settings: object) -> Context:
 
 
 def write_csv(path: Path, fields: list[str], rows: Iterable[dict[str, object]]) -> Path:
+    """Rows as a CSV file with a header, as the importer reads them."""
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fields, lineterminator="\n")
         writer.writeheader()
