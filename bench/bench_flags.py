@@ -1,7 +1,7 @@
 """Flag engine and due-list benchmark on a large cohort, as ratios to a floor measured in the
 same run: raw sqlite3 reading the same assessment rows in (patient, knee, date) order.
 
-    python bench/generate_cohort.py --patients 100000 --out bench/out/cohort100k
+    python tools/generate_cohort.py --patients 100000 --out bench/out/cohort100k
     python bench/bench_flags.py --csv bench/out/cohort100k --db bench/out/cohort100k.db
 
 With --csv the CSVs are imported into a new --db first (timed too).
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from followup.services.call_list import due_list
 from followup.services.context import open_context
-from followup.services.flags import evaluate_cohort, reevaluate_knee
+from followup.services.evaluate_flags import evaluate_cohort, reevaluate_knee
 from followup.services.importing import import_file
 from followup.settings import Settings
 from followup.store.engine import write_session

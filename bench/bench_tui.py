@@ -7,7 +7,7 @@
 - open patient: from Enter on a search hit (or on a worklist row) to the patient screen filled;
 - review queue (with --clinician): stored flags listed, and the whole-cohort re-evaluation.
 
-    python bench/generate_cohort.py --patients 100000 --out bench/out/cohort100k
+    python tools/generate_cohort.py --patients 100000 --out bench/out/cohort100k
     followup --db bench/out/cohort100k.db import patients bench/out/cohort100k/patients.csv
     ... (treatments, assessments, contacts)
     python bench/bench_tui.py bench/out/cohort100k.db

@@ -106,7 +106,7 @@ def any_ctx(any_url: str) -> Iterator[Context]:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database with the demo loaded and flags evaluated at FROZEN_NOW, built once."""
     from followup.services.demo import load_demo
-    from followup.services.flags import evaluate_cohort
+    from followup.services.evaluate_flags import evaluate_cohort
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     context = make_context(f"sqlite:///{path}")

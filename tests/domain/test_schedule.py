@@ -6,13 +6,22 @@ Expected dates are worked out by hand from the calendar: month arithmetic clips 
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from followup.domain import rules as rules_module
 from followup.domain.records import EpisodeInput, ScoredAssessment, TreatmentRecord
-from followup.domain.rules import RulesError, TimepointRule, default_rules, load_rules
+from followup.domain.rules import (
+    RulesError,
+    TimepointRule,
+    build_rules,
+    default_rules,
+    load_rules,
+)
 from followup.domain.schedule import (
     Timepoint,
     baseline,
@@ -316,12 +325,27 @@ def test_override_schedule_replaces_the_default(tmp_path: Path) -> None:
         ('version = "c"\n[signal]\nfraction_lost = 0\n', "signal.fraction_lost"),
         ('version = "c"\n[wearing_off]\nmin_run_days = 14.5\n', "wearing_off.min_run_days"),
         ('version = "c"\n[wearing_off]\nmin_run_days = true\n', "wearing_off.min_run_days"),
+        ('version = "c"\n[signal]\nfraction_lost = true\n', "signal.fraction_lost"),
+        ('version = "c"\n[responder]\nmoderate_needed = 2.0\n', "responder.moderate_needed"),
         ('version = "c"\n[no_response]\nafter_days = -1\n', "no_response.after_days"),
         ('version = "c"\n[durability]\nmonths_by_kl_grade = { "5" = 3 }\n', "months_by_kl_grade"),
+        ('version = "c"\n[durability]\nmonths_by_kl_grade = { "4" = 0 }\n', "months_by_kl_grade.4"),
         ('version = "c"\n[safety]\nflare_within = 3\n', "safety.flare_within"),
         ('version = "c"\nsignals = 3\n', "signals"),
         ('version = "c"\nschedule = []\n', "schedule"),
         ('version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\n', "window_days"),
+        (
+            'version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2.5\nwindow_days = 1\n',
+            "schedule[0].weeks",
+        ),
+        (
+            'version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\nwindow_days = 1\nweek = 2\n',
+            "schedule[0].week",
+        ),
+        (
+            'version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\nwindow_days = true\n',
+            "schedule[0].window_days",
+        ),
         ('version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\nmonths = 1\nwindow_days = 1\n', "x"),
         ('version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\nwindow_days = 14\n', "window_days"),
         (
@@ -342,6 +366,84 @@ def test_bad_override_names_file_and_key(tmp_path: Path, text: str, key: str) ->
         load_rules(path)
     assert str(path) in str(err.value)
     assert key in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'version = "c"\n[signal]\nfraction_lost = 1.5\n',
+            "signal.fraction_lost: Input should be less than or equal to 1, got 1.5",
+        ),
+        (
+            'version = "c"\n[wearing_off]\nmin_run_days = true\n',
+            "wearing_off.min_run_days: Input should be a valid integer, got True",
+        ),
+        (
+            'version = "c"\n[wearing_off]\nmin_run_days = 14.5\n',
+            "wearing_off.min_run_days: Input should be a valid integer, got 14.5",
+        ),
+        (
+            'version = "c"\n[durability]\nmonths_by_kl_grade = { "5" = 3 }\n',
+            "durability.months_by_kl_grade.5: Input should be '0', '1', '2', '3' or '4', got '5'",
+        ),
+        (
+            'version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\nwindow_days = 1\nweek = 2\n',
+            "schedule[0].week: unknown key",
+        ),
+        (
+            'version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\n',
+            "schedule[0].window_days: missing",
+        ),
+        (
+            'version = "c"\n[[schedule]]\nlabel = "x"\nweeks = 2\nwindow_days = 14\n',
+            "schedule[0]: window_days 14 would open the window of 'x' on or before the treatment day",
+        ),
+        ('version = "c"\n[safety]\nflare_within = 3\n', "safety.flare_within: unknown key"),
+        ('version = "c"\nsafety = 3\n', "safety: must be a table, got 3"),
+        ('version = "c"\nschedule = []\n', "schedule: must not be empty"),
+    ],
+)
+def test_bad_override_message(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(RulesError) as err:
+        load_rules(path)
+    assert str(err.value) == f"{path}: {message}"
+
+
+def defaults() -> dict[str, Any]:
+    return tomllib.loads((Path(rules_module.__file__).parent / "rules.toml").read_text("utf-8"))
+
+
+def test_build_rules_needs_every_key() -> None:
+    data = defaults()
+    del data["signal"]["fraction_lost"]
+    with pytest.raises(RulesError, match=r"^own\.toml: signal\.fraction_lost: missing$"):
+        build_rules(data, "own.toml")
+    data = defaults()
+    del data["safety"]
+    with pytest.raises(RulesError, match=r"^own\.toml: safety: missing$"):
+        build_rules(data, "own.toml")
+    with pytest.raises(RulesError, match=r"^own\.toml: version: missing$"):
+        build_rules({k: v for k, v in defaults().items() if k != "version"}, "own.toml")
+
+
+def test_equal_rule_sets_are_equal_hash_and_print_alike() -> None:
+    data = defaults()
+    data["durability"]["months_by_kl_grade"] = dict(
+        reversed(data["durability"]["months_by_kl_grade"].items())
+    )
+    other = build_rules(data, "other.toml")
+    assert other is not RULES
+    printed = repr(RULES)
+    assert RULES.schedule.timepoints and RULES.baseline.lookback  # derived: not printed
+    assert other == RULES
+    assert hash(other) == hash(RULES)
+    assert repr(other) == repr(RULES) == printed
+    assert "window_days=45" in printed and "'4': 9.0" in printed  # every value is in the print
+    assert isinstance(RULES.schedule.timepoints[0], TimepointRule)
+    with pytest.raises(ValueError):
+        RULES.signal.fraction_lost = 0.9  # type: ignore[misc]
 
 
 def test_unreadable_rule_files(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.context import Context, open_context
-from followup.services.flags import evaluate_cohort
+from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.importing import import_file
 from followup.settings import Settings
 from tests.conftest import FROZEN_NOW

@@ -26,8 +26,8 @@ from followup.errors import FollowupError
 from followup.reports.files import write_private
 from followup.reports.packet import ROW_FIELDS, md_cell, render, render_markdown
 from followup.services.context import Context
-from followup.services.flags import LEVEL_ORDER, open_flags
 from followup.services.review_packet import ReviewPacket, prepare_packet
+from followup.services.review_queue import LEVEL_ORDER, open_flags
 from tests.reports.cohort import (
     ADVERSE_EVENT,
     AS_OF,

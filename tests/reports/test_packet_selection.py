@@ -16,13 +16,15 @@ import pytest
 from sqlmodel import select
 
 from followup import cli
+from followup.cli import routine
 from followup.reports.packet import render
-from followup.services import flags as flag_service
 from followup.services import review_packet
+from followup.services import review_queue as flag_service
 from followup.services.audit import list_events
 from followup.services.context import Context
-from followup.services.flags import decide, open_flags
+from followup.services.decide import decide
 from followup.services.review_packet import prepare_packet, record_packet
+from followup.services.review_queue import open_flags
 from followup.store.engine import read_session
 from followup.store.models import ReviewPacketFlag, ReviewPacketRecord
 from tests.reports.cohort import (
@@ -219,7 +221,7 @@ def test_the_command_records_only_what_it_wrote(
     packet 2 (counted, with its command), like any flag that was never in a packet."""
     ctx = clocked_context(sqlite_url, clock)
     load_cohort(ctx, tmp_path)
-    monkeypatch.setattr(cli, "_context", lambda *_a, **_k: ctx)  # the test's clock
+    monkeypatch.setattr(routine, "context", lambda *_a, **_k: ctx)  # the test's clock
     review = ["--db", sqlite_url, "review", "--as-of", "2026-11-21"]
     bad = tmp_path / "missing" / "packet.html"
     assert cli.main([*review, "--out", str(bad)]) == 1

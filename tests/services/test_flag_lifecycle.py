@@ -13,19 +13,19 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.errors import FollowupError, NotFound
-from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
 from followup.services.call_list import due_list
 from followup.services.context import Context
-from followup.services.flags import (
-    LEVEL_ORDER,
-    decide,
-    evaluate_cohort,
-    open_flag_summaries,
-    open_flags,
+from followup.services.decide import decide
+from followup.services.evaluate_flags import evaluate_cohort
+from followup.services.record_assessment import (
+    AssessmentEntry,
+    mark_entered_in_error,
+    record_assessment,
 )
+from followup.services.review_queue import LEVEL_ORDER, open_flag_summaries, open_flags
 from tests.conftest import make_context
 
-MANIFEST = Path(__file__).resolve().parents[2] / "bench" / "demo_manifest.csv"
+MANIFEST = Path(__file__).resolve().parents[2] / "tools" / "demo_manifest.csv"
 
 
 def knee_without_open_flags(ctx: Context) -> tuple[str, str]:
@@ -228,7 +228,7 @@ def test_a_save_during_a_cohort_evaluation_keeps_its_flag(
     meanwhile raised its own flag in its own transaction, and the cohort's (older) result must
     not clear it: neither when the patient's batch is written after the save (the patient is
     redone in that batch's transaction) nor when it was written before (the save came later)."""
-    from followup.services import flags as flag_service
+    from followup.services import evaluate_flags as flag_service
 
     pid, knee = knee_without_open_flags(demo_ctx)
     real = flag_service._evaluate

@@ -85,7 +85,7 @@ def test_import_then_export_round_trip_with_scores(loaded: Context, tmp_path: Pa
 
 
 def test_patient_export_has_the_import_columns_and_no_search_form(loaded: Context) -> None:
-    from followup.services.importing import PATIENT_COLUMNS
+    from followup.services.importing.patients import COLUMNS as PATIENT_COLUMNS
 
     out = io.StringIO()
     export(loaded, "patients", "csv", out)

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
-from followup.services.assessments import AssessmentEntry, record_assessment
 from followup.services.context import Context
-from followup.services.flags import decide, evaluate_cohort, open_flags
+from followup.services.decide import decide
+from followup.services.evaluate_flags import evaluate_cohort
+from followup.services.record_assessment import AssessmentEntry, record_assessment
+from followup.services.review_queue import open_flags
 from followup.store.backup import sqlite_backup
 from tests.conftest import make_context
 
@@ -93,7 +95,9 @@ def test_a_change_in_the_audit_trail_re_runs_that_patient(
 ) -> None:
     """Every range still holds (same day), so only the audit trail can say the patient changed.
     The save's own re-evaluation of the knee is switched off to leave the cohort run to it."""
-    monkeypatch.setattr("followup.services.assessments.reevaluate_knee", lambda *args, **kwargs: [])
+    monkeypatch.setattr(
+        "followup.services.record_assessment.reevaluate_knee", lambda *args, **kwargs: []
+    )
     today = demo_ctx.today()
     with demo_ctx.engine.connect() as conn:
         pid, knee = conn.execute(
@@ -156,7 +160,7 @@ def test_other_rules_re_run_everyone(demo_ctx: Context, tmp_path: Path) -> None:
 def test_incremental_runs_on_postgresql(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same stored ranges and incremental choice on PostgreSQL (its dates come back as dates,
     not text)."""
-    from followup.services import flags as flag_service
+    from followup.services import evaluate_flags as flag_service
     from followup.services.demo import load_demo
 
     pg = make_context(pg_url)
@@ -189,7 +193,7 @@ def test_an_evaluation_written_meanwhile_is_taken_into_account(
     """Each batch is compared with the stored flags and ranges inside the transaction that
     writes it. When another evaluation writes its result between this one's snapshot and its
     write, this one finds it all done already (it does not raise the same flags twice)."""
-    from followup.services import flags as flag_service
+    from followup.services import evaluate_flags as flag_service
 
     later = demo_ctx.today() + timedelta(days=60)
     url = str(demo_ctx.engine.url)
@@ -222,7 +226,7 @@ def test_an_import_landing_during_an_evaluation_has_it_evaluated_again(
     batches still to write may be stale, so the evaluation starts again on a new snapshot; the
     second time it lands again, and everyone is evaluated inside the writing transaction.
     Either way the stored flags are what a full run gives on the data as it ends up."""
-    from followup.services import flags as flag_service
+    from followup.services import evaluate_flags as flag_service
     from followup.services import importing
 
     monkeypatch.setattr(importing, "NOTED_PATIENTS_MAX", 0)  # every import is "too large"

@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy import event
 
 from followup.errors import NotFound, PermissionDenied
-from followup.services.assessments import AssessmentEntry, mark_entered_in_error, record_assessment
+from followup.services.find_patient import search_patients
 from followup.services.importing import import_file
-from followup.services.patient_record import patient_detail, search_patients
+from followup.services.patient_record import patient_detail
+from followup.services.record_assessment import (
+    AssessmentEntry,
+    mark_entered_in_error,
+    record_assessment,
+)
 
 PATIENTS = """patient_id,name,birth_date,site,timezone
 P0001,Anna Müller,1950-01-01,main,Europe/Berlin

@@ -1,142 +1,187 @@
 """The versioned rule set: every flag threshold and the follow-up schedule (DESIGN.md 2.2, 2.3).
 
-The defaults live in ``rules.toml`` beside this module; a clinic overrides them with its own TOML
-file. Thresholds are configuration, not code, and the rule set's ``version`` is recorded in every
-flag so a reviewer can tell which rules raised it.
+The defaults live in ``rules.toml`` beside this module: a ``version`` string, one table per rule
+family (``[baseline]``, ``[signal]``, ``[durability]``, ...) holding its thresholds, and an array
+of ``[[schedule]]`` tables, one per follow-up timepoint. A clinic overrides any of it with its own
+TOML file: tables are merged key by key over the defaults, an array (the schedule) replaces the
+default one whole.
+
+Thresholds are configuration, not code, and the rule set's ``version`` is recorded in every flag,
+so a reviewer can tell which rules raised it; that is why an override must name its own version.
+Every table below is a pydantic model that states each key's type and range once: an unknown key,
+a value of the wrong type (``true`` or ``14.5`` for a number of days) or out of range is an error
+naming the file and the key, so a typo cannot silently leave a default in force.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from dateutil.relativedelta import relativedelta
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 DEFAULT_RULES_FILE = "rules.toml"
 # A month is at least 28 days: used to check that a window never opens before the treatment.
 _SHORTEST_MONTH_DAYS = 28
+
+Days = Annotated[int, Field(ge=0, le=36500)]  # whole days, up to a century
+Points = Annotated[float, Field(gt=0, le=100)]  # on the 0-100 score scale
+Fraction = Annotated[float, Field(gt=0, le=1)]  # a share: more than none, at most all
+Months = Annotated[float, Field(gt=0, le=1200)]  # of expected relief, up to a century
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+KLGrade = Literal["0", "1", "2", "3", "4"]  # Kellgren-Lawrence grade, as a TOML key
 
 
 class RulesError(ValueError):
     """A rule file is unreadable or holds a wrong key, type or value (the message names both)."""
 
 
-# Day counts are also offered as timedeltas (computed once: the rules run per episode, and a
-# timedelta costs more to build than to look up).
+class _Rules(BaseModel):
+    """One table of the rule file: unknown keys are errors, values are taken as written (no
+    ``true`` for a number, no 14.5 for a whole number; an integer is fine for a fraction), and
+    a loaded rule set never changes under the flags it raised."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-@dataclass(frozen=True)
-class BaselineRules:
-    lookback_days: int
+class BaselineRules(_Rules):
+    """Baseline = the latest valid assessment from ``lookback_days`` before the treatment up to
+    and including the treatment day."""
+
+    lookback_days: Days
 
     @cached_property
     def lookback(self) -> timedelta:
+        """``lookback_days`` as a timedelta."""
         return timedelta(days=self.lookback_days)
 
 
-@dataclass(frozen=True)
-class ResponseRules:
-    phase_start_day: int
+class ResponseRules(_Rules):
+    """The response phase starts ``phase_start_day`` days after the treatment (time to effect)."""
+
+    phase_start_day: Days
 
     @cached_property
     def phase_start(self) -> timedelta:
+        """``phase_start_day`` as a timedelta."""
         return timedelta(days=self.phase_start_day)
 
 
-@dataclass(frozen=True)
-class ResponderRules:
+class ResponderRules(_Rules):
     """OMERACT-OARSI (Pham 2004): a high improvement in pain or function, or a moderate one in
     ``moderate_needed`` of pain, function and patient global."""
 
-    high_fraction: float
-    high_points: float
-    moderate_fraction: float
-    moderate_points: float
-    moderate_needed: int
+    high_fraction: Fraction
+    high_points: Points
+    moderate_fraction: Fraction
+    moderate_points: Points
+    moderate_needed: Annotated[int, Field(ge=1, le=3)]
 
 
-@dataclass(frozen=True)
-class SignalRules:
-    min_rise_points: float
-    fraction_lost: float
-    baseline_fraction: float
+class SignalRules(_Rules):
+    """A signal: ``min_rise_points`` above the best value, and either ``fraction_lost`` of the
+    improvement lost or back to ``baseline_fraction`` of baseline (Maricar 2020)."""
+
+    min_rise_points: Points
+    fraction_lost: Fraction
+    baseline_fraction: Fraction
 
 
-@dataclass(frozen=True)
-class WearingOffRules:
-    min_run_days: int
+class WearingOffRules(_Rules):
+    """Wearing off: an unbroken run of signals spanning at least ``min_run_days``."""
+
+    min_run_days: Days
 
 
-@dataclass(frozen=True)
-class PossibleWearingOffRules:
-    min_points_after_best: int
-    slope_points: float
-    slope_days: int
-    stiffness_rise_points: float
+class PossibleWearingOffRules(_Rules):
+    """Possible wearing off: a Theil-Sen trend over at least ``min_points_after_best``
+    assessments after the best, worse than ``slope_points`` per ``slope_days``; or stiffness
+    ``stiffness_rise_points`` above its own best while pain and function hold."""
+
+    min_points_after_best: Annotated[int, Field(ge=2, le=1000)]
+    slope_points: Points
+    slope_days: Annotated[int, Field(ge=1, le=36500)]
+    stiffness_rise_points: Points
 
     @cached_property
     def slope_per_day(self) -> float:
+        """The trend threshold in points per day."""
         return self.slope_points / self.slope_days
 
 
-@dataclass(frozen=True)
-class NoResponseRules:
-    after_days: int
-    assessment_from_day: int
+class NoResponseRules(_Rules):
+    """No response: none by day ``after_days``, judged on assessments from day
+    ``assessment_from_day``."""
+
+    after_days: Days
+    assessment_from_day: Days
 
     @cached_property
     def after(self) -> timedelta:
+        """``after_days`` as a timedelta."""
         return timedelta(days=self.after_days)
 
     @cached_property
     def assessment_from(self) -> timedelta:
+        """``assessment_from_day`` as a timedelta."""
         return timedelta(days=self.assessment_from_day)
 
 
-@dataclass(frozen=True)
-class BoosterWindowRules:
-    lead_days: int
+class BoosterWindowRules(_Rules):
+    """The booster window opens ``lead_days`` before the expected relief runs out."""
+
+    lead_days: Days
 
 
-@dataclass(frozen=True)
-class DurabilityRules:
-    """Expected months of relief; ``months_by_kl_grade`` maps grade (1-4) to months. Hashed once:
-    it keys the booster-date cache."""
+def _by_grade(table: dict[str, float]) -> dict[str, float]:
+    """In grade order whatever the file's order, so equal tables print alike."""
+    return dict(sorted(table.items()))
 
-    months_by_kl_grade: tuple[tuple[int, float], ...]
-    unknown_kl_months: float
-    iv_months: float
-    smoker_factor: float
-    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        key = (self.months_by_kl_grade, self.unknown_kl_months, self.iv_months, self.smoker_factor)
-        object.__setattr__(self, "_hash", hash(key))
+class DurabilityRules(_Rules):
+    """Expected months of relief: by Kellgren-Lawrence grade, for an unknown grade, for the
+    intravenous route (whatever the grade); a smoker's relief lasts ``smoker_factor`` of that."""
+
+    months_by_kl_grade: Annotated[
+        dict[KLGrade, Annotated[float, Field(gt=0)]], AfterValidator(_by_grade)
+    ]
+    unknown_kl_months: Months
+    iv_months: Months
+    smoker_factor: Fraction
 
     def __hash__(self) -> int:
-        return self._hash
+        table = frozenset(self.months_by_kl_grade.items())  # a dict is not hashable itself
+        return hash((table, self.unknown_kl_months, self.iv_months, self.smoker_factor))
 
     def months_for_grade(self, kl_grade: int | None) -> float | None:
         """Months for a known grade, None when the grade is unknown or not in the table."""
-        for grade, months in self.months_by_kl_grade:
-            if grade == kl_grade:
-                return months
-        return None
+        return None if kl_grade is None else self.months_by_kl_grade.get(str(kl_grade))
 
 
-@dataclass(frozen=True)
-class SafetyRules:
-    flare_points: float
-    flare_within_days: int
+class SafetyRules(_Rules):
+    """A flare: pain ``flare_points`` worse than baseline within ``flare_within_days``."""
+
+    flare_points: Points
+    flare_within_days: Days
 
     @cached_property
     def flare_within(self) -> timedelta:
+        """``flare_within_days`` as a timedelta."""
         return timedelta(days=self.flare_within_days)
 
 
@@ -154,26 +199,70 @@ class TimepointRule(NamedTuple):
         return treated_on + relativedelta(months=self.months) + timedelta(days=self.days)
 
 
-@dataclass(frozen=True)
-class Schedule:
-    """The follow-up timepoints in due order. Hashed once: it keys the schedule's date cache."""
+class ScheduleStep(_Rules):
+    """One ``[[schedule]]`` table: a follow-up due ``weeks``, ``months`` or ``days`` (exactly one)
+    after the treatment, with a window of +/- ``window_days`` around the due date."""
 
-    timepoints: tuple[TimepointRule, ...]
-    _hash: int = field(default=0, init=False, repr=False, compare=False)
+    label: Text
+    weeks: Annotated[int, Field(ge=1, le=1200)] | None = None
+    months: Annotated[int, Field(ge=1, le=1200)] | None = None
+    days: Annotated[int, Field(ge=1, le=36500)] | None = None
+    window_days: Annotated[int, Field(ge=0, le=3650)]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_hash", hash(self.timepoints))
+    @model_validator(mode="after")
+    def _one_offset_and_window_after_treatment(self) -> ScheduleStep:
+        if [self.weeks, self.months, self.days].count(None) != 2:
+            raise ValueError(f"{self.label!r} needs exactly one of weeks, months, days")
+        rule = self.rule
+        # A follow-up window opening on the treatment day or earlier would count the
+        # pre-treatment (baseline) visit as a follow-up.
+        if rule.window_days >= rule.days + rule.months * _SHORTEST_MONTH_DAYS:
+            raise ValueError(
+                f"window_days {self.window_days} would open the window of {self.label!r} "
+                "on or before the treatment day"
+            )
+        return self
 
-    def __hash__(self) -> int:
-        return self._hash
+    @property
+    def rule(self) -> TimepointRule:
+        """The step as months and days after the treatment."""
+        days = (self.weeks or 0) * 7 + (self.days or 0)
+        return TimepointRule(self.label, self.months or 0, days, self.window_days)
 
 
-@dataclass(frozen=True)
-class RuleSet:
-    """Every threshold of DESIGN.md 2.3 plus the schedule, under one version string. Hashed
-    once."""
+class Schedule(RootModel[tuple[ScheduleStep, ...]]):
+    """The follow-up timepoints in due order, as the ``[[schedule]]`` array lists them."""
 
-    version: str
+    model_config = ConfigDict(frozen=True, strict=True)
+
+    # Not strict here only: a TOML array arrives as a list. Each step's table stays strict.
+    root: Annotated[tuple[ScheduleStep, ...], Field(min_length=1, strict=False)]
+
+    @model_validator(mode="after")
+    def _labels_unique_and_in_due_order(self) -> Schedule:
+        reference = date(2001, 1, 31)  # a month end, so uneven month arithmetic shows up
+        seen: set[str] = set()
+        previous: date | None = None
+        for tp in self.timepoints:
+            if tp.label in seen:
+                raise ValueError(f"label {tp.label!r} appears twice")
+            seen.add(tp.label)
+            due = tp.due_on(reference)
+            if previous is not None and due <= previous:
+                raise ValueError(f"{tp.label!r} must come after the one before it")
+            previous = due
+        return self
+
+    @cached_property
+    def timepoints(self) -> tuple[TimepointRule, ...]:
+        """The steps as TimepointRules, in due order."""
+        return tuple(step.rule for step in self.root)
+
+
+class RuleSet(_Rules):
+    """Every threshold of DESIGN.md 2.3 plus the schedule, under one version string."""
+
+    version: Text
     baseline: BaselineRules
     response: ResponseRules
     responder: ResponderRules
@@ -185,180 +274,44 @@ class RuleSet:
     durability: DurabilityRules
     safety: SafetyRules
     schedule: Schedule
-    _hash: int = field(default=0, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Hashed once: it keys per-treatment caches of the rules, called once per episode.
-        fields = (self.version, self.baseline, self.response, self.responder, self.signal,
-                  self.wearing_off, self.possible_wearing_off, self.no_response,
-                  self.booster_window, self.durability, self.safety, self.schedule)  # fmt: skip
-        object.__setattr__(self, "_hash", hash(fields))
-
-    def __hash__(self) -> int:
-        return self._hash
 
 
-# --- validation -----------------------------------------------------------------------------------
-
-Check = Callable[[Any, str], Any]
-
-
-def _whole(low: int, high: int | None = None) -> Check:
-    def check(value: Any, where: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise RulesError(f"{where}: must be a whole number, got {value!r}")
-        if value < low or (high is not None and value > high):
-            span = f"{low}-{high}" if high is not None else f">= {low}"
-            raise RulesError(f"{where}: must be {span}, got {value}")
-        return value
-
-    return check
-
-
-def _number(low: float, high: float | None = None, *, low_open: bool = False) -> Check:
-    def check(value: Any, where: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise RulesError(f"{where}: must be a number, got {value!r}")
-        too_low = value <= low if low_open else value < low
-        if too_low or (high is not None and value > high):
-            lower = f"> {low}" if low_open else f">= {low}"
-            span = f"{lower} and <= {high}" if high is not None else lower
-            raise RulesError(f"{where}: must be {span}, got {value}")
-        return float(value)
-
-    return check
-
-
-def _grade_table(value: Any, where: str) -> tuple[tuple[int, float], ...]:
-    if not isinstance(value, dict):
-        raise RulesError(f"{where}: must be a table of grade = months")
-    table = []
-    for grade, months in value.items():
-        if grade not in {"0", "1", "2", "3", "4"}:
-            raise RulesError(f"{where}.{grade}: grade must be 0-4")
-        table.append((int(grade), _number(0, low_open=True)(months, f"{where}.{grade}")))
-    return tuple(sorted(table))
-
-
-_DAYS = _whole(0, 36500)
-_POINTS = _number(0, 100, low_open=True)
-_FRACTION = _number(0, 1, low_open=True)
-_MONTHS = _number(0, 1200, low_open=True)
-
-# section -> key -> check; the dataclass each section becomes.
-_SECTIONS: dict[str, tuple[type, dict[str, Check]]] = {
-    "baseline": (BaselineRules, {"lookback_days": _DAYS}),
-    "response": (ResponseRules, {"phase_start_day": _DAYS}),
-    "responder": (
-        ResponderRules,
-        {
-            "high_fraction": _FRACTION,
-            "high_points": _POINTS,
-            "moderate_fraction": _FRACTION,
-            "moderate_points": _POINTS,
-            "moderate_needed": _whole(1, 3),
-        },
-    ),
-    "signal": (
-        SignalRules,
-        {"min_rise_points": _POINTS, "fraction_lost": _FRACTION, "baseline_fraction": _FRACTION},
-    ),
-    "wearing_off": (WearingOffRules, {"min_run_days": _DAYS}),
-    "possible_wearing_off": (
-        PossibleWearingOffRules,
-        {
-            "min_points_after_best": _whole(2, 1000),
-            "slope_points": _POINTS,
-            "slope_days": _whole(1, 36500),
-            "stiffness_rise_points": _POINTS,
-        },
-    ),
-    "no_response": (NoResponseRules, {"after_days": _DAYS, "assessment_from_day": _DAYS}),
-    "booster_window": (BoosterWindowRules, {"lead_days": _DAYS}),
-    "durability": (
-        DurabilityRules,
-        {
-            "months_by_kl_grade": _grade_table,
-            "unknown_kl_months": _MONTHS,
-            "iv_months": _MONTHS,
-            "smoker_factor": _FRACTION,
-        },
-    ),
-    "safety": (SafetyRules, {"flare_points": _POINTS, "flare_within_days": _DAYS}),
+# pydantic's wording where it speaks of Python types rather than what the file holds.
+_IN_FILE_TERMS = {
+    "missing": "missing",
+    "extra_forbidden": "unknown key",
+    "model_type": "must be a table",
+    "dict_type": "must be a table",
+    "tuple_type": "must be an array of tables",
+    "too_short": "must not be empty",
 }
 
 
-def _build_section(name: str, raw: Any, source: str) -> Any:
-    cls, checks = _SECTIONS[name]
-    if not isinstance(raw, dict):
-        raise RulesError(f"{source}: {name}: must be a table")
-    unknown = sorted(set(raw) - set(checks))
-    if unknown:
-        raise RulesError(f"{source}: {name}.{unknown[0]}: unknown key")
-    values = {}
-    for key, check in checks.items():
-        if key not in raw:
-            raise RulesError(f"{source}: {name}.{key}: missing")
-        values[key] = check(raw[key], f"{source}: {name}.{key}")
-    return cls(**values)
-
-
-def _build_timepoint(raw: Any, where: str) -> TimepointRule:
-    if not isinstance(raw, dict):
-        raise RulesError(f"{where}: must be a table")
-    unknown = sorted(set(raw) - {"label", "weeks", "months", "days", "window_days"})
-    if unknown:
-        raise RulesError(f"{where}.{unknown[0]}: unknown key")
-    label = raw.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise RulesError(f"{where}.label: must be a non-empty string")
-    offsets = [k for k in ("weeks", "months", "days") if k in raw]
-    if len(offsets) != 1:
-        raise RulesError(f"{where} ({label}): needs exactly one of weeks, months, days")
-    unit = offsets[0]
-    amount = _whole(1, 1200 if unit != "days" else 36500)(raw[unit], f"{where}.{unit}")
-    if "window_days" not in raw:
-        raise RulesError(f"{where}.window_days: missing")
-    window = _whole(0, 3650)(raw["window_days"], f"{where}.window_days")
-    months = amount if unit == "months" else 0
-    days = {"weeks": amount * 7, "days": amount}.get(unit, 0)
-    if window >= days + months * _SHORTEST_MONTH_DAYS:
-        raise RulesError(f"{where}.window_days: the window of {label} would open before treatment")
-    return TimepointRule(label=label, months=months, days=days, window_days=window)
-
-
-def _build_schedule(raw: Any, source: str) -> Schedule:
-    if not isinstance(raw, list) or not raw:
-        raise RulesError(f"{source}: schedule: must be a non-empty array of tables")
-    timepoints = tuple(_build_timepoint(tp, f"{source}: schedule[{i}]") for i, tp in enumerate(raw))
-    seen: set[str] = set()
-    reference = date(2001, 1, 31)  # a month end, so uneven month arithmetic shows up
-    previous: date | None = None
-    for tp in timepoints:
-        if tp.label in seen:
-            raise RulesError(f"{source}: schedule: label {tp.label!r} appears twice")
-        seen.add(tp.label)
-        due = tp.due_on(reference)
-        if previous is not None and due <= previous:
-            raise RulesError(f"{source}: schedule: {tp.label} must come after the one before it")
-        previous = due
-    return Schedule(timepoints)
+def _describe(error: ErrorDetails) -> str:
+    """One validation error as ``dotted.key[0].path: what is wrong``."""
+    path = ""
+    for part in error["loc"]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "[key]":  # a bad table key: the path already ends with it
+            path += f".{part}" if path else part
+    kind, value = error["type"], error["input"]
+    if kind == "value_error":  # raised by one of the checks above: in its own words
+        what = str(error.get("ctx", {}).get("error", error["msg"]))
+    else:
+        what = _IN_FILE_TERMS.get(kind, error["msg"])
+    if kind not in {"missing", "extra_forbidden"} and not isinstance(value, dict | list | tuple):
+        what += f", got {value!r}"
+    return f"{path}: {what}" if path else what
 
 
 def build_rules(data: dict[str, Any], source: str) -> RuleSet:
-    """Validate a complete parsed rule file and build the RuleSet; errors name ``source``."""
-    unknown = sorted(set(data) - set(_SECTIONS) - {"version", "schedule"})
-    if unknown:
-        raise RulesError(f"{source}: {unknown[0]}: unknown key")
-    version = data.get("version")
-    if not isinstance(version, str) or not version.strip():
-        raise RulesError(f"{source}: version: must be a non-empty string")
-    sections = {name: _build_section(name, data.get(name), source) for name in _SECTIONS}
-    return RuleSet(
-        version=version.strip(),
-        schedule=_build_schedule(data.get("schedule"), source),
-        **sections,
-    )
+    """Validate a complete parsed rule file and build the RuleSet; errors name ``source`` and
+    the key (the first error found, as a RulesError)."""
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise RulesError(f"{source}: {_describe(exc.errors()[0])}") from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from followup.reports.svgchart import HorizontalLine, Marker, Series, number, trajectory_chart
-from followup.services.flags import FlagView
 from followup.services.review_packet import WATCH_ROWS_MAX, FlaggedKnee, ReviewPacket
+from followup.services.review_queue import FlagView
 from followup.services.trajectory import KneeTrajectory
 
 LEVEL_TITLES = {"urgent": "Urgent", "action": "Action", "watch": "Watch"}

@@ -1,4 +1,4 @@
-"""Load the synthetic demo cohort shipped in sample_data/, idempotently.
+"""Load the synthetic demo cohort shipped in the package (followup/sample_data/), idempotently.
 
 Every date is shifted by (today - the cohort's anchor date), so the demo looks the same on any
 day it is loaded: there are always patients due this week and flags of every kind.
@@ -36,13 +36,11 @@ class DemoResult:
 
 
 def sample_data_dir() -> Path:
+    """The demo cohort's folder: FOLLOWUP_SAMPLE_DATA if set, else the one inside the package."""
     override = os.environ.get("FOLLOWUP_SAMPLE_DATA")
     if override:
         return Path(override)
-    packaged = Path(str(resources.files("followup") / "sample_data"))
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "sample_data"
+    return Path(str(resources.files("followup") / "sample_data"))
 
 
 def anchor_date(folder: Path) -> date:
@@ -75,7 +73,7 @@ def load_demo(ctx: Context, actor: str) -> DemoResult:
             select(func.count()).select_from(Patient)
         ).one()
     if not result.already_loaded:
-        from followup.services.flags import evaluate_cohort
+        from followup.services.evaluate_flags import evaluate_cohort
 
         result.flags = evaluate_cohort(ctx).raised
     for username, password, role in DEMO_ACCOUNTS:

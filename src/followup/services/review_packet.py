@@ -32,7 +32,8 @@ from followup.domain.records import LEVELS
 from followup.errors import FollowupError
 from followup.services import audit
 from followup.services.context import Context
-from followup.services.flags import FlagView, evaluate_cohort, flag_views
+from followup.services.evaluate_flags import evaluate_cohort
+from followup.services.review_queue import FlagView, flag_views
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.store.bulk import as_stored, chunks, driver_rows, marks
 from followup.store.engine import read_session, write_session

@@ -16,8 +16,8 @@ from sqlmodel import select
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.errors import FollowupError
-from followup.services.assessments import AssessmentEntry, record_assessment
 from followup.services.context import Context
+from followup.services.record_assessment import AssessmentEntry, record_assessment
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.store.engine import read_session
 from followup.store.models import Treatment

@@ -9,15 +9,19 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-from zoneinfo import available_timezones
+from types import NoneType, UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 from followup.errors import InvalidInput, Problem
+from followup.store.fields import TimeZoneName, field_rule
 
 Parser = Callable[[str], Any]
-ITEM_VALUES = {"0": 0, "1": 1, "2": 2, "3": 3, "4": 4}
+# Whole numbers with at most this many allowed values are looked up, not parsed, cell by cell.
+LOOKUP_MAX = 101
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,49 @@ class Column:
 class Row:
     line: int
     values: dict[str, Any]
+
+
+def column(
+    name: str,
+    model: type[BaseModel],
+    field: str | None = None,
+    *,
+    required: bool = False,
+    noun: str | None = None,
+) -> Column:
+    """The CSV column ``name`` whose cells are checked by the rule stated on ``model``'s field
+    (``field``, by default the same name): its type, bounds, longest text or allowed values.
+    ``noun`` names a whole number in messages ("'7' is not an answer 0-4")."""
+    field = field or name
+    rule = field_rule(model, field)
+    kind = _plain_type(model.model_fields[field].annotation)
+    if rule.one_of is not None:
+        return choice_column(name, rule.one_of.values, required)
+    if rule.time_zone:
+        return Column(name, timezone_name, required)
+    if kind is bool:
+        return Column(name, yes_no, required)
+    if kind is date:
+        return Column(name, iso_date, required)
+    if kind is datetime:
+        return Column(name, iso_datetime_with_offset, required)
+    if kind is int and rule.low is not None and rule.high is not None:
+        low, high = int(rule.low), int(rule.high)
+        lookup = {str(v): v for v in range(low, high + 1)} if high - low < LOOKUP_MAX else None
+        return Column(name, whole_number(low, high, noun), required, lookup=lookup)
+    if kind is float and rule.low is not None and rule.high is not None:
+        return Column(name, decimal(rule.low, rule.high), required)
+    if kind is str and rule.max_length is not None:
+        return Column(name, text(rule.max_length), required)
+    raise TypeError(f"no CSV rule for {model.__name__}.{field}")
+
+
+def _plain_type(annotation: Any) -> Any:
+    """``int`` for ``int | None``."""
+    if get_origin(annotation) in (Union, UnionType):
+        kinds = [a for a in get_args(annotation) if a is not NoneType]
+        return kinds[0] if len(kinds) == 1 else annotation
+    return annotation
 
 
 class ProblemLog:
@@ -219,12 +266,18 @@ def iso_datetime_with_offset(cell: str) -> datetime:
     return value
 
 
-def whole_number(low: int, high: int) -> Parser:
+def whole_number(low: int, high: int, noun: str | None = None) -> Parser:
+    """A whole number from ``low`` to ``high``; ``noun`` says what it is in messages."""
+
     def parse(cell: str) -> int:
         try:
             value = int(cell)
         except ValueError:
-            raise ValueError(f"{cell!r} is not a whole number") from None
+            value = None
+        if noun is not None and (value is None or not low <= value <= high):
+            raise ValueError(f"{cell!r} is not {noun} {low}-{high}")
+        if value is None:
+            raise ValueError(f"{cell!r} is not a whole number")
         if not low <= value <= high:
             raise ValueError(f"{value} is outside {low}-{high}")
         return value
@@ -246,11 +299,8 @@ def decimal(low: float, high: float) -> Parser:
 
 
 def choice_column(name: str, values: tuple[str, ...], required: bool = False) -> Column:
+    """A column of coded text: one of ``values``."""
     return Column(name, one_of(values), required, lookup={v: v for v in values})
-
-
-def item_column(name: str) -> Column:
-    return Column(name, item_answer, lookup=ITEM_VALUES)
 
 
 def one_of(values: tuple[str, ...]) -> Parser:
@@ -273,19 +323,5 @@ def yes_no(cell: str) -> bool:
     raise ValueError(f"{cell!r} must be yes or no")
 
 
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def timezone_name(cell: str) -> str:
-    if cell not in _zones():
-        raise ValueError(f"{cell!r} is not an IANA time zone name like Asia/Tokyo")
-    return cell
-
-
-def item_answer(cell: str) -> int:
-    try:
-        return ITEM_VALUES[cell]
-    except KeyError:
-        raise ValueError(f"{cell!r} is not an answer 0-4") from None
+    return TimeZoneName().check(cell)  # type: ignore[no-any-return]

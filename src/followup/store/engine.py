@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 15_000
@@ -56,7 +56,18 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
+
+
+def _without_row_values(context: ExceptionContext) -> None:
+    """PostgreSQL explains a refused row in the error's DETAIL with the row's values ("Failing
+    row contains (P9, <the patient's name>, ...)"): patient data. Keep only the first line, which
+    names the constraint, so no message, log or screen can show them."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and "\n" in str(error.args[0]):
+            error.args = (str(error.args[0]).splitlines()[0], *error.args[1:])
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

@@ -1,5 +1,10 @@
-"""SQLModel tables. Every range is backed by a CHECK constraint: table models do not validate on
-construction, so the database is the last line of defence for clinical values.
+"""SQLModel tables and the models that validate what goes into them.
+
+Each value range is stated once, on a base model's field (``PatientBase``, ``TreatmentBase``,
+``AssessmentBase``, ``ContactBase``): the tables inherit the fields, their CHECK constraints are
+derived from them (``fields.check_constraints``), and so are the CSV import's checks and the
+entry forms' (``fields.validate``). Table models do not validate on construction, so the
+database is the last line of defence for clinical values.
 
 Dates are stored as ISO dates; timestamps are timezone-aware and stored in UTC. Patients and
 treatments are keyed by the clinic's own identifiers (``P0001``, ``T00001``) so exports and
@@ -9,11 +14,11 @@ imports line up with their files.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from sqlalchemy import CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from followup.domain.instrument import ITEM_KEYS
 from followup.domain.records import (
     CONTACT_OUTCOMES,
     DECISIONS,
@@ -23,109 +28,147 @@ from followup.domain.records import (
     ROUTES,
     SOURCES,
 )
+from followup.store.fields import OneOf, TimeZoneName, check_constraints
 
 ROLES = ("coordinator", "clinician", "admin")
 SEXES = ("F", "M", "X")
 ACTIVITIES = ("low", "moderate", "high_impact")
 FLAG_STATUSES = ("open", "closed", "cleared")
+# The longest free text (a note, an adverse event) a form or a file may hold.
+MAX_TEXT = 2000
+ID_LENGTH = 40
+
+Item = Annotated[int | None, Field(default=None, ge=0, le=4)]
 
 
 def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """A CHECK constraint for a coded column of a table without a validation model."""
     allowed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=name)
 
 
-def between(column: str, low: float, high: float, name: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} IS NULL OR ({column} BETWEEN {low} AND {high})", name=name)
-
-
 class Site(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
     name: str = Field(max_length=200)
 
 
-class Patient(SQLModel, table=True):
+class PatientBase(SQLModel):
+    """A patient's details and risk factors as staff enter them."""
+
+    name: str = Field(min_length=1, max_length=200)
+    birth_date: date
+    sex: Annotated[str | None, OneOf(SEXES)] = Field(default=None, max_length=1)
+    phone: str | None = Field(default=None, max_length=60)
+    email: str | None = Field(default=None, max_length=200)
+    timezone: Annotated[str | None, TimeZoneName()] = Field(default=None, max_length=64)
+    smoker: bool | None = None
+    diabetes: bool | None = None
+    bmi: float | None = Field(default=None, ge=10, le=90)
+    activity: Annotated[str | None, OneOf(ACTIVITIES)] = Field(default=None, max_length=20)
+
+
+class Patient(PatientBase, table=True):
     __table_args__ = (
-        CheckConstraint("sex IS NULL OR sex IN ('F', 'M', 'X')", name="ck_patient_sex"),
-        CheckConstraint(
-            "activity IS NULL OR activity IN ('low', 'moderate', 'high_impact')",
-            name="ck_patient_activity",
-        ),
-        between("bmi", 10, 90, "ck_patient_bmi"),
+        *check_constraints(PatientBase, "patient"),
         # Search walks this index in order and stops at the limit; (search_name, id) is also
         # the order results are shown in.
         Index("ix_patient_search_name", "search_name", "id"),
     )
 
-    id: str = Field(primary_key=True, max_length=40)
-    name: str = Field(max_length=200)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
     # ``name`` as search compares it (followup.domain.names.search_form), written with the name.
     # Unbounded: decomposing can make it longer than the name.
     search_name: str = Field(sa_column_kwargs={"server_default": ""})
-    birth_date: date
-    sex: str | None = Field(default=None, max_length=1)
-    phone: str | None = Field(default=None, max_length=60)
-    email: str | None = Field(default=None, max_length=200)
-    timezone: str | None = Field(default=None, max_length=64)
     site_id: str | None = Field(default=None, foreign_key="site.id", index=True)
-    smoker: bool | None = None
-    diabetes: bool | None = None
-    bmi: float | None = None
-    activity: str | None = Field(default=None, max_length=20)
     created_at: datetime
     created_by: str = Field(max_length=120)
 
 
-class Treatment(SQLModel, table=True):
+class TreatmentBase(SQLModel):
+    """One injection into one knee on one date, as staff enter it."""
+
+    knee: Annotated[str, OneOf(KNEES)] = Field(max_length=5)
+    treated_on: date
+    product: Annotated[str, OneOf(PRODUCTS)] = Field(max_length=30)
+    cells_millions: float | None = Field(default=None, ge=0, le=100000)
+    route: Annotated[str, OneOf(ROUTES)] = Field(default="intra_articular", max_length=20)
+    kl_grade: int | None = Field(default=None, ge=1, le=4)
+    banked_doses: int | None = Field(default=None, ge=0, le=100)
+
+
+class Treatment(TreatmentBase, table=True):
     __table_args__ = (
-        one_of("knee", KNEES, "ck_treatment_knee"),
-        one_of("product", PRODUCTS, "ck_treatment_product"),
-        one_of("route", ROUTES, "ck_treatment_route"),
-        between("kl_grade", 1, 4, "ck_treatment_kl_grade"),
-        between("cells_millions", 0, 100000, "ck_treatment_cells"),
-        between("banked_doses", 0, 100, "ck_treatment_banked_doses"),
+        *check_constraints(TreatmentBase, "treatment", {"cells_millions": "ck_treatment_cells"}),
         # With the ID: each knee's latest treatment is read from the index alone (the call list).
         Index("ix_treatment_patient_knee_date_id", "patient_id", "knee", "treated_on", "id"),
     )
 
-    id: str = Field(primary_key=True, max_length=40)
-    patient_id: str = Field(foreign_key="patient.id", max_length=40)
-    knee: str = Field(max_length=5)
-    treated_on: date
-    product: str = Field(max_length=30)
-    cells_millions: float | None = None
-    route: str = Field(default="intra_articular", max_length=20)
-    kl_grade: int | None = None
-    booster_of: str | None = Field(default=None, foreign_key="treatment.id", max_length=40)
-    banked_doses: int | None = None
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    patient_id: str = Field(foreign_key="patient.id", max_length=ID_LENGTH)
+    booster_of: str | None = Field(default=None, foreign_key="treatment.id", max_length=ID_LENGTH)
     created_at: datetime
     created_by: str = Field(max_length=120)
 
 
-def _item_checks() -> list[CheckConstraint]:
-    return [between(key, 0, 4, f"ck_assessment_{key}") for key in ITEM_KEYS]
+class AssessmentBase(SQLModel):
+    """One WOMAC-style form about one knee as entered: the 24 answers (0-4, None when declined)
+    and the optional extras."""
+
+    knee: Annotated[str, OneOf(KNEES)] = Field(max_length=5)
+    assessed_on: date
+    source: Annotated[str, OneOf(SOURCES)] = Field(max_length=20)
+    p1: Item
+    p2: Item
+    p3: Item
+    p4: Item
+    p5: Item
+    s1: Item
+    s2: Item
+    f1: Item
+    f2: Item
+    f3: Item
+    f4: Item
+    f5: Item
+    f6: Item
+    f7: Item
+    f8: Item
+    f9: Item
+    f10: Item
+    f11: Item
+    f12: Item
+    f13: Item
+    f14: Item
+    f15: Item
+    f16: Item
+    f17: Item
+    pain_nrs: int | None = Field(default=None, ge=0, le=10)
+    patient_global: int | None = Field(default=None, ge=0, le=100)
+    adverse_event: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
+    note: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
 
 
-class Assessment(SQLModel, table=True):
-    """One WOMAC-style form about one knee. Raw sums and normalised scores are stored as computed
-    at entry, with the instrument version, so later wording changes never rewrite history."""
+class AssessmentScores(SQLModel):
+    """The scores computed at entry (raw sums, normalised 0-100, answered and imputed counts)."""
+
+    pain_raw: float | None = Field(default=None, ge=0, le=20)
+    stiffness_raw: float | None = Field(default=None, ge=0, le=8)
+    function_raw: float | None = Field(default=None, ge=0, le=68)
+    total_raw: float | None = Field(default=None, ge=0, le=96)
+    pain_score: float | None = Field(default=None, ge=0, le=100)
+    stiffness_score: float | None = Field(default=None, ge=0, le=100)
+    function_score: float | None = Field(default=None, ge=0, le=100)
+    total_score: float | None = Field(default=None, ge=0, le=100)
+    answered: int = Field(ge=0, le=24)
+    imputed: int = Field(ge=0, le=24)
+
+
+class Assessment(AssessmentBase, AssessmentScores, table=True):
+    """One form about one knee. Raw sums and normalised scores are stored as computed at entry,
+    with the instrument version, so later wording changes never rewrite history."""
 
     __table_args__ = (
-        one_of("knee", KNEES, "ck_assessment_knee"),
-        one_of("source", SOURCES, "ck_assessment_source"),
-        *_item_checks(),
-        between("pain_nrs", 0, 10, "ck_assessment_pain_nrs"),
-        between("patient_global", 0, 100, "ck_assessment_patient_global"),
-        between("pain_score", 0, 100, "ck_assessment_pain_score"),
-        between("stiffness_score", 0, 100, "ck_assessment_stiffness_score"),
-        between("function_score", 0, 100, "ck_assessment_function_score"),
-        between("total_score", 0, 100, "ck_assessment_total_score"),
-        between("pain_raw", 0, 20, "ck_assessment_pain_raw"),
-        between("stiffness_raw", 0, 8, "ck_assessment_stiffness_raw"),
-        between("function_raw", 0, 68, "ck_assessment_function_raw"),
-        between("total_raw", 0, 96, "ck_assessment_total_raw"),
-        between("answered", 0, 24, "ck_assessment_answered"),
-        between("imputed", 0, 24, "ck_assessment_imputed"),
+        *check_constraints(AssessmentBase, "assessment"),
+        *check_constraints(AssessmentScores, "assessment"),
         CheckConstraint(
             "entered_in_error = false OR error_reason IS NOT NULL",
             name="ck_assessment_error_reason",
@@ -143,49 +186,8 @@ class Assessment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: str = Field(foreign_key="patient.id", max_length=40)
-    knee: str = Field(max_length=5)
-    assessed_on: date
-    source: str = Field(max_length=20)
-    p1: int | None = None
-    p2: int | None = None
-    p3: int | None = None
-    p4: int | None = None
-    p5: int | None = None
-    s1: int | None = None
-    s2: int | None = None
-    f1: int | None = None
-    f2: int | None = None
-    f3: int | None = None
-    f4: int | None = None
-    f5: int | None = None
-    f6: int | None = None
-    f7: int | None = None
-    f8: int | None = None
-    f9: int | None = None
-    f10: int | None = None
-    f11: int | None = None
-    f12: int | None = None
-    f13: int | None = None
-    f14: int | None = None
-    f15: int | None = None
-    f16: int | None = None
-    f17: int | None = None
-    pain_nrs: int | None = None
-    patient_global: int | None = None
-    adverse_event: str | None = Field(default=None, sa_column=Column(Text))
-    note: str | None = Field(default=None, sa_column=Column(Text))
+    patient_id: str = Field(foreign_key="patient.id", max_length=ID_LENGTH)
     instrument_version: str = Field(max_length=40)
-    pain_raw: float | None = None
-    stiffness_raw: float | None = None
-    function_raw: float | None = None
-    total_raw: float | None = None
-    pain_score: float | None = None
-    stiffness_score: float | None = None
-    function_score: float | None = None
-    total_score: float | None = None
-    answered: int
-    imputed: int
     entered_in_error: bool = Field(
         default=False, sa_column_kwargs={"server_default": text("false")}
     )
@@ -194,21 +196,26 @@ class Assessment(SQLModel, table=True):
     created_by: str = Field(max_length=120)
 
 
-class Contact(SQLModel, table=True):
-    """A call attempt (or other contact) with a patient. ``contacted_at`` is stored in UTC; the
-    offset the caller recorded is kept so the local time of the call can be shown."""
+class ContactBase(SQLModel):
+    """A call attempt (or other contact) with a patient, as logged."""
+
+    outcome: Annotated[str, OneOf(CONTACT_OUTCOMES)] = Field(max_length=20)
+    note: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
+
+
+class Contact(ContactBase, table=True):
+    """``contacted_at`` is stored in UTC; the offset the caller recorded is kept so the local
+    time of the call can be shown."""
 
     __table_args__ = (
-        one_of("outcome", CONTACT_OUTCOMES, "ck_contact_outcome"),
+        *check_constraints(ContactBase, "contact"),
         Index("ix_contact_patient_at", "patient_id", "contacted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: str = Field(foreign_key="patient.id", max_length=40)
+    patient_id: str = Field(foreign_key="patient.id", max_length=ID_LENGTH)
     contacted_at: datetime
     utc_offset_minutes: int | None = None
-    outcome: str = Field(max_length=20)
-    note: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
     created_by: str = Field(max_length=120)
 

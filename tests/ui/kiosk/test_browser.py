@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 
 from followup.domain.instrument import ITEM_KEYS
-from followup.services.flags import open_flags
 from followup.services.importing import import_file
 from followup.services.patient_codes import issue_code
+from followup.services.review_queue import open_flags
 from tests.conftest import make_context
 
 CHROMIUM = os.environ.get("FOLLOWUP_TEST_CHROMIUM") or shutil.which("chromium") or ""

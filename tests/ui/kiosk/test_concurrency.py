@@ -9,8 +9,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from followup.domain.instrument import ITEM_KEYS
-from followup.services.assessments import log_contact
 from followup.services.context import Context
+from followup.services.log_call import log_contact
 from followup.services.patient_codes import verify_code
 from followup.services.self_report import submit_self_report
 from tests.conftest import make_context

@@ -8,7 +8,7 @@ from textual.widgets import Input
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.audit import list_events
-from followup.services.flags import open_flags
+from followup.services.review_queue import open_flags
 from followup.ui.kiosk.knee import KneeChoiceScreen
 from followup.ui.kiosk.questions import QuestionsScreen
 from followup.ui.kiosk.review import ProblemScreen, ReviewScreen

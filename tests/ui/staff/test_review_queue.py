@@ -7,7 +7,7 @@ from sqlmodel import select
 from textual.widgets import Input, Static
 
 from followup.domain.records import LEVELS
-from followup.services.flags import open_flags
+from followup.services.review_queue import open_flags
 from followup.store.engine import read_session
 from followup.store.models import Flag, ReviewDecision, ReviewPacketRecord
 from followup.ui.staff.review_queue import ExportDialog, ReviewQueueScreen, ReviewTable

@@ -157,7 +157,7 @@ async def test_the_call_list_is_prepared_during_sign_in(demo_ctx, run_app, monke
 async def test_a_call_list_prepared_before_an_assessment_is_not_used(demo_ctx, run_app):
     """Someone saves an assessment while the sign-in screen waits: the list is computed again."""
     from followup.domain.instrument import ITEM_KEYS
-    from followup.services.assessments import AssessmentEntry, record_assessment
+    from followup.services.record_assessment import AssessmentEntry, record_assessment
 
     async with run_app(demo_ctx) as pilot:
         await settle(pilot)

@@ -13,9 +13,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from followup.services.assessments import MAX_TEXT
 from followup.services.context import Context
 from followup.services.self_report import OwnTrend, SubmittedReport, own_trend, submit_self_report
+from followup.store.models import MAX_TEXT
 from followup.ui.kiosk.kiosk import KioskScreen
 from followup.ui.kiosk.visit import Visit
 from followup.ui.kiosk.words import knee_name

@@ -18,8 +18,9 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from followup.domain.records import CONTACT_OUTCOMES
-from followup.services.assessments import MAX_TEXT, log_contact
 from followup.services.context import Context
+from followup.services.log_call import log_contact
+from followup.store.models import MAX_TEXT
 from followup.ui.staff.base import StaffScreen
 from followup.ui.widgets import formatting as fmt
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from followup.services.patient_record import search_patients
+from followup.services.find_patient import search_patients
 
 if TYPE_CHECKING:
     from followup.ui.staff.app import FollowupApp

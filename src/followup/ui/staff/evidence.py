@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from followup.services.flags import FlagView
+from followup.services.review_queue import FlagView
 
 KNOWN = {
     "as_of",

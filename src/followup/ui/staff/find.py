@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from followup.services.context import Context
-from followup.services.patient_record import SEARCH_LIMIT, PatientHit, search_patients
+from followup.services.find_patient import SEARCH_LIMIT, PatientHit, search_patients
 from followup.ui.staff.base import StaffModal
 
 

@@ -25,11 +25,11 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from followup.services.assessments import mark_entered_in_error
 from followup.services.call_list import local_time
 from followup.services.context import Context
 from followup.services.patient_codes import IssuedCode, issue_code
 from followup.services.patient_record import PatientDetail, patient_detail
+from followup.services.record_assessment import mark_entered_in_error
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.calls import ask_and_log_call

@@ -24,14 +24,14 @@ from textual.worker import Worker, WorkerState
 from followup.domain.instrument import ITEM_KEYS, SUBSCALES
 from followup.domain.scoring import Scores, score
 from followup.errors import FollowupError
-from followup.services.assessments import (
-    MAX_TEXT,
+from followup.services.context import Context
+from followup.services.record_assessment import (
     AssessmentEntry,
     SavedAssessment,
     check_assessed_on,
 )
-from followup.services.assessments import record_assessment as save_assessment
-from followup.services.context import Context
+from followup.services.record_assessment import record_assessment as save_assessment
+from followup.store.models import MAX_TEXT
 from followup.ui.staff.base import StaffScreen
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.dialogs import ConfirmDialog, OkDialog

@@ -26,8 +26,10 @@ from textual.worker import Worker, WorkerState
 
 from followup.domain.records import DECISIONS
 from followup.services.context import Context
-from followup.services.flags import FlagView, decide, evaluate_cohort, open_flags
+from followup.services.decide import decide
+from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.review_packet import prepare_packet, record_packet
+from followup.services.review_queue import FlagView, open_flags
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.evidence import evidence_lines, flag_heading

@@ -1,28 +1,26 @@
-"""Recording clinical events one at a time: an assessment (phone, clinic, paper or self-report),
-its correction as "entered in error", and a call attempt. Saving an assessment re-evaluates that
-knee's flags in the same transaction, so a new safety flag shows the moment it is saved."""
+"""Recording one assessment (phone, clinic, paper or self-report) and correcting a wrong one as
+"entered in error". Saving re-evaluates that knee's flags in the same transaction, so a new
+safety flag shows the moment it is saved."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, select
 
 from followup.domain.flags import Finding
 from followup.domain.instrument import ITEM_KEYS
-from followup.domain.records import CONTACT_OUTCOMES, KNEES, SOURCES
-from followup.domain.scoring import Scores, check_answers, score
+from followup.domain.scoring import Scores, score
 from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
-from followup.services.flags import reevaluate_knee
-from followup.services.importing import score_columns
+from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import write_session
-from followup.store.models import Assessment, Contact, Flag, Patient
-
-MAX_TEXT = 2000
+from followup.store.fields import validate
+from followup.store.models import Assessment, AssessmentBase, Flag, Patient
+from followup.store.scores import score_columns
 
 
 @dataclass(frozen=True)
@@ -58,25 +56,40 @@ def check_assessed_on(assessed_on: date, today: date) -> None:
         )
 
 
+# How the form names each field in a message.
+LABELS = {
+    "knee": "knee",
+    "source": "source",
+    "pain_nrs": "pain NRS",
+    "patient_global": "patient global assessment",
+    "adverse_event": "the adverse event",
+    "note": "the note",
+    **{key: f"item {key}" for key in ITEM_KEYS},
+}
+
+
 def _check_entry(entry: AssessmentEntry, today: date) -> None:
-    if entry.knee not in KNEES:
-        raise FollowupError("knee must be left or right")
-    if entry.source not in SOURCES:
-        raise FollowupError(f"source must be one of: {', '.join(SOURCES)}")
+    """Every range as the assessment table states it, then what a model cannot say alone."""
+    validate(
+        AssessmentBase,
+        {
+            "knee": entry.knee,
+            "assessed_on": entry.assessed_on,
+            "source": entry.source,
+            **{k: entry.answers.get(k) for k in ITEM_KEYS},
+            "pain_nrs": entry.pain_nrs,
+            "patient_global": entry.patient_global,
+            "adverse_event": entry.adverse_event,
+            "note": entry.note,
+        },
+        LABELS,
+    )
+    unknown = sorted(set(entry.answers) - set(ITEM_KEYS))
+    if unknown:
+        raise FollowupError(f"unknown questionnaire item {unknown[0]!r}")
     check_assessed_on(entry.assessed_on, today)
-    try:
-        check_answers(entry.answers)
-    except ValueError as exc:
-        raise FollowupError(str(exc)) from None
     if all(entry.answers.get(k) is None for k in ITEM_KEYS):
         raise FollowupError("no questionnaire item is answered")
-    if entry.pain_nrs is not None and not 0 <= entry.pain_nrs <= 10:
-        raise FollowupError("pain NRS must be 0-10")
-    if entry.patient_global is not None and not 0 <= entry.patient_global <= 100:
-        raise FollowupError("patient global assessment must be 0-100")
-    for name, text in (("adverse event", entry.adverse_event), ("note", entry.note)):
-        if text is not None and len(text) > MAX_TEXT:
-            raise FollowupError(f"the {name} is longer than {MAX_TEXT} characters")
 
 
 def _open_kinds(session: Session, patient_id: str, knee: str) -> set[tuple[str, str]]:
@@ -164,45 +177,3 @@ def mark_entered_in_error(ctx: Context, assessment_id: int, reason: str, actor: 
         )
         session.flush()
         reevaluate_knee(session, ctx, row.patient_id, row.knee)
-
-
-def log_contact(
-    ctx: Context,
-    patient_id: str,
-    outcome: str,
-    actor: str,
-    note: str | None = None,
-    at: datetime | None = None,
-) -> int:
-    """Log a call attempt (now, unless ``at`` is given)."""
-    if outcome not in CONTACT_OUTCOMES:
-        raise FollowupError(f"outcome must be one of: {', '.join(CONTACT_OUTCOMES)}")
-    if note is not None and len(note) > MAX_TEXT:
-        raise FollowupError(f"the note is longer than {MAX_TEXT} characters")
-    when = at or ctx.now()
-    offset = when.utcoffset()
-    with write_session(ctx.engine) as session:
-        if session.get(Patient, patient_id) is None:
-            raise NotFound(f"no patient with ID {patient_id}")
-        contact = Contact(
-            patient_id=patient_id,
-            contacted_at=when,
-            utc_offset_minutes=int(offset.total_seconds() // 60) if offset else 0,
-            outcome=outcome,
-            note=(note or "").strip() or None,
-            created_at=ctx.now(),
-            created_by=actor,
-        )
-        session.add(contact)
-        session.flush()
-        audit.record(
-            session,
-            at=ctx.now(),
-            actor=actor,
-            action="create",
-            entity="contact",
-            entity_id=contact.id,
-            patient_id=patient_id,
-            new={"outcome": outcome, "contacted_at": when.isoformat(), "note": contact.note},
-        )
-        return contact.id or 0

@@ -2,7 +2,7 @@
 
 Example::
 
-    python bench/generate_cohort.py --patients 100000 --out bench/out/cohort100k
+    python tools/generate_cohort.py --patients 100000 --out bench/out/cohort100k
 
 Same archetype mix as the demo data; every person is invented. The archetype of each patient is
 written to ``manifest.csv`` next to the four data files (bench/out/ is git-ignored).
@@ -16,8 +16,8 @@ import time
 from datetime import date
 
 try:
-    from bench.synthetic import DEFAULT_ANCHOR, generate_cohort, write_csvs
-except ImportError:  # run as a script: bench/ is on sys.path
+    from tools.synthetic import DEFAULT_ANCHOR, generate_cohort, write_csvs
+except ImportError:  # run as a script: tools/ is on sys.path
     from synthetic import DEFAULT_ANCHOR, generate_cohort, write_csvs
 
 

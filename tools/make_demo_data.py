@@ -1,7 +1,8 @@
-"""Write the demo cohort into sample_data/ (four CSVs, demo.toml and a README describing them).
+"""Write the demo cohort into src/followup/sample_data/ (four CSVs, demo.toml and a README).
 
-Run from anywhere: ``python bench/make_demo_data.py``. The output is deterministic. Each patient's
-trajectory archetype goes to bench/demo_manifest.csv, never into sample_data/.
+Run from anywhere: ``python tools/make_demo_data.py`` (or ``python -m tools.make_demo_data`` from
+the repository root). The output is deterministic. Each patient's trajectory archetype goes to
+tools/demo_manifest.csv, never into the sample data, which ships inside the package.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 try:
-    from bench.synthetic import (
+    from tools.synthetic import (
         ARCHETYPE_WEIGHTS,
         CLINIC_TZ,
         CSV_FILES,
@@ -22,7 +23,7 @@ try:
         generate_cohort,
         write_csvs,
     )
-except ImportError:  # run as a script: bench/ is on sys.path
+except ImportError:  # run as a script: tools/ is on sys.path
     from synthetic import (
         ARCHETYPE_WEIGHTS,
         CLINIC_TZ,
@@ -32,9 +33,9 @@ except ImportError:  # run as a script: bench/ is on sys.path
         write_csvs,
     )
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = ROOT / "sample_data"
-MANIFEST = ROOT / "bench" / "demo_manifest.csv"
+HERE = Path(__file__).resolve().parent
+SAMPLE_DIR = HERE.parent / "src" / "followup" / "sample_data"
+MANIFEST = HERE / "demo_manifest.csv"
 ANCHOR = date(2026, 11, 21)
 SEED = 20261121
 PATIENTS = 180
@@ -142,7 +143,7 @@ def expected_text(archetype: str) -> str:
 
 
 def readme(stats: DemoStats) -> str:
-    """The sample_data/README.md text."""
+    """The sample data's README.md text."""
     arch_lines = [
         f"| `{name}` | {stats.archetypes[name]} | {expected_text(name)} | {ARCHETYPE_TEXT[name]} |"
         for name in ARCHETYPE_WEIGHTS
@@ -156,8 +157,8 @@ real international clinic, but no record describes a real patient. Phone numbers
 reserved for fiction (US `555-01xx`, UK `020 7946 0xxx`, Australia `02 5550 xxxx`) and e-mail
 addresses use the reserved `example.com` / `example.org` domains.
 
-Regenerate (deterministic, stdlib only) with `python bench/make_demo_data.py`; the generator is
-`bench/synthetic.py`, and `python bench/generate_cohort.py` writes larger benchmark cohorts.
+Regenerate (deterministic) with `python tools/make_demo_data.py`; the generator is the
+`tools/synthetic/` package, and `python tools/generate_cohort.py` writes larger benchmark cohorts.
 
 ## Anchor date
 
@@ -184,7 +185,7 @@ flags in the weekly review.
 ### Trajectory archetypes
 
 Each patient follows one course (for the index knee's latest treatment). The per-patient label is
-kept out of the data, in `bench/demo_manifest.csv`, so tests can compare the app's flags with it.
+kept out of the data, in `tools/demo_manifest.csv`, so tests can compare the app's flags with it.
 
 | archetype | patients | flag expected at the anchor | course |
 | --- | ---: | --- | --- |
@@ -248,7 +249,7 @@ def collect_stats() -> DemoStats:
 
 
 def main() -> int:
-    """Write sample_data/ and the manifest; fail if a guaranteed count is not met."""
+    """Write the sample data and the manifest; fail if a guaranteed count is not met."""
     cohort = generate_cohort(PATIENTS, ANCHOR, SEED, app_user_share=APP_USER_SHARE)
     counts = write_csvs(cohort, SAMPLE_DIR, MANIFEST)
     (SAMPLE_DIR / "demo.toml").write_text(

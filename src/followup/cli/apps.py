@@ -1,0 +1,38 @@
+"""Commands that open an app: the staff terminal UI, the patient kiosk, the kiosk served to
+browsers."""
+
+from __future__ import annotations
+
+import argparse
+
+from followup.cli.common import Command, UsageError
+from followup.settings import Settings
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from followup.ui.staff.app import run
+
+    return run(Settings.from_environment(args.db))
+
+
+def cmd_selfreport(args: argparse.Namespace) -> int:
+    from followup.ui.kiosk.app import run
+
+    return run(Settings.from_environment(args.db))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from followup.ui.kiosk.serve import serve
+
+    if not 0 < args.port < 65536:
+        raise UsageError("--port must be 1-65535")
+    return serve(Settings.from_environment(args.db), args.host, args.port)
+
+
+def register(command: Command) -> None:
+    """Add this module's commands to the parser."""
+    command("tui", cmd_tui, "staff terminal UI (the default command)")
+    command("selfreport", cmd_selfreport, "patient self-report kiosk in this terminal")
+    p = command("serve", cmd_serve, "serve the patient self-report screen to web browsers")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)

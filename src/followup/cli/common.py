@@ -1,0 +1,82 @@
+"""What every command shares: printing (one write for many lines), errors for the user, the
+context (settings, engine) a command opens, passwords read from a terminal or a pipe, dates."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+import orjson
+
+from followup.errors import FollowupError
+from followup.services.context import Context, open_context
+from followup.settings import Settings
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+# Adds a command: (name, handler, help) -> its parser, for the command's own arguments.
+Command = Callable[[str, Handler, str], argparse.ArgumentParser]
+# Adds a group of commands (``user add``, ``user list``): (name, help) -> a Command for it.
+Group = Callable[[str, str], Command]
+
+
+class UsageError(Exception):
+    """A command was called the wrong way (exit 2)."""
+
+
+def out(text: str = "") -> None:
+    """Print one line."""
+    print(text, flush=True)
+
+
+def out_lines(lines: Iterable[str]) -> None:
+    """Many lines written at once (a whole cohort's flags or calls)."""
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.flush()
+
+
+def err(text: str) -> None:
+    """Print a message for the user on standard error."""
+    print(f"followup: {text}", file=sys.stderr, flush=True)
+
+
+def context(args: argparse.Namespace, *, check_schema: bool = True) -> Context:
+    """The context of this run, from the environment and ``--db``."""
+    return open_context(Settings.from_environment(args.db), check_schema=check_schema)
+
+
+def print_json(value: Any) -> None:
+    """Print JSON (orjson: a whole cohort's flags are tens of megabytes)."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str) + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def read_password(prompt: str = "Password") -> str:
+    """Ask twice on a terminal; read two lines from standard input otherwise."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        second = getpass.getpass(f"{prompt} (again): ")
+    else:
+        first = sys.stdin.readline().rstrip("\r\n")
+        second = sys.stdin.readline().rstrip("\r\n")
+    if not first:
+        raise FollowupError("no password given")
+    if first != second:
+        raise FollowupError("the two passwords do not match")
+    return first
+
+
+def as_of(value: str | None) -> date | None:
+    """``--as-of`` as a date (None when not given)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date like 2026-11-21") from None

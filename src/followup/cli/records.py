@@ -1,0 +1,128 @@
+"""Commands on the database and its records: ``init``, ``demo``, ``import``, ``export``,
+``audit`` and ``backup``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from followup.cli.common import EXIT_OK, Command, context, out, print_json, read_password
+from followup.errors import FollowupError
+from followup.services.context import command_line_actor
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from followup.services.staff import add_user, has_admin
+    from followup.store.schema import init_schema
+
+    ctx = context(args, check_schema=False)
+    what, backup = init_schema(ctx.engine, ctx.settings.database_url)
+    out(f"database {what}")
+    if backup is not None:
+        out(f"backup of the previous database: {backup}")
+    if has_admin(ctx):
+        return EXIT_OK
+    if not sys.stdin.isatty() and args.admin is None:
+        out("no admin account yet: create one with `followup user add NAME --role admin`")
+        return EXIT_OK
+    name = args.admin or "admin"
+    out(f"creating the first admin account {name!r}")
+    add_user(ctx, name, read_password(), "admin", command_line_actor())
+    out(f"admin {name!r} created")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from followup.services.demo import load_demo
+
+    ctx = context(args)
+    result = load_demo(ctx, command_line_actor())
+    if result.already_loaded:
+        out("demo data already loaded; nothing imported")
+    else:
+        sign = "+" if result.shift_days >= 0 else ""
+        out(f"demo data loaded (dates shifted by {sign}{result.shift_days} days to today):")
+        for kind, count in result.loaded.items():
+            if kind != "patients in database":
+                out(f"  {count:6d} {kind}")
+        out(f"  {result.flags:6d} open flags raised (see `followup flags`)")
+    out("demo staff accounts (for trying followup only):")
+    for username, password, role in result.accounts:
+        out(f"  {role:12s} user {username!r} password {password!r}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from followup.services.importing import import_file
+
+    ctx = context(args)
+    result = import_file(ctx, args.kind, Path(args.file), command_line_actor())
+    out(result.describe())
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from followup.services.exporting import export, open_output
+
+    ctx = context(args)
+    path = Path(args.out) if args.out else None
+    with open_output(path, sys.stdout) as fh:
+        count = export(ctx, args.kind, args.format, fh)
+    if path is not None:
+        out(f"exported {count} {args.kind} to {path}")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from followup.services.audit import list_events
+
+    ctx = context(args)
+    events = list_events(ctx.engine, args.patient)
+    if args.json:
+        print_json([e.as_json() for e in events])
+        return EXIT_OK
+    if not events:
+        out("no audit events")
+    for e in events:
+        what = f"{e.entity} {e.entity_id}" if e.entity_id else e.entity
+        line = f"{e.at.isoformat(timespec='seconds')}  {e.user:20s} {e.action:22s} {what}"
+        if e.reason:
+            line += f"  reason: {e.reason}"
+        out(line)
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from followup.store.backup import sqlite_backup
+
+    ctx = context(args)
+    if not ctx.is_sqlite:
+        raise FollowupError(
+            "followup backup copies SQLite databases; back up PostgreSQL with pg_dump"
+        )
+    target = Path(args.file)
+    if target.resolve() == Path(ctx.engine.url.database or "").resolve():
+        raise FollowupError("the backup file must not be the database itself")
+    sqlite_backup(ctx.engine, target)
+    out(f"backup written to {target}")
+    return EXIT_OK
+
+
+def register(command: Command) -> None:
+    """Add this module's commands to the parser."""
+    p = command("init", cmd_init, "create or upgrade the database; create the first admin")
+    p.add_argument("--admin", metavar="NAME", help="name of the first admin account")
+    command("demo", cmd_demo, "load the synthetic demo cohort (idempotent)")
+    p = command("import", cmd_import, "validated all-or-nothing import of a CSV file")
+    p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
+    p.add_argument("file", metavar="FILE.csv")
+    p = command("export", cmd_export, "export records as CSV or JSON")
+    p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts", "flags"))
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p = command("audit", cmd_audit, "list the audit trail")
+    p.add_argument("--patient", metavar="ID", help="only events about this patient")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("backup", cmd_backup, "consistent online backup of a SQLite database")
+    p.add_argument("file", metavar="FILE")

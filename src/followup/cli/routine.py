@@ -1,0 +1,174 @@
+"""Commands of the weekly routine: the calls due (``due``), the flags (``flags``), a review
+decision (``decide``) and the weekly packet (``review``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from followup.cli.common import (
+    EXIT_OK,
+    Command,
+    UsageError,
+    context,
+    out,
+    out_lines,
+    print_json,
+)
+from followup.cli.common import as_of as as_of_date
+from followup.services.context import command_line_actor
+
+if TYPE_CHECKING:  # the services a command needs are imported when it runs
+    from followup.services.call_list import DueItem
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    from followup.services.call_list import due_list
+
+    if args.days < 0:
+        raise UsageError("--days must be 0 or more")
+    ctx = context(args)
+    as_of = as_of_date(args.as_of) or ctx.today()
+    items = due_list(ctx, as_of, args.days)
+    if args.json:
+        print_json([i.as_json() for i in items])
+        return EXIT_OK
+    if not items:
+        out(f"nothing due within {args.days} days of {as_of.isoformat()}, nothing overdue")
+        return EXIT_OK
+    out(f"{len(items)} call(s) as of {as_of.isoformat()} (next {args.days} days and overdue):")
+    out_lines(_call_lines(items))
+    return EXIT_OK
+
+
+def _call_lines(items: Iterable[DueItem]) -> Iterator[str]:
+    # Tens of thousands of calls share a few hundred days and one local time per time zone:
+    # each is formatted once.
+    iso: dict[date, str] = {}
+    # Keyed by zone: aware datetimes of one instant compare equal whatever their zone.
+    local: dict[str | None, str] = {}
+    for i in items:
+        days = []
+        for day in (i.due_on, i.window_start, i.window_end):
+            text = iso.get(day)
+            if text is None:
+                text = iso[day] = day.isoformat()
+            days.append(text)
+        here = local.get(i.timezone)
+        if here is None:
+            at = i.patient_local_time
+            here = local[i.timezone] = at.strftime("%a %H:%M") if at else "?"
+        hour = "" if i.decent_hour else " (outside 9-20 there)"
+        yield (
+            f"  {i.status:8s} {i.patient_id:10s} {i.knee:5s} {i.timepoint:4s} due {days[0]} "
+            f"window {days[1]}..{days[2]}  local {here} {i.timezone or ''}{hour}"
+        )
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    from followup.domain.flags import KIND_LEVELS
+    from followup.services.evaluate_flags import evaluate_cohort
+    from followup.services.review_queue import open_flag_summaries, open_flags
+
+    if args.kind is not None and args.kind not in KIND_LEVELS:
+        raise UsageError(f"--kind must be one of: {', '.join(KIND_LEVELS)}")
+    ctx = context(args)
+    as_of = as_of_date(args.as_of) or ctx.today()
+    evaluate_cohort(ctx, as_of, full=args.full)
+
+    def wanted(level: str, kind: str) -> bool:
+        return args.kind in (None, kind) and args.level in (None, level)
+
+    if args.json:
+        print_json(
+            [f.as_json(stored_evidence=True) for f in open_flags(ctx) if wanted(f.level, f.kind)]
+        )
+        return EXIT_OK
+    flags = [f for f in open_flag_summaries(ctx) if wanted(f[1], f[2])]
+    if not flags:
+        which = " ".join(w for w in (args.level, args.kind) if w)
+        out(f"no open {which + ' ' if which else ''}flags as of {as_of.isoformat()}")
+    out_lines(
+        f"#{fid:<5d} {level:6s} {kind:20s} {patient_id:10s} {knee:5s} {summary}"
+        for fid, level, kind, patient_id, knee, summary in flags
+    )
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from followup.services.decide import decide
+
+    ctx = context(args)
+    record = decide(ctx, args.flag_id, args.decision, args.note, command_line_actor())
+    out(f"flag {record.flag_id}: {record.decision} recorded by {record.reviewer}")
+    return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from followup.reports.files import write_private
+    from followup.reports.packet import render
+    from followup.services.review_packet import prepare_packet, record_packet
+
+    if args.max_flags is not None and args.max_flags < 0:
+        raise UsageError("--max-flags must be 0 or more")
+    ctx = context(args)
+    as_of = as_of_date(args.as_of) or ctx.today()
+    packet = prepare_packet(
+        ctx, as_of, max_sections=args.max_flags, with_charts=args.format == "html"
+    )
+    text = render(packet, args.format)
+    if args.out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_private(Path(args.out), text)
+    record_packet(ctx, packet, command_line_actor())  # written: the next packet starts here
+    if args.out is not None:
+        out(
+            f"review packet as of {as_of.isoformat()} written to {args.out}: "
+            f"{len(packet.flags)} flag(s) with a section, {len(packet.watch)} on the watch list, "
+            f"{packet.left_out_total} open flag(s) left out"
+        )
+    return EXIT_OK
+
+
+def register(command: Command) -> None:
+    """Add this module's commands to the parser."""
+    p = command("due", cmd_due, "follow-up calls due within N days, and overdue ones")
+    p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
+    p.add_argument("--days", type=int, default=7, metavar="N", help="look-ahead in days (7)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("flags", cmd_flags, "evaluate the flag rules as of DATE and list open flags")
+    p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--kind", metavar="KIND", help="only open flags of this kind")
+    p.add_argument("--level", choices=("urgent", "action", "watch"), help="only this level")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="re-run the rules on every episode (by default only on patients changed since the "
+        "last evaluation and episodes whose result can differ on DATE)",
+    )
+    p = command("decide", cmd_decide, "record a review decision on a flag")
+    p.add_argument("flag_id", type=int, metavar="FLAG_ID")
+    p.add_argument(
+        "--decision",
+        required=True,
+        choices=("booster_scheduled", "continue_monitoring", "refer", "dismissed"),
+    )
+    p.add_argument("--note", required=True, help="why (required)")
+    p = command("review", cmd_review, "the weekly review packet for one meeting")
+    p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
+    p.add_argument("--format", choices=("html", "csv", "md"), default="html")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument(
+        "--max-flags",
+        type=int,
+        metavar="N",
+        help="at most N urgent and action flags with a section and chart "
+        "(default FOLLOWUP_PACKET_MAX_FLAGS, or 60)",
+    )

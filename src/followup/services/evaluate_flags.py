@@ -1,0 +1,299 @@
+"""Evaluating the flag rules and storing what they find: for one knee right after a save, and
+for the whole cohort (``followup flags``, the weekly review, the review queue).
+
+Whole-cohort evaluation is incremental: each episode's result is stored with the range of days on
+which it cannot change (``domain.flags.stable_range``), so a later run re-runs only the patients
+whose data changed since (the audit trail names them) and the episodes whose range does not hold
+the new day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Generator, Iterable, Sequence
+from contextlib import closing
+from dataclasses import replace
+from datetime import date, datetime
+from functools import partial
+
+import orjson
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from followup.domain.flags import Finding, evaluate_episode, stable_range
+from followup.domain.records import KNEES, EpisodeInput
+from followup.domain.rules import RuleSet
+from followup.services import audit
+from followup.services.context import Context
+from followup.store.bulk import driver_rows
+from followup.store.engine import read_session, write_session
+from followup.store.episodes import (
+    DateCache,
+    Reader,
+    cohort_episodes,
+    knee_episodes,
+    patients_episodes,
+)
+from followup.store.flag_results import (
+    FlagRow,
+    RangeRow,
+    SyncResult,
+    flag_rows,
+    lock_cohort,
+    store_cohort_evaluation,
+    store_ranges,
+    sync_flags,
+)
+
+# Patients of a batch changed since the evaluation's snapshot are redone one by one in the
+# transaction that writes the batch; more than this (a large import landed meanwhile), and the
+# cohort is evaluated again instead.
+APART_MAX = 100
+# When more than this share of the patients need re-evaluating, one ordered pass over everyone
+# is faster than looking them up.
+INCREMENTAL_MAX_SHARE = 0.3
+# An evaluation made on a snapshot is thrown away this many times when a bulk import lands
+# while it runs; the next time, everyone is evaluated inside the writing transaction.
+SNAPSHOT_ATTEMPTS = 2
+
+
+def evaluate_cohort(
+    ctx: Context,
+    as_of: date | None = None,
+    *,
+    full: bool = False,
+) -> SyncResult:
+    """Evaluate every episode as of a day and store the result.
+
+    Incremental: an episode is re-run only when its patient's data changed since the last
+    whole-cohort evaluation (the audit trail says whose) or when "as of" lies outside the days
+    its last result holds (``stable_range``); every other episode's stored flags are exactly
+    what the rules would give again. A change of rules, a bulk import, or ``full`` re-runs all.
+
+    The rules run on a read snapshot, so saves, calls and self-reports are not held up for the
+    seconds a large cohort takes. The result is written in batches (a slice of the patients
+    each), each in a short transaction of its own as soon as it is ready. A batch holds every
+    episode of its patients, and an episode's
+    flags and stable range are written together, so what is stored is at every moment, episode
+    by episode, what the rules gave on one day or the other; the evaluation's own record (what
+    the next incremental run starts from) is written last.
+    """
+    as_of = as_of or ctx.today()
+    key = rules_key(ctx.rules)
+    for _attempt in range(SNAPSHOT_ATTEMPTS):
+        mark = audit.committed_mark(ctx.engine)
+        now = ctx.now()
+        result = _evaluate_on_snapshot(ctx, as_of, full, key, mark, now)
+        if result is not None:
+            with write_session(ctx.engine) as session:
+                conn = lock_cohort(session.connection())
+                store_cohort_evaluation(conn, mark, key, as_of, now)
+            return result
+    # Imports keep landing: evaluate everyone inside one writing transaction.
+    mark = audit.committed_mark(ctx.engine)
+    now = ctx.now()
+    with write_session(ctx.engine) as session:
+        conn = lock_cohort(session.connection())
+        found, ranges = evaluate_range(partial(driver_rows, conn), ctx.rules, as_of, None)
+        result = _store_batch(ctx, conn, found, ranges, as_of, now, frozenset())
+        store_cohort_evaluation(conn, mark, key, as_of, now)
+        return result
+
+
+def _evaluate_on_snapshot(
+    ctx: Context,
+    as_of: date,
+    full: bool,
+    key: str,
+    mark: int,
+    now: datetime,
+) -> SyncResult | None:
+    """Evaluate on a read snapshot taken after audit event ``mark`` and write the result batch
+    by batch; None when a bulk import landed meanwhile (what was written holds, but the rest
+    must be evaluated again)."""
+    total = SyncResult(raised=0, updated=0, cleared=0)
+    with read_session(ctx.engine) as session:
+        conn = session.connection()
+        todo = None if full else _patients_to_evaluate(conn, key, as_of)
+        with closing(_evaluate(ctx, conn, as_of, todo)) as batches:
+            for found, ranges in batches:
+                written = _write_batch(ctx, found, ranges, as_of, now, mark)
+                if written is None:
+                    return None
+                total = total.plus(written)
+    return total
+
+
+def _write_batch(
+    ctx: Context,
+    found: list[FlagRow],
+    ranges: list[RangeRow],
+    as_of: date,
+    now: datetime,
+    mark: int,
+) -> SyncResult | None:
+    """Write one batch of an evaluation made on a snapshot taken after audit event ``mark``, in
+    a transaction of its own. The batch's patients changed since are re-evaluated in it; None
+    (nothing written) when there are too many of them or a bulk import cannot name them."""
+    if not ranges:
+        return SyncResult(raised=0, updated=0, cleared=0)
+    with write_session(ctx.engine) as session:
+        conn = lock_cohort(session.connection())
+        changed = _patients_changed_since(conn, mark)
+        if changed is None:
+            return None
+        if changed:
+            changed = changed.intersection(r[1] for r in ranges)
+            if len(changed) > APART_MAX:
+                return None
+        return _store_batch(ctx, conn, found, ranges, as_of, now, changed)
+
+
+def _store_batch(
+    ctx: Context,
+    conn: Connection,
+    found: list[FlagRow],
+    ranges: list[RangeRow],
+    as_of: date,
+    now: datetime,
+    changed: frozenset[str],
+) -> SyncResult:
+    """Make the stored flags and stable ranges of a batch's episodes match its evaluation. The
+    patients ``changed`` since the evaluation's snapshot are re-evaluated here instead, but
+    their ranges are not stored: the next evaluation sees their changes and redoes them."""
+    result = sync_flags(conn, found, [r[0] for r in ranges], as_of, now, changed)
+    store_ranges(conn, [r for r in ranges if r[1] not in changed] if changed else ranges)
+    for patient_id in sorted(changed):
+        for knee in KNEES:
+            _reevaluate(conn, ctx, patient_id, knee, as_of)
+    return replace(result, episodes=len(ranges))
+
+
+def rules_key(rules: RuleSet) -> str:
+    """A digest of every threshold and the schedule: stored results hold only under the same."""
+    return hashlib.sha256(repr(rules).encode()).hexdigest()
+
+
+def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] | None:
+    """The patients whose episodes need running again on ``as_of``; None for everyone."""
+    rows = list(driver_rows(conn, "SELECT audit_mark, rules_key FROM cohort_evaluation"))
+    if not rows or rows[0][1] != key:
+        return None
+    changed = _patients_changed_since(conn, rows[0][0])
+    if changed is None:
+        return None
+    # Episodes whose range does not hold "as of", and treatments never evaluated.
+    sql = (
+        "SELECT DISTINCT t.patient_id FROM treatment t "
+        "LEFT JOIN episode_evaluation e ON e.treatment_id = t.id "
+        "WHERE e.treatment_id IS NULL OR e.stable_from > ? OR e.stable_until <= ?"
+    )
+    todo = set(changed)
+    todo.update(r[0] for r in driver_rows(conn, sql, (as_of, as_of)))
+    patients = conn.exec_driver_sql("SELECT count(*) FROM patient").scalar_one()
+    if len(todo) > INCREMENTAL_MAX_SHARE * patients:
+        return None
+    return sorted(todo)
+
+
+# Flag rows and stable ranges of some episodes, as evaluated.
+Evaluated = tuple[list[FlagRow], list[RangeRow]]
+
+
+# Patients per batch of a full run: each batch is written in a short transaction of its own.
+BATCH_PATIENTS = 5000
+
+
+def _evaluate(
+    ctx: Context, conn: Connection, as_of: date, todo: list[str] | None
+) -> Generator[Evaluated]:
+    """Run the rules on the patients ``todo`` (everyone when None), in batches each holding
+    every episode of its patients, each given as soon as it is ready."""
+    read = partial(driver_rows, conn)
+    if todo is not None:
+        yield evaluate_patients(read, ctx.rules, as_of, todo)
+        return
+    ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
+    cuts = ids[BATCH_PATIENTS::BATCH_PATIENTS]
+    for patients in zip([None, *cuts], [*cuts, None], strict=True):
+        yield evaluate_range(read, ctx.rules, as_of, patients)
+
+
+# Audit entities whose changes can change a flag. Every such write leaves an audit event.
+FLAG_INPUTS = ("assessment", "treatment", "flag", "patient")
+
+
+def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | None:
+    """Patients whose flag inputs changed after audit event ``mark``; None when that cannot be
+    told (an import of treatments or assessments too large to name its patients). An import of
+    patients alone changes no episode: it only adds people, none of them treated yet."""
+    changed = set()
+    sql = "SELECT patient_id, action, entity, new FROM audit_event WHERE id > ?"
+    for patient_id, action, entity, new in driver_rows(conn, sql, (mark,)):
+        if action == "import" and entity in ("treatments", "assessments"):
+            named = orjson.loads(new or "{}").get("patients")
+            if named is None:
+                return None
+            changed.update(named)
+        elif patient_id is not None and entity in FLAG_INPUTS:
+            changed.add(patient_id)
+    return frozenset(changed)
+
+
+def reevaluate_knee(
+    session: Session, ctx: Context, patient_id: str, knee: str
+) -> list[tuple[EpisodeInput, list[Finding]]]:
+    """Re-evaluate one knee inside the caller's transaction (after a save), as of today."""
+    return _reevaluate(session.connection(), ctx, patient_id, knee, ctx.today())
+
+
+def _reevaluate(
+    conn: Connection, ctx: Context, patient_id: str, knee: str, as_of: date
+) -> list[tuple[EpisodeInput, list[Finding]]]:
+    episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
+    pairs = [(e, evaluate_episode(e, as_of, ctx.rules)) for e in episodes]
+    rows = [row for e, found in pairs for row in flag_rows(e.treatment, found)]
+    sync_flags(conn, rows, [e.treatment.id for e in episodes], as_of, ctx.now())
+    return pairs
+
+
+def evaluate_episodes(
+    episodes: Iterable[EpisodeInput], rules: RuleSet, as_of: date
+) -> tuple[list[FlagRow], list[RangeRow]]:
+    """The flag rows of the episodes and the days each episode's result holds."""
+    found: list[FlagRow] = []
+    ranges: list[RangeRow] = []
+    iso: dict[date | None, str | None] = {None: None}  # few distinct days, many episodes
+    for episode in episodes:
+        t = episode.treatment
+        findings = evaluate_episode(episode, as_of, rules)
+        if findings:
+            found.extend(flag_rows(t, findings))
+        start, end = stable_range(episode, as_of, rules)
+        if start not in iso:
+            iso[start] = start.isoformat()  # type: ignore[union-attr]
+        if end not in iso:
+            iso[end] = end.isoformat()  # type: ignore[union-attr]
+        ranges.append((t.id, t.patient_id, iso[start], iso[end]))
+    return found, ranges
+
+
+PatientRange = tuple[str | None, str | None]
+
+
+def evaluate_range(
+    read: Reader,
+    rules: RuleSet,
+    as_of: date,
+    patients: PatientRange | None,
+    dates: DateCache | None = None,
+) -> tuple[list[FlagRow], list[RangeRow]]:
+    """Every episode of the patients in a half-open ID range (all if None)."""
+    return evaluate_episodes(cohort_episodes(read, rules, patients, dates), rules, as_of)
+
+
+def evaluate_patients(
+    read: Reader, rules: RuleSet, as_of: date, ids: Sequence[str]
+) -> tuple[list[FlagRow], list[RangeRow]]:
+    """Every episode of the given patients."""
+    return evaluate_episodes(patients_episodes(read, rules, ids), rules, as_of)

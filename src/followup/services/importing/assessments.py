@@ -1,0 +1,113 @@
+"""Importing assessments (``assessments.csv``): WOMAC-style forms of one knee, scored as they
+are imported (raw sums, normalised scores, answered and imputed counts, instrument version)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from followup.domain.instrument import ITEM_KEYS
+from followup.domain.scoring import score_numbers
+from followup.services.importing.common import Batch, ImportRun, patients_in_db
+from followup.store.bulk import chunks
+from followup.store.csv_files import column, read_rows
+from followup.store.models import Assessment, AssessmentBase
+from followup.store.scores import ASSESSMENT_INSERT_COLUMNS
+
+COLUMNS = [
+    column("patient_id", Assessment, required=True),
+    column("knee", AssessmentBase, required=True),
+    column("assessed_on", AssessmentBase, required=True),
+    column("source", AssessmentBase, required=True),
+    *(column(key, AssessmentBase, noun="an answer") for key in ITEM_KEYS),
+    column("pain_nrs", AssessmentBase),
+    column("global", AssessmentBase, "patient_global"),
+    column("adverse_event", AssessmentBase),
+    column("note", AssessmentBase),
+]
+
+
+def check_assessments(run: ImportRun, path: Path) -> Batch:
+    """Check an assessments file: known patients, not in the future nor before birth, at least
+    one item answered, no duplicate of a row or of a stored form; each form is scored."""
+    conn = run.conn
+    log = run.log
+    today = run.today
+    shift = run.shift
+    now = run.now
+    actor = run.actor
+    rows = list(read_rows(path, COLUMNS, log))
+    patients = patients_in_db(
+        conn, (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None)
+    )
+    existing = _existing_assessment_keys(conn, list(patients))
+    seen: dict[tuple, int] = {}
+    version = run.instrument_version
+    out = []
+    no_answers = (None,) * len(ITEM_KEYS)
+    for row in rows:
+        v = row.values
+        get = v.get
+        pid, knee, source, on = get("patient_id"), get("knee"), get("source"), get("assessed_on")
+        if on is not None:
+            if shift:
+                on += timedelta(days=shift)
+            if on > today:
+                log.add(row.line, "assessed_on", f"{on.isoformat()} is in the future")
+        if pid is not None:  # _check_patient_ref, inlined: this loop runs once per row
+            born = patients.get(pid)
+            if born is None:
+                log.add(row.line, "patient_id", f"{pid} is not a known patient")
+            elif on is not None and on < born:
+                log.add(row.line, "assessed_on", "is before the patient's birth date")
+        answers = tuple(map(get, ITEM_KEYS))
+        if answers == no_answers:
+            log.add(row.line, None, "no questionnaire item (p1-p5, s1-s2, f1-f17) is answered")
+            continue
+        key = (pid, knee, on, source, answers)
+        first = seen.setdefault(key, row.line)
+        if first != row.line:
+            log.add(row.line, None, f"duplicate of the assessment on line {first}")
+        elif key in existing:
+            log.add(row.line, None, "the same assessment is already in the database")
+        out.append(
+            [
+                *answers,
+                pid,
+                knee,
+                on,
+                source,
+                get("pain_nrs"),
+                get("global"),
+                get("adverse_event"),
+                get("note"),
+                version,
+                *score_numbers(answers)[:10],
+                False,
+                now,
+                actor,
+            ]
+        )
+    return Batch(ASSESSMENT_INSERT_COLUMNS, out, set())
+
+
+def _existing_assessment_keys(conn: Connection, patient_ids: list[str]) -> set[tuple]:
+    """(patient, knee, date, source, answers) of the stored, valid-entry assessments."""
+    items = [getattr(Assessment, k) for k in ITEM_KEYS]
+    keys: set[tuple] = set()
+    for chunk in chunks(patient_ids):
+        query = select(
+            Assessment.patient_id,
+            Assessment.knee,
+            Assessment.assessed_on,
+            Assessment.source,
+            *items,
+        ).where(
+            Assessment.patient_id.in_(chunk),  # type: ignore[attr-defined]
+            Assessment.entered_in_error == False,  # noqa: E712
+        )
+        for r in conn.execute(query):
+            keys.add((r[0], r[1], r[2], r[3], tuple(r[4:])))
+    return keys

@@ -1,0 +1,102 @@
+"""What every kind of import shares: the run in progress (its transaction, problem log and
+clock), the checked batch ready to insert, and checks of references and dates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from followup.store.bulk import chunks
+from followup.store.csv_files import ProblemLog, Row
+from followup.store.models import Patient
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote: the kind, the file, how many rows, and notes (boosters linked)."""
+
+    kind: str
+    file: str
+    count: int
+    notes: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for the command line."""
+        extra = "".join(f"; {n} {what}" for what, n in self.notes.items() if n)
+        return f"imported {self.count} {self.kind} from {self.file}{extra}"
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """One import in progress: its transaction, problem log, clock and who runs it."""
+
+    conn: Connection
+    log: ProblemLog
+    today: date
+    now: datetime
+    actor: str
+    shift: int
+    instrument_version: str
+
+
+@dataclass
+class Batch:
+    """Rows checked and ready to insert (values in ``columns`` order), and sites to create."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    sites: set[str]
+    notes: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_dicts(cls, records: list[dict[str, Any]], sites: set[str] | None = None) -> Batch:
+        columns = list(records[0]) if records else []
+        return cls(columns, [list(r.values()) for r in records], sites or set())
+
+
+def shift_date(value: Any, days: int) -> Any:
+    """A date or date-time moved by ``days`` (the demo loader moves its dates to today)."""
+    return value + timedelta(days=days) if days and value is not None else value
+
+
+def not_future(log: ProblemLog, row: Row, column: str, value: date, today: date) -> None:
+    """Report a date after today."""
+    if value > today:
+        log.add(row.line, column, f"{value.isoformat()} is in the future")
+
+
+def existing_ids(conn: Connection, column: Any, ids: Iterable[str]) -> set[str]:
+    """Which of ``ids`` are already in ``column``."""
+    ids = list(set(ids))
+    found: set[str] = set()
+    for chunk in chunks(ids):
+        found.update(conn.scalars(select(column).where(column.in_(chunk))))
+    return found
+
+
+def patients_in_db(conn: Connection, ids: Iterable[str]) -> dict[str, date]:
+    """Birth dates of the referenced patients that exist."""
+    ids = list(set(ids))
+    found: dict[str, date] = {}
+    for chunk in chunks(ids):
+        query = select(Patient.id, Patient.birth_date).where(Patient.id.in_(chunk))  # type: ignore[attr-defined]
+        found.update(dict(conn.execute(query).all()))  # type: ignore[arg-type]
+    return found
+
+
+def check_patient_ref(
+    log: ProblemLog, row: Row, patients: dict[str, date], when: date | None, column: str
+) -> None:
+    """Report an unknown patient, or a date before the patient's birth."""
+    pid = row.values.get("patient_id")
+    if pid is None:
+        return
+    born = patients.get(pid)
+    if born is None:
+        log.add(row.line, "patient_id", f"{pid} is not a known patient")
+    elif when is not None and when < born:
+        log.add(row.line, column, "is before the patient's birth date")

@@ -1,0 +1,150 @@
+"""Each value range is stated once, on a model field, and everything else derives from it: the
+database's CHECK constraints (``check_constraints``), the CSV import's cell checks
+(``store.csv_files.column``) and the entry forms' checks (``validate``).
+
+A range is pydantic's own field metadata (``Field(ge=..., le=..., max_length=...)``); the allowed
+values of a coded field are ``OneOf`` and an IANA time zone is ``TimeZoneName``, both carried in
+``Annotated`` so the table models inherit them from their base models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar, get_args
+from zoneinfo import available_timezones
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic_core import core_schema
+from sqlalchemy import CheckConstraint
+
+from followup.errors import FollowupError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """The allowed values of a coded text field (``knee``: left or right)."""
+
+    values: tuple[str, ...]
+
+    def check(self, value: Any) -> Any:
+        """The value if it is allowed (or None); otherwise ValueError naming the choices."""
+        if value is not None and value not in self.values:
+            raise ValueError(f"{value!r} is not one of: {', '.join(self.values)}")
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@dataclass(frozen=True)
+class TimeZoneName:
+    """An IANA time zone name (``Asia/Tokyo``): a patient's local time is shown next to every
+    call, so a zone nobody knows must not be stored."""
+
+    def check(self, value: Any) -> Any:
+        """The value if it names a zone (or is None); otherwise ValueError."""
+        if value is not None and value not in _zones():
+            raise ValueError(f"{value!r} is not an IANA time zone name like Asia/Tokyo")
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What a field allows, read from its metadata: bounds, the longest text, the choices."""
+
+    low: float | None = None
+    high: float | None = None
+    max_length: int | None = None
+    one_of: OneOf | None = None
+    time_zone: bool = False
+
+
+def field_rule(model: type[BaseModel], name: str) -> FieldRule:
+    """The rule stated on ``model``'s field ``name``."""
+    low = high = max_length = None
+    one_of = None
+    zone = False
+    for item in model.model_fields[name].metadata:
+        if isinstance(item, annotated_types.Ge):
+            low = item.ge
+        elif isinstance(item, annotated_types.Le):
+            high = item.le
+        elif isinstance(item, annotated_types.MaxLen):
+            max_length = item.max_length
+        elif isinstance(item, OneOf):
+            one_of = item
+        elif isinstance(item, TimeZoneName):
+            zone = True
+    return FieldRule(low, high, max_length, one_of, zone)  # type: ignore[arg-type]
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _nullable(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation)
+
+
+def check_constraints(
+    model: type[BaseModel], table: str, names: Mapping[str, str] | None = None
+) -> list[CheckConstraint]:
+    """A CHECK constraint for every bounded or coded field of ``model``: the database is the
+    last line of defence, since table models do not validate on construction. Named
+    ``ck_<table>_<field>`` unless ``names`` says otherwise."""
+    checks = []
+    for field, info in model.model_fields.items():
+        rule = field_rule(model, field)
+        name = (names or {}).get(field, f"ck_{table}_{field}")
+        if rule.one_of is not None:
+            allowed = ", ".join(f"'{v}'" for v in rule.one_of.values)
+            condition = f"{field} IN ({allowed})"
+            if _nullable(info.annotation):
+                condition = f"{field} IS NULL OR {condition}"
+            checks.append(CheckConstraint(condition, name=name))
+        elif rule.low is not None and rule.high is not None:
+            between = f"{field} BETWEEN {_number(rule.low)} AND {_number(rule.high)}"
+            checks.append(CheckConstraint(f"{field} IS NULL OR ({between})", name=name))
+    return checks
+
+
+def validate(model: type[Model], data: Mapping[str, Any], labels: Mapping[str, str]) -> Model:
+    """``data`` validated by ``model``, or a FollowupError naming the field (in the words of
+    ``labels``, the form's own) and what is wrong with it."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = _message(model, field, error)
+        raise FollowupError(f"{labels.get(field, field)}: {message}") from None
+
+
+def _message(model: type[BaseModel], field: str, error: Any) -> str:
+    """What is wrong, in the words of the rule stated on the field."""
+    kind = error["type"]
+    rule = field_rule(model, field) if field in model.model_fields else FieldRule()
+    if kind in ("less_than_equal", "greater_than_equal") and rule.low is not None:
+        return f"must be {_number(rule.low)}-{_number(rule.high or 0)}, got {error['input']}"
+    if kind == "string_too_long":
+        return f"is longer than {rule.max_length} characters"
+    if kind == "string_too_short":
+        return "is required"
+    if kind == "missing":
+        return "is required"
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"must be a whole number, got {error['input']!r}"
+    return str(error["msg"]).removeprefix("Value error, ")
