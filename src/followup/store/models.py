@@ -342,6 +342,39 @@ class ReviewDecision(SQLModel, table=True):
     decided_at: datetime
 
 
+PACKET_SECTIONS = ("full", "table")
+
+
+class ReviewPacketRecord(SQLModel, table=True):
+    """A weekly review packet as written: when it was made, by whom, for which day, and from
+    when it counted flags as new. The next packet covers what changed after ``made_at``."""
+
+    __tablename__ = "review_packet"
+    __table_args__ = (Index("ix_review_packet_made_at", "made_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    made_at: datetime
+    as_of: date
+    made_by: str = Field(max_length=120)
+    covers_from: datetime
+    flag_count: int
+
+
+class ReviewPacketFlag(SQLModel, table=True):
+    """A flag a packet showed: as a ``full`` section with its chart, or as a ``table`` row."""
+
+    __tablename__ = "review_packet_flag"
+    __table_args__ = (
+        one_of("section", PACKET_SECTIONS, "ck_review_packet_flag_section"),
+        # "Was this flag in an earlier packet?" is asked by flag.
+        Index("ix_review_packet_flag_flag", "flag_id"),
+    )
+
+    packet_id: int = Field(primary_key=True, foreign_key="review_packet.id")
+    flag_id: int = Field(primary_key=True, foreign_key="flag.id")
+    section: str = Field(max_length=10)
+
+
 class AuditEvent(SQLModel, table=True):
     """Append-only: database triggers reject UPDATE and DELETE on this table."""
 
@@ -368,6 +401,8 @@ __all__ = [
     "Patient",
     "PatientCode",
     "ReviewDecision",
+    "ReviewPacketRecord",
+    "ReviewPacketFlag",
     "Site",
     "StaffUser",
     "Treatment",
