@@ -190,8 +190,10 @@ def test_a_written_packet_is_recorded_with_its_audit_event(clinic: Context, cloc
     assert row.id == packet_id
     assert (row.made_at, row.as_of, row.made_by) == (packet.made_at, AS_OF, "dr.who")
     assert row.covers_from == packet.covers_from and row.flag_count == 3
-    assert sorted(shown.values()) == ["full", "full", "table"]
-    assert shown == {f.id: "full" for f in packet.flags} | {f.id: "table" for f in packet.watch}
+    assert sorted(shown.values()) == ["deferred", "full", "full", "table"]
+    assert shown == {f.id: "full" for f in packet.flags} | {f.id: "table" for f in packet.watch} | {
+        i: "deferred" for i in packet.deferred
+    }
     [event] = [e for e in list_events(clinic.engine) if e.action == "review_packet"]
     assert (event.entity, event.entity_id, event.user) == (
         "review_packet",
@@ -203,6 +205,7 @@ def test_a_written_packet_is_recorded_with_its_audit_event(clinic: Context, cloc
         "as_of": "2026-11-21",
         "made_at": packet.made_at.isoformat(),
         "covers_from": packet.covers_from.isoformat(),
+        "deferred": 1,
         "sections": 2,
         "table": 1,
         "left_out": 1,
@@ -217,8 +220,7 @@ def test_the_command_records_only_what_it_wrote(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Packet 1 (one section) is recorded when written; packet 2 carries what packet 1 showed
-    and nobody decided. The flag packet 1 had no room for, unchanged since, is left out of
-    packet 2 (counted, with its command), like any flag that was never in a packet."""
+    and nobody decided, and the flag packet 1 had no room for (deferred, not dropped)."""
     ctx = clocked_context(sqlite_url, clock)
     load_cohort(ctx, tmp_path)
     monkeypatch.setattr(routine, "context", lambda *_a, **_k: ctx)  # the test's clock
@@ -234,9 +236,11 @@ def test_the_command_records_only_what_it_wrote(
     clock.advance(days=7)
     assert cli.main([*review, "--format", "csv"]) == 0
     rows = capsys.readouterr().out.splitlines()
-    assert rows[0].startswith("section,reason,flag_id") and len(rows) == 3
+    assert rows[0].startswith("section,reason,flag_id") and len(rows) == 5
     [(_, first), (_, second)] = recorded(ctx)
-    assert first == second and sorted(first.values()) == ["full", "table"]
+    assert sorted(first.values()) == ["deferred", "deferred", "full", "table"]
+    assert set(first) == set(second)
+    assert sorted(second.values()) == ["full", "full", "full", "table"]
     assert cli.main([*review, "--max-flags", "-1"]) == 2
     assert len(recorded(ctx)) == 2
 
@@ -274,4 +278,22 @@ def test_the_packet_does_not_grow_with_the_cohort(
     assert large.count('<tr id="flag-') == 20
     assert abs(len(large) - len(small)) < 0.01 * len(small)
     assert len(large) < 400_000
+    ctx.close()
+
+
+def test_flags_beyond_the_cap_are_carried_into_the_next_packet(
+    any_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    """A meeting with room for one flag: the others are recorded as deferred, and the next
+    packet (nothing having changed) shows the next one instead of leaving it unseen."""
+    ctx = clocked_context(any_url, clock)
+    load_cohort(ctx, tmp_path)
+    first = prepare_packet(ctx, AS_OF, max_sections=1)
+    assert kinds(first.flags) == SECTIONS[:1] and len(first.deferred) == len(SECTIONS) - 1
+    record_packet(ctx, first, "doctor")
+    decide(ctx, first.flags[0].id, "continue_monitoring", "seen", "doctor")
+    clock.advance(days=1)
+    second = prepare_packet(ctx, AS_OF, max_sections=1)
+    assert kinds(second.flags) == SECTIONS[1:2]
+    assert second.reasons[second.flags[0].id] == "undecided"
     ctx.close()

@@ -10,6 +10,8 @@ packet when it is open and either was first raised or changed (its row's ``creat
 - The watch table, without charts: pending watch flags in the same order, at most
   ``WATCH_ROWS_MAX``.
 - Left out: every other open flag, counted by level and kind, with the command that lists them.
+  Pending urgent and action flags beyond the cap are recorded as deferred, so the next packet
+  carries them: a flag the meeting had no room for is never dropped unseen.
 
 The cohort is evaluated first, so the packet never shows stale findings; then the database
 sorts, limits and counts (``ORDER BY ... LIMIT``, ``COUNT ... GROUP BY``), so the packet reads
@@ -104,6 +106,7 @@ class ReviewPacket:
     knees: tuple[FlaggedKnee, ...]  # in the order of each knee's most urgent flag
     watch: tuple[FlagView, ...]  # watch table rows, in the same order
     reasons: dict[int, str] = field(hash=False)  # flag id -> NEW, CHANGED or UNDECIDED
+    deferred: tuple[int, ...] = ()  # pending urgent and action flags beyond the cap
     counts: tuple[KindCount, ...] = ()  # every kind, zeros included, by level
 
     @property
@@ -165,6 +168,7 @@ def prepare_packet(
     previous, covers_from, since = _coverage(ctx, made_at)
     flags = _pending(ctx, SECTION_LEVELS, since, limit)
     watch = _pending(ctx, WATCH_LEVELS, since, WATCH_ROWS_MAX)
+    deferred = _pending_ids(ctx, SECTION_LEVELS, since, skip={f.id for f in flags})
     trajectories: dict[tuple[str, str], KneeTrajectory] = {}
     if with_charts:
         for patient_id in dict.fromkeys(f.patient_id for f in flags):
@@ -182,6 +186,7 @@ def prepare_packet(
         watch=tuple(watch),
         reasons=_reasons(ctx, [f.id for f in flags + watch], since),
         counts=_counts([*flags, *watch], _open_counts(ctx)),
+        deferred=tuple(deferred),
     )
 
 
@@ -205,6 +210,15 @@ def _pending(ctx: Context, levels: Sequence[str], since: Any, limit: int) -> lis
         return []
     where = PENDING_SQL.format(levels=marks(len(levels)))
     return flag_views(ctx, where, [*levels, since, since], limit=limit)
+
+
+def _pending_ids(ctx: Context, levels: Sequence[str], since: Any, skip: set[int]) -> list[int]:
+    """The IDs of every pending flag of these levels not in ``skip`` (the ones shown)."""
+    where = PENDING_SQL.format(levels=marks(len(levels)))
+    sql = f"SELECT f.id FROM flag f WHERE {where} ORDER BY f.id"
+    with read_session(ctx.engine) as session:
+        rows = driver_rows(session.connection(), sql, [*levels, since, since])
+        return [r[0] for r in rows if r[0] not in skip]
 
 
 def _reasons(ctx: Context, flag_ids: Sequence[int], since: Any) -> dict[int, str]:
@@ -273,6 +287,10 @@ def record_packet(ctx: Context, packet: ReviewPacket, actor: str) -> int:
             for section, flags in (("full", packet.flags), ("table", packet.watch))
             for f in flags
         )
+        session.add_all(
+            ReviewPacketFlag(packet_id=packet_id, flag_id=flag_id, section="deferred")
+            for flag_id in packet.deferred
+        )
         audit.record(
             session,
             at=ctx.now(),
@@ -284,6 +302,7 @@ def record_packet(ctx: Context, packet: ReviewPacket, actor: str) -> int:
                 "as_of": packet.as_of,
                 "made_at": packet.made_at,
                 "covers_from": packet.covers_from,
+                "deferred": len(packet.deferred),
                 "sections": len(packet.flags),
                 "table": len(packet.watch),
                 "left_out": packet.left_out_total,

@@ -342,7 +342,9 @@ class ReviewDecision(SQLModel, table=True):
     decided_at: datetime
 
 
-PACKET_SECTIONS = ("full", "table")
+# How a packet carried a flag: a section with its chart, a row of the watch table, or, beyond
+# the packet's cap, deferred to the next packet (so a capped flag is never dropped unseen).
+PACKET_SECTIONS = ("full", "table", "deferred")
 
 
 class ReviewPacketRecord(SQLModel, table=True):
@@ -361,7 +363,8 @@ class ReviewPacketRecord(SQLModel, table=True):
 
 
 class ReviewPacketFlag(SQLModel, table=True):
-    """A flag a packet showed: as a ``full`` section with its chart, or as a ``table`` row."""
+    """A flag a packet carried: as a ``full`` section with its chart, as a ``table`` row, or
+    ``deferred`` to the next packet because the packet was full."""
 
     __tablename__ = "review_packet_flag"
     __table_args__ = (

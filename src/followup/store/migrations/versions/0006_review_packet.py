@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("packet_id", sa.Integer(), nullable=False),
         sa.Column("flag_id", sa.Integer(), nullable=False),
         sa.Column("section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.CheckConstraint("section IN ('full', 'table')", name="ck_review_packet_flag_section"),
+        sa.CheckConstraint(
+            "section IN ('full', 'table', 'deferred')", name="ck_review_packet_flag_section"
+        ),
         sa.ForeignKeyConstraint(["flag_id"], ["flag.id"]),
         sa.ForeignKeyConstraint(["packet_id"], ["review_packet.id"]),
         sa.PrimaryKeyConstraint("packet_id", "flag_id"),
