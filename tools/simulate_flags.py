@@ -42,8 +42,9 @@ around its due day (normal, SD half the window), clipped to the window. Confirma
 only when the rules offer ``flags.confirmation_call`` (rule set 2026.2 on): after every form the
 open call is asked for; a new call is answered with probability 0.85 on its due day plus a small
 jitter within its window, and made only if still open that day (a scheduled visit may have
-served it). Calls per patient-year count every call made, answered or not. No review decision
-is ever made: the simulation measures the raw signal a clinic would review.
+served it); an answered call serves a scheduled visit whose window overlaps the call's. Calls
+per patient-year count every call made, answered or not. No review decision is ever made: the
+simulation measures the raw signal a clinic would review.
 
 Definitions (``evaluation.py``, ``table.py``):
 

@@ -13,7 +13,8 @@ calls the rules ask for, in the order a clinic would see them.
   (``flags.confirmation_call``, rule set 2026.2; the earlier rules have none). A new call is
   answered with probability 0.85, on its due day plus a small jitter within its window; the
   coordinator makes it only if it is still open that day (a visit may have served it, or the
-  run may have ended). Every call made counts, answered or not.
+  run may have ended). Every call made counts, answered or not. An answered call serves a
+  scheduled visit whose window overlaps the call's (as the rules let it).
 - Nothing happens after the horizon; no review decision is ever made.
 """
 
@@ -186,8 +187,15 @@ class FollowUp:
         return self.h
 
     def _done(self, tp: Timepoint) -> bool:
-        """Whether a form already falls in the timepoint's window (a confirmation call's)."""
-        return any(tp.window_start <= r.on <= tp.window_end for r in self.h.readings)
+        """Whether a form already falls in the timepoint's window, or an answered confirmation
+        call's window overlaps it (the rules let that call serve the timepoint)."""
+        return any(tp.window_start <= r.on <= tp.window_end for r in self.h.readings) or any(
+            c.made
+            and c.answered
+            and c.window_start <= tp.window_end
+            and tp.window_start <= c.window_end
+            for c in self.h.calls
+        )
 
     def _form(self, on: date, purpose: str) -> None:
         h = self.h
