@@ -132,17 +132,47 @@ def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagVie
 
 
 def flag_views(
-    ctx: Context, where: str, params: Sequence[Any] = (), *, limit: int
+    ctx: Context, where: str, params: Sequence[Any] = (), *, limit: int, offset: int = 0
 ) -> list[FlagView]:
-    """The first ``limit`` flags meeting ``where`` (a condition on ``flag f``, ``patient p`` and
-    ``treatment t``, with ``?`` for each of ``params``) in review order: the database sorts and
-    stops, so a page of a long list is read without the rest."""
+    """``limit`` flags meeting ``where`` (a condition on ``flag f``, ``patient p`` and
+    ``treatment t``, with ``?`` for each of ``params``) in review order, after the first
+    ``offset``: the database sorts and stops, so a page of a long list is read without the
+    rest."""
     first = (
         "SELECT f.id FROM flag f JOIN patient p ON p.id = f.patient_id "
         f"JOIN treatment t ON t.id = f.treatment_id WHERE {where}{FLAG_ORDER_SQL} "
-        f"LIMIT {int(limit)}"
+        f"LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     return _views(ctx, f"f.id IN ({first})", params)
+
+
+@dataclass(frozen=True)
+class FlagPage:
+    """One page of the review queue and how many open flags there are at each level."""
+
+    flags: tuple[FlagView, ...]
+    total: int
+    by_level: dict[str, int]
+
+
+def open_flag_page(
+    ctx: Context, *, page: int = 0, page_size: int = 50, site_id: str | None = None
+) -> FlagPage:
+    """One page of the open flags in review order, read from SQL (of one site's patients, for
+    staff limited to a site), with the counts by level."""
+    where, params = "f.status = 'open'", []
+    if site_id is not None:
+        where += " AND p.site_id = ?"
+        params.append(site_id)
+    flags = flag_views(ctx, where, params, limit=page_size, offset=page * page_size)
+    sql = (
+        "SELECT f.level, count(*) FROM flag f JOIN patient p ON p.id = f.patient_id "
+        f"WHERE {where} GROUP BY f.level"
+    )
+    with read_session(ctx.engine) as session:
+        by_level = {lvl: 0 for lvl in LEVELS}
+        by_level.update(dict(driver_rows(session.connection(), sql, params)))
+    return FlagPage(tuple(flags), sum(by_level.values()), by_level)
 
 
 def open_flags(

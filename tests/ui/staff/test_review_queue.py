@@ -10,7 +10,8 @@ from followup.domain.records import LEVELS
 from followup.services.review_queue import open_flags
 from followup.store.engine import read_session
 from followup.store.models import Flag, ReviewDecision, ReviewPacketRecord
-from followup.ui.staff.review_queue import ExportDialog, ReviewQueueScreen, ReviewTable
+from followup.ui.staff.packet_export import ExportDialog
+from followup.ui.staff.review_queue import ReviewQueueScreen, ReviewTable
 from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.dialogs import TextDialog
 
@@ -28,12 +29,14 @@ async def _queue(pilot) -> ReviewQueueScreen:
 async def test_queue_is_ordered_with_evidence_and_chart(demo_ctx, run_app):
     async with run_app(demo_ctx, user="doctor") as pilot:
         screen = await _queue(pilot)
-        flags = screen.flags
-        assert flags and len(flags) == len(open_flags(demo_ctx))
+        flags = screen.shown
+        every = open_flags(demo_ctx)
+        assert flags and screen.data.total == len(every)
+        assert [f.id for f in flags] == [f.id for f in every][: len(flags)]
         ranks = [LEVELS.index(f.level) for f in flags]
         assert ranks == sorted(ranks)  # urgent, then action, then watch
         first = flags[0]
-        evidence = str(screen.query_one("#review-evidence", Static).render())
+        evidence = str(screen.query_one(".flag-evidence", Static).render())
         assert first.summary in evidence and first.patient_id in evidence
         await pilot.pause(0.3)  # the chart is read once the cursor rests
         await settle(pilot)
@@ -46,7 +49,7 @@ async def test_decide_a_flag_with_a_required_note(demo_ctx, run_app):
         screen = await _queue(pilot)
         await pilot.press("down")
         flag = screen.shown[1]
-        count = len(screen.flags)
+        count = screen.data.total
         await pilot.press("m")
         assert isinstance(pilot.app.screen, TextDialog)
         await pilot.press("enter")  # no note: refused
@@ -54,8 +57,8 @@ async def test_decide_a_flag_with_a_required_note(demo_ctx, run_app):
         await pilot.press(*"seen in clinic; stable", "enter")
         await settle(pilot)
         assert pilot.app.screen is screen
-        assert len(screen.flags) == count - 1
-        assert flag.id not in {f.id for f in screen.flags}
+        assert screen.data.total == count - 1
+        assert flag.id not in {f.id for f in screen.shown}
     with read_session(demo_ctx.engine) as session:
         decision = session.exec(
             select(ReviewDecision).where(ReviewDecision.flag_id == flag.id)
@@ -72,10 +75,10 @@ async def test_decide_a_flag_with_a_required_note(demo_ctx, run_app):
 async def test_cancelled_decision_records_nothing(demo_ctx, run_app):
     async with run_app(demo_ctx, user="doctor") as pilot:
         screen = await _queue(pilot)
-        count = len(screen.flags)
+        count = screen.data.total
         await pilot.press("d", "escape")
         await settle(pilot)
-        assert len(screen.flags) == count
+        assert screen.data.total == count
     with read_session(demo_ctx.engine) as session:
         assert session.exec(select(ReviewDecision)).all() == []
 
@@ -125,3 +128,15 @@ async def test_open_the_flagged_patient(demo_ctx, run_app):
         await pilot.press("enter")
         await settle(pilot)
         assert getattr(pilot.app.screen, "patient_id", None) == flag.patient_id
+
+
+async def test_the_queue_is_paged_in_the_database(demo_ctx, run_app, monkeypatch):
+    monkeypatch.setattr("followup.ui.staff.review_queue.PAGE_SIZE", 7)
+    every = open_flags(demo_ctx)
+    async with run_app(demo_ctx, user="doctor") as pilot:
+        screen = await _queue(pilot)
+        assert [f.id for f in screen.shown] == [f.id for f in every[:7]]
+        await pilot.press("]", "]")
+        await settle(pilot)
+        assert [f.id for f in screen.shown] == [f.id for f in every[14:21]]
+        assert screen.query_one(ReviewTable).row_count == 7

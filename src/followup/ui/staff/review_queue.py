@@ -1,83 +1,72 @@
 """The clinicians' review queue: open flags, urgent → action → watch, with the evidence sentence
 and the knee's chart; one key per decision, each with a required note; the weekly packet export.
 
-On opening, the stored flags are listed at once while the whole cohort is re-evaluated in the
-background (flags depend on the date: windows close, durability runs out); the list is replaced
-when that finishes. Decisions wait for the evaluation, which may still close or clear flags.
+The screen holds only the page it shows, read from SQL (``services.review_queue
+.open_flag_page``). On opening, the stored page shows at once while the cohort is re-evaluated in
+a worker (flags depend on the date: windows close, durability runs out); the page is read again
+when that finishes, when anyone's change lands (the audit trail is polled), and when the screen is
+shown again. Decisions wait for the evaluation, which may still close or clear flags.
 """
 
 from __future__ import annotations
-
-from datetime import date
-from functools import partial
-from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.timer import Timer
-from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
 
 from followup.domain.records import DECISIONS
+from followup.services.audit import committed_mark
 from followup.services.context import Context
 from followup.services.decide import decide
 from followup.services.evaluate_flags import evaluate_cohort
-from followup.services.review_packet import prepare_packet, record_packet
-from followup.services.review_queue import FlagView, open_flags
-from followup.services.trajectory import KneeTrajectory, knee_trajectories
-from followup.ui.staff.base import StaffScreen
-from followup.ui.staff.evidence import evidence_lines, flag_heading
+from followup.services.review_queue import FlagPage, FlagView, open_flag_page
+from followup.ui.staff.flag_detail import FlagDetail
+from followup.ui.staff.messages import RecordsChanged
+from followup.ui.staff.packet_export import PacketExport
 from followup.ui.widgets import formatting as fmt
-from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.dialogs import TextDialog
 from followup.ui.widgets.keybar import KeyBar
 
-PAGE_SIZE = 200
+PAGE_SIZE = 50
+POLL_SECONDS = 5.0
 DECISION_KEYS = {
     "booster_scheduled": "b",
     "continue_monitoring": "m",
     "refer": "f",
     "dismissed": "d",
 }
-PACKET_FORMATS = ("html", "csv", "md")
 
 
-class FlagsLoaded(Message):
-    def __init__(self, flags: list[FlagView], evaluated: bool) -> None:
+class PageRead(Message):
+    """A page of open flags was read (``generation`` drops answers overtaken since)."""
+
+    def __init__(self, page: FlagPage, mark: int, generation: int) -> None:
         super().__init__()
-        self.flags = flags
-        self.evaluated = evaluated
+        self.page = page
+        self.mark = mark
+        self.generation = generation
+
+
+class MarkChecked(Message):
+    """The audit trail's latest mark, to compare with the page's."""
+
+    def __init__(self, mark: int) -> None:
+        super().__init__()
+        self.mark = mark
 
 
 class FlagDecided(Message):
-    def __init__(self, flag_id: int, decision: str) -> None:
+    """A decision was recorded on a flag."""
+
+    def __init__(self, flag_id: int, patient_id: str, decision: str) -> None:
         super().__init__()
         self.flag_id = flag_id
+        self.patient_id = patient_id
         self.decision = decision
-
-
-class ChartLoaded(Message):
-    def __init__(self, flag_id: int, trajectories: list[KneeTrajectory]) -> None:
-        super().__init__()
-        self.flag_id = flag_id
-        self.trajectories = trajectories
-
-
-class PacketWritten(Message):
-    """The weekly packet was written and recorded: ``count`` flags in it, ``left_out`` open
-    flags not."""
-
-    def __init__(self, count: int, left_out: int, path: Path) -> None:
-        super().__init__()
-        self.count = count
-        self.left_out = left_out
-        self.path = path
 
 
 def _decision_binding(decision: str) -> Binding:
@@ -103,74 +92,7 @@ class ReviewTable(DataTable[object]):
     ]
 
 
-class ExportDialog(ModalScreen[tuple[str, Path] | None]):
-    """Format (h, c or m) and file; Enter writes."""
-
-    BINDINGS = [
-        *(
-            Binding(f[0], f"format('{f}')", f.upper(), id=f"export.{f}", tooltip=f"{f} format")
-            for f in PACKET_FORMATS
-        ),
-        Binding("escape", "cancel", "Cancel", id="export.cancel", tooltip="Cancel"),
-    ]
-
-    def __init__(self, as_of: date) -> None:
-        super().__init__(classes="dialog-screen")
-        self.as_of = as_of
-        self.format = "html"
-
-    def _default_path(self, fmt_name: str) -> str:
-        return str(Path.home() / f"followup-review-{self.as_of.isoformat()}.{fmt_name}")
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(f"Weekly review packet as of {self.as_of.isoformat()}", markup=False)
-            yield OptionList(
-                *(Option(f"{f[0]}  {f.upper()}", id=f) for f in PACKET_FORMATS), id="formats"
-            )
-            yield Input(value=self._default_path("html"), id="packet-path")
-            yield Static(
-                "↑↓ or h/c/m: format · Tab: file name · Enter: write · Escape: cancel",
-                classes="hint",
-            )
-
-    def on_mount(self) -> None:
-        self.query_one("#formats", OptionList).focus()
-
-    def action_format(self, name: str) -> None:
-        self.query_one("#formats", OptionList).highlighted = PACKET_FORMATS.index(name)
-
-    @on(OptionList.OptionHighlighted, "#formats")
-    def _format(self, event: OptionList.OptionHighlighted) -> None:
-        new = event.option.id or "html"
-        path = self.query_one("#packet-path", Input)
-        if path.value == self._default_path(self.format):
-            path.value = self._default_path(new)
-        self.format = new
-
-    @on(OptionList.OptionSelected, "#formats")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        """Enter on the format writes to the file name shown (Tab edits it first)."""
-        event.stop()
-        self.format = event.option.id or self.format
-        self._write_to(self.query_one("#packet-path", Input).value)
-
-    @on(Input.Submitted, "#packet-path")
-    def _write(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._write_to(event.value)
-
-    def _write_to(self, value: str) -> None:
-        if value.strip():
-            self.dismiss((self.format, Path(value.strip()).expanduser()))
-        else:
-            self.query_one("#packet-path", Input).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ReviewQueueScreen(StaffScreen):
+class ReviewQueueScreen(PacketExport):
     """Clinicians only (the app never opens it for others)."""
 
     BINDINGS = [
@@ -196,12 +118,14 @@ class ReviewQueueScreen(StaffScreen):
 
     def __init__(self) -> None:
         super().__init__(id="review")
-        self.flags: list[FlagView] | None = None
+        self.data: FlagPage | None = None
         self.evaluating = False
         self.evaluated = False
         self.page = 0
         self.shown: list[FlagView] = []
-        self._chart_timer: Timer | None = None
+        self.mark = -1
+        self.generation = 0
+        self.keep_cursor = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -222,29 +146,44 @@ class ReviewQueueScreen(StaffScreen):
         ):
             table.add_column(label, key=key)
         yield table
-        with VerticalScroll(id="review-detail"):
-            yield Static("", id="review-evidence")
-            yield Vertical(id="review-chart")
+        yield FlagDetail(id="review-detail")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()
-        # The stored flags first, then the rules run again (usually only on the few episodes
-        # that changed) and the list is refreshed: one after the other, not competing.
-        self._list(self.ctx, self.staff.site_id)
+        self.read_page()
+        self.action_evaluate()
+        self.set_interval(POLL_SECONDS, self.check_for_changes)
 
-    # -- loading ---------------------------------------------------------------------------
+    def on_screen_resume(self) -> None:
+        self.read_page(keep_cursor=True)
 
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="review-list",
-        description="Listing open flags",
-    )
-    def _list(self, ctx: Context, site_id: str | None) -> None:
-        flags = open_flags(ctx, site_id=site_id)
-        self.post_message(FlagsLoaded(flags, evaluated=False))
+    # -- reading ---------------------------------------------------------------------------
+
+    def read_page(self, keep_cursor: bool = False) -> None:
+        """Read the current page of open flags (as stored) in a worker."""
+        self.generation += 1
+        self.keep_cursor = keep_cursor
+        self._read(self.ctx, self.page, self.staff.site_id, self.generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-list",
+          description="Listing open flags")  # fmt: skip
+    def _read(self, ctx: Context, page: int, site_id: str | None, generation: int) -> None:
+        mark = committed_mark(ctx.engine)
+        found = open_flag_page(ctx, page=page, page_size=PAGE_SIZE, site_id=site_id)
+        self.post_message(PageRead(found, mark, generation))
+
+    def on_page_read(self, message: PageRead) -> None:
+        if message.generation != self.generation:
+            return
+        self.data, self.mark = message.page, message.mark
+        pages = max(1, -(-message.page.total // PAGE_SIZE))
+        if self.page >= pages and self.page > 0:  # the list got shorter under us
+            self.page = pages - 1
+            self.read_page()
+            return
+        self.shown = list(message.page.flags)
+        self._show_page(keep_cursor=self.keep_cursor)
 
     def action_evaluate(self) -> None:
         if self.evaluating:
@@ -252,19 +191,19 @@ class ReviewQueueScreen(StaffScreen):
         self.evaluating = True
         self.refresh_bindings()
         self._summarise()
-        self._evaluate(self.ctx, self.staff.site_id)
+        self._evaluate(self.ctx)
 
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="review-evaluate",
-        description="Evaluating the flag rules",
-    )
-    def _evaluate(self, ctx: Context, site_id: str | None) -> None:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-evaluate",
+          description="Evaluating the flag rules")  # fmt: skip
+    def _evaluate(self, ctx: Context) -> None:
         evaluate_cohort(ctx)
-        flags = open_flags(ctx, site_id=site_id)
-        self.post_message(FlagsLoaded(flags, evaluated=True))
+        self.app.call_from_thread(self._evaluated)
+
+    def _evaluated(self) -> None:
+        self.evaluating = False
+        self.evaluated = True
+        self.refresh_bindings()
+        self.read_page(keep_cursor=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "review-evaluate":
@@ -272,26 +211,31 @@ class ReviewQueueScreen(StaffScreen):
             self.refresh_bindings()
             self._summarise()
 
-    def on_flags_loaded(self, message: FlagsLoaded) -> None:
-        if self.evaluated and not message.evaluated:
-            return  # the plain listing finished after the evaluation: older
-        if not message.evaluated and not self.evaluating:
+    def check_for_changes(self) -> None:
+        """Every few seconds: has anyone's change landed since the page was read?"""
+        if self.is_current and not self.evaluating:
+            self._check(self.ctx)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-poll",
+          description="Checking for changes")  # fmt: skip
+    def _check(self, ctx: Context) -> None:
+        self.post_message(MarkChecked(committed_mark(ctx.engine)))
+
+    def on_mark_checked(self, message: MarkChecked) -> None:
+        if message.mark != self.mark and not self.evaluating:
             self.action_evaluate()
-        if message.evaluated:
-            self.evaluating = False
-            self.evaluated = True
-        self.flags = message.flags
-        self._show_page(keep_cursor=True)
+
+    def on_records_changed(self, message: RecordsChanged) -> None:
+        if self.is_current:
+            self.read_page(keep_cursor=True)
 
     # -- showing ---------------------------------------------------------------------------
 
     def _summarise(self) -> None:
-        flags = self.flags
         summary = self.query_one("#review-summary", Static)
-        if flags is None:
+        if self.data is None:
             summary.update("Loading open flags…")
             return
-        counts = {lvl: sum(1 for f in flags if f.level == lvl) for lvl in fmt.LEVEL_STYLES}
         start = self.page * PAGE_SIZE
         shown = f"showing {start + 1}–{start + len(self.shown)}" if self.shown else "none"
         state = (
@@ -302,9 +246,9 @@ class ReviewQueueScreen(StaffScreen):
             else "not evaluated"
         )
         text = Text()
-        text.append(f"{len(flags)} open flags: ")
-        for lvl, n in counts.items():
-            text.append(f"{n} {lvl}", style=fmt.LEVEL_STYLES[lvl])
+        text.append(f"{self.data.total} open flags: ")
+        for lvl, n in self.data.by_level.items():
+            text.append(f"{n} {lvl}", style=fmt.LEVEL_STYLES.get(lvl, ""))
             text.append("  ")
         text.append(f"· {shown} · {state}")
         summary.update(text)
@@ -312,11 +256,6 @@ class ReviewQueueScreen(StaffScreen):
     def _show_page(self, keep_cursor: bool = False) -> None:
         table = self.query_one(ReviewTable)
         cursor = table.cursor_row if keep_cursor else 0
-        flags = self.flags or []
-        pages = max(1, -(-len(flags) // PAGE_SIZE))
-        self.page = min(max(self.page, 0), pages - 1)
-        start = self.page * PAGE_SIZE
-        self.shown = flags[start : start + PAGE_SIZE]
         table.clear()
         today = self.ctx.today()
         for n, f in enumerate(self.shown):
@@ -335,9 +274,9 @@ class ReviewQueueScreen(StaffScreen):
                 key=str(n),
             )
         if self.shown:
-            table.move_cursor(row=min(cursor, len(self.shown) - 1))
+            table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
         else:
-            self._show_detail(None)
+            self.query_one(FlagDetail).show(None, "No open flag.")
         self._summarise()
         self.refresh_bindings()
 
@@ -349,52 +288,7 @@ class ReviewQueueScreen(StaffScreen):
 
     @on(DataTable.RowHighlighted, "#review-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        flag = self._current()
-        self._show_detail(flag)
-        if self._chart_timer is not None:
-            self._chart_timer.stop()
-        if flag is not None:
-            # Wait for the cursor to settle before reading a chart: holding ↓ must stay smooth.
-            self._chart_timer = self.set_timer(0.15, partial(self._chart_for, flag))
-
-    def _show_detail(self, flag: FlagView | None) -> None:
-        evidence = self.query_one("#review-evidence", Static)
-        self.query_one("#review-chart").remove_children()
-        if flag is None:
-            evidence.update("No open flag." if self.flags is not None else "")
-            return
-        text = Text()
-        text.append(f"{flag.patient_name} ({flag.patient_id}) · ", style="bold")
-        text.append(flag_heading(flag) + "\n", style=fmt.LEVEL_STYLES.get(flag.level, ""))
-        text.append(flag.summary + "\n")
-        text.append(
-            f"Treated {flag.treated_on.isoformat()} with {fmt.product(flag.product)}, KL "
-            f"{fmt.number(flag.kl_grade)}, banked doses {fmt.number(flag.banked_doses)}\n"
-        )
-        text.append("\n".join(evidence_lines(flag.evidence)), style="dim")
-        evidence.update(text)
-
-    def _chart_for(self, flag: FlagView) -> None:
-        self._load_chart(self.ctx, flag)
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="review-chart",
-        description="Reading the knee's trajectory",
-    )
-    def _load_chart(self, ctx: Context, flag: FlagView) -> None:
-        self.post_message(ChartLoaded(flag.id, knee_trajectories(ctx, flag.patient_id)))
-
-    def on_chart_loaded(self, message: ChartLoaded) -> None:
-        flag = self._current()
-        if flag is None or flag.id != message.flag_id:
-            return
-        box = self.query_one("#review-chart")
-        box.remove_children()
-        today = self.ctx.today()
-        box.mount_all(KneeCharts(t, today) for t in message.trajectories if t.knee == flag.knee)
+        self.query_one(FlagDetail).show(self._current(), "No open flag.")
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -403,7 +297,7 @@ class ReviewQueueScreen(StaffScreen):
             return (not self.evaluating and self._current() is not None) or None
         if action == "page":
             step = parameters[0] if parameters else 0
-            total = len(self.flags or [])
+            total = self.data.total if self.data else 0
             if total <= PAGE_SIZE:
                 return False
             if step == -1:
@@ -418,8 +312,8 @@ class ReviewQueueScreen(StaffScreen):
             self.open_patient(flag.patient_id)
 
     def action_page(self, step: int) -> None:
-        self.page += step
-        self._show_page()
+        self.page = max(0, self.page + step)
+        self.read_page()
 
     def action_decide(self, decision: str) -> None:
         flag = self._current()
@@ -428,7 +322,7 @@ class ReviewQueueScreen(StaffScreen):
 
         def noted(note: str | None) -> None:
             if note:
-                self._decide(self.ctx, flag.id, decision, note, self.staff.actor)
+                self._decide(self.ctx, flag, decision, note, self.staff.actor)
 
         self.app.push_screen(
             TextDialog(
@@ -447,44 +341,13 @@ class ReviewQueueScreen(StaffScreen):
         group="review-decide",
         description="Recording the decision",
     )
-    def _decide(self, ctx: Context, flag_id: int, decision: str, note: str, reviewer: str) -> None:
-        decide(ctx, flag_id, decision, note, reviewer)
-        self.post_message(FlagDecided(flag_id, decision))
+    def _decide(
+        self, ctx: Context, flag: FlagView, decision: str, note: str, reviewer: str
+    ) -> None:
+        decide(ctx, flag.id, decision, note, reviewer)
+        self.post_message(FlagDecided(flag.id, flag.patient_id, decision))
 
     def on_flag_decided(self, message: FlagDecided) -> None:
-        if self.flags is not None:
-            self.flags = [f for f in self.flags if f.id != message.flag_id]
-            self._show_page(keep_cursor=True)
         self.notify(f"Decision recorded: {fmt.DECISION_LABELS[message.decision]}.")
-
-    def action_export_packet(self) -> None:
-        as_of = self.ctx.today()
-        actor = self.staff.actor
-
-        def chosen(answer: tuple[str, Path] | None) -> None:
-            if answer is not None:
-                self.notify(f"Writing the review packet to {answer[1]}…")
-                self._export(self.ctx, as_of, answer[0], answer[1], actor)
-
-        self.app.push_screen(ExportDialog(as_of), chosen)
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="review-export",
-        description="Writing the review packet",
-    )
-    def _export(self, ctx: Context, as_of: date, fmt_name: str, path: Path, actor: str) -> None:
-        # Written alongside: imported late, like the packet's templates.
-        from followup.reports.files import write_private
-        from followup.reports.packet import render
-
-        packet = prepare_packet(ctx, as_of, with_charts=fmt_name == "html")
-        write_private(path, render(packet, fmt_name))
-        record_packet(ctx, packet, actor)  # written: the next packet covers what changes after
-        self.post_message(PacketWritten(len(packet.shown), packet.left_out_total, path))
-
-    def on_packet_written(self, message: PacketWritten) -> None:
-        left_out = f", {message.left_out} left out" if message.left_out else ""
-        self.notify(f"Review packet written: {message.count} flags{left_out} → {message.path}")
+        self.read_page(keep_cursor=True)
+        self.app.post_message(RecordsChanged(message.patient_id))

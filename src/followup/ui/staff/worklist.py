@@ -360,6 +360,7 @@ class WorklistScreen(StaffScreen):
 
     def on_call_logged(self, message: CallLogged) -> None:
         self.notify(f"Call logged: {fmt.outcome(message.call.outcome)}.")
+        self.read_page(keep_cursor=True)
         self.app.post_message(RecordsChanged(message.patient_id))
 
     def action_enter_assessment(self) -> None:
