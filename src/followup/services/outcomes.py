@@ -206,9 +206,9 @@ def _compare(groups: tuple[GroupOutcome, ...]) -> tuple[LogRank | None, str | No
         )
         notes.append(
             f"Caution: {which} ({', '.join(g.label for g in small)}) have fewer than "
-            f"{FEW_EVENTS} confirmed wear-offs. With so few events the test can easily miss a real difference, and a "
-            "small p value rests on a handful of knees: read it as a hint to watch, not a "
-            "finding."
+            f"{FEW_EVENTS} confirmed wear-offs. With so few events the test can easily miss a "
+            "real difference, and a small p value rests on a handful of knees: read it as a "
+            "hint to watch, not a finding."
         )
     if test.df < len(tested) - 1:
         notes.append(
