@@ -29,12 +29,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from dateutil.relativedelta import relativedelta
 
 from followup.domain.flags import evaluate_episode, first_response
 from followup.domain.records import EpisodeInput, TreatmentRecord
-from followup.domain.rules import RuleSet
+from followup.domain.rules import RuleSet, TimepointRule
 from followup.domain.schedule import baseline
 
 # Months after treatment at which the responder rate is reported; the first is also the minimum
@@ -138,7 +139,13 @@ def lost_to_follow_up_on(episode: EpisodeInput, as_of: date, rules: RuleSet) -> 
 def window_end(treated_on: date, months: int, rules: RuleSet) -> date:
     """The last day of the M-month visit window (the due day when the schedule has no such
     visit)."""
-    step = next((s for s in rules.schedule.timepoints if s.months == months and not s.days), None)
+    return _window_end(treated_on, months, rules.schedule.timepoints)
+
+
+@cache
+def _window_end(treated_on: date, months: int, steps: tuple[TimepointRule, ...]) -> date:
+    # Kept: a clinic has a few thousand treatment dates, and month arithmetic is slow.
+    step = next((s for s in steps if s.months == months and not s.days), None)
     half = step.window_days if step is not None else 0
     return treated_on + relativedelta(months=months) + timedelta(days=half)
 
