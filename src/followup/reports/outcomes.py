@@ -28,6 +28,7 @@ from followup.domain.outcomes.episodes import (
 from followup.domain.outcomes.proportions import Proportion
 from followup.reports.survival_chart import durability_chart
 from followup.services.outcome_model import GroupOutcome, OutcomesReport
+from followup.services.outcomes import group_names
 
 BY_TITLES = {
     "product": "product",
@@ -142,7 +143,13 @@ def selection(report: OutcomesReport) -> str | None:
     """Which episodes were selected, in words (None: all)."""
     if not report.only:
         return None
-    return "; ".join(f"{BY_TITLES.get(k, k)}: {', '.join(v)}" for k, v in report.only.items())
+    parts = []
+    for grouping, keys in report.only.items():
+        names = group_names(grouping)
+        parts.append(
+            f"{BY_TITLES.get(grouping, grouping)}: {', '.join(names.get(k, k) for k in keys)}"
+        )
+    return "; ".join(parts)
 
 
 def render_text(report: OutcomesReport) -> str:

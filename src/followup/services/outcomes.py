@@ -199,11 +199,10 @@ def _compare(groups: tuple[GroupOutcome, ...]) -> tuple[LogRank | None, str | No
     if left:
         notes.append(f"Not in the test (no confirmed responders): {', '.join(left)}.")
     if small:
-        which = (
-            f"all {len(tested)} groups compared"
-            if len(small) == len(tested)
-            else f"{len(small)} of the {len(tested)} groups compared"
-        )
+        if len(small) < len(tested):
+            which = f"{len(small)} of the {len(tested)} groups compared"
+        else:
+            which = "both groups compared" if len(tested) == 2 else f"all {len(tested)} groups"
         notes.append(
             f"Caution: {which} ({', '.join(g.label for g in small)}) have fewer than "
             f"{FEW_EVENTS} confirmed wear-offs. With so few events the test can easily miss a "
