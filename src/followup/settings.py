@@ -15,6 +15,9 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 ENV_DATABASE_URL = "FOLLOWUP_DATABASE_URL"
+# Flags shown with a full section and chart in one review packet: about what a weekly meeting
+# can decide in an hour and a half (about 20 printed A4 pages, two or three knees a page).
+PACKET_MAX_FLAGS = 60
 
 
 def default_database_path() -> Path:
@@ -56,6 +59,7 @@ class Settings:
     selfreport_idle_seconds: int = 120
     code_valid_days: int = 90
     code_max_failures: int = 5
+    packet_max_flags: int = PACKET_MAX_FLAGS
 
     def now(self) -> datetime:
         """The current time (UTC, timezone-aware)."""
@@ -76,4 +80,5 @@ class Settings:
             idle_lock_minutes=_env_int("FOLLOWUP_IDLE_LOCK_MINUTES", 10),
             selfreport_idle_seconds=_env_int("FOLLOWUP_SELFREPORT_IDLE_SECONDS", 120),
             code_valid_days=_env_int("FOLLOWUP_CODE_VALID_DAYS", 90),
+            packet_max_flags=_env_int("FOLLOWUP_PACKET_MAX_FLAGS", PACKET_MAX_FLAGS),
         )

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup.domain.flags import KIND_LEVELS, evaluate_episode, stable_range
+from followup.domain.flags import KIND_LEVELS, current_call, evaluate_episode, stable_range
 from followup.domain.records import (
     DECISIONS,
     DecisionRecord,
@@ -18,7 +18,7 @@ from followup.domain.records import (
     TreatmentRecord,
 )
 from followup.domain.rules import default_rules
-from followup.domain.schedule import baseline, due_items, schedule_status
+from followup.domain.schedule import baseline, schedule_status
 
 from .test_flags import T0, day
 
@@ -157,7 +157,7 @@ def test_assessments_after_as_of_change_nothing(
     )
     assert evaluate_episode(longer, as_of, RULES) == evaluate_episode(ep, as_of, RULES)
     assert schedule_status(longer, as_of, RULES) == schedule_status(ep, as_of, RULES)
-    assert due_items(longer, as_of, 7, RULES) == due_items(ep, as_of, 7, RULES)
+    assert current_call(longer, as_of, RULES) == current_call(ep, as_of, RULES)
 
 
 @PROPERTY
@@ -174,8 +174,10 @@ def test_findings_hold_over_their_stable_range(
     low = start or as_of - timedelta(days=2000)
     high = (end or as_of + timedelta(days=2000)) - timedelta(days=1)
     found = evaluate_episode(ep, as_of, RULES)
+    call = current_call(ep, as_of, RULES)
     for d in {low, high, data.draw(st.dates(low, high))}:
         assert evaluate_episode(ep, d, RULES) == found, d
+        assert current_call(ep, d, RULES) == call, d
     # The range is tight where it ends: the edges are days a rule can change its verdict on.
     # (Not every edge does change it, so this only checks the range is not empty.)
     assert low <= high
@@ -224,14 +226,22 @@ def test_booster_check_by_lies_after_the_anchoring_assessment(
 
 
 @PROPERTY
-@given(episodes(), st.integers(min_value=0, max_value=60))
-def test_due_items_report_at_most_one_overdue(case: tuple[EpisodeInput, date], days: int) -> None:
+@given(episodes())
+def test_the_current_call_is_not_done_and_fits_its_status(case: tuple[EpisodeInput, date]) -> None:
+    """The call is for a timepoint of the episode not done by "as of"; an overdue one closed
+    before "as of", a due one is open on it, an upcoming one opens later; a superseded episode
+    has no call."""
     ep, as_of = case
-    items = due_items(ep, as_of, days, RULES)
-    assert sum(i.status == "overdue" for i in items) <= 1
-    assert all(i.status in ("due", "overdue") for i in items)
-    for i in items:
-        if i.status == "due":
-            assert i.window_start <= as_of + timedelta(days=days) and i.window_end >= as_of
-        else:
-            assert i.window_end < as_of
+    call = current_call(ep, as_of, RULES)
+    if call is None:
+        return
+    assert ep.next_treated_on is None or ep.next_treated_on > as_of
+    statuses = {s.label: s for s in schedule_status(ep, as_of, RULES)}
+    assert statuses[call.timepoint].status != "done"
+    status = call.status(as_of)
+    if status == "overdue":
+        assert call.window_end < as_of
+    elif status == "due":
+        assert call.window_start <= as_of <= call.window_end
+    else:
+        assert call.window_start > as_of

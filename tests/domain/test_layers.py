@@ -36,3 +36,18 @@ def test_services_and_store_do_not_import_the_ui() -> None:
         for path, names in imported_modules(package).items():
             bad = {n for n in names if n.split(".")[0] == "textual" or ".tui" in n}
             assert not bad, f"{path} imports {sorted(bad)}"
+
+
+def test_services_and_store_do_not_import_reports() -> None:
+    """Reports render what services build (ui/cli -> reports -> services -> store/domain)."""
+    for package in ("services", "store"):
+        for path, names in imported_modules(package).items():
+            bad = {n for n in names if n.startswith("followup.reports")}
+            assert not bad, f"{path} imports {sorted(bad)}"
+
+
+def test_reports_do_not_import_the_ui_or_the_store() -> None:
+    for path, names in imported_modules("reports").items():
+        bad = {n for n in names if n.split(".")[0] == "textual"}
+        bad |= {n for n in names if n.startswith(("followup.ui", "followup.store", "followup.cli"))}
+        assert not bad, f"{path} imports {sorted(bad)}"

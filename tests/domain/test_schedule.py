@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from followup.domain import rules as rules_module
+from followup.domain.flags import current_call
 from followup.domain.records import EpisodeInput, ScoredAssessment, TreatmentRecord
 from followup.domain.rules import (
     RulesError,
@@ -25,7 +27,6 @@ from followup.domain.rules import (
 from followup.domain.schedule import (
     Timepoint,
     baseline,
-    due_items,
     schedule_status,
     timepoints_for,
 )
@@ -202,47 +203,55 @@ def test_status_ignores_a_next_treatment_after_as_of() -> None:
     assert "6m" not in statuses(ep, date(2026, 4, 10))
 
 
-# --- due items ------------------------------------------------------------------------------------
+# --- the current call ----------------------------------------------------------------------------
+# One call per episode: the open window not done, else the missed one (until the next window
+# opens), else the next one to open. These replace the tests of the old "due items" list, which
+# listed every timepoint within a horizon and called an unopened window "due".
 
 
-def test_due_items_within_horizon() -> None:
+def calls(ep: EpisodeInput, as_of: date) -> tuple[str, str] | None:
+    call = current_call(ep, as_of, RULES)
+    return None if call is None else (call.timepoint, call.status(as_of))
+
+
+def test_the_next_window_is_upcoming_until_it_opens() -> None:
     ep = episode(date(2026, 1, 15))  # 2w done
-    # 6w window opens 5 Feb: 7 days ahead of 29 Jan is exactly the horizon.
-    assert [(i.label, i.status) for i in due_items(ep, date(2026, 1, 29), 7, RULES)] == [
-        ("6w", "due")
-    ]
-    assert due_items(ep, date(2026, 1, 28), 7, RULES) == []
+    assert calls(ep, date(2026, 1, 29)) == ("6w", "upcoming")  # 6w window opens 5 Feb
+    assert calls(ep, date(2026, 2, 5)) == ("6w", "due")
 
 
-def test_due_items_reports_only_the_latest_missed_timepoint() -> None:
-    items = due_items(episode(), date(2026, 3, 1), 7, RULES)  # 2w and 6w both missed
-    assert [(i.label, i.status) for i in items] == [("6w", "overdue")]
+def test_only_the_latest_missed_timepoint_is_called_about() -> None:
+    assert calls(episode(), date(2026, 3, 1)) == ("6w", "overdue")  # 2w and 6w both missed
 
 
-def test_due_items_no_overdue_while_next_window_is_open() -> None:
-    items = due_items(episode(), date(2026, 3, 20), 7, RULES)  # 6w missed, 3m window open
-    assert [(i.label, i.status) for i in items] == [("3m", "due")]
+def test_the_open_window_is_the_call_while_an_earlier_one_is_missed() -> None:
+    assert calls(episode(), date(2026, 3, 20)) == ("3m", "due")  # 6w missed, 3m window open
 
 
-def test_due_items_overdue_and_soon_due_together() -> None:
-    items = due_items(episode(), date(2026, 3, 12), 7, RULES)  # 3m opens 18 Mar
-    assert [(i.label, i.status) for i in items] == [("6w", "overdue"), ("3m", "due")]
+def test_a_missed_timepoint_stays_the_call_until_the_next_window_opens() -> None:
+    assert calls(episode(), date(2026, 3, 12)) == ("6w", "overdue")  # 3m opens 18 Mar
+    assert calls(episode(), date(2026, 3, 18)) == ("3m", "due")
 
 
-def test_due_items_nothing_missed_once_a_later_timepoint_is_done() -> None:
+def test_nothing_is_missed_once_a_later_timepoint_is_done() -> None:
     ep = episode(date(2026, 3, 20))  # 2w, 6w missed; 3m done early
-    assert due_items(ep, date(2026, 4, 20), 7, RULES) == []
+    assert calls(ep, date(2026, 4, 20)) == ("6m", "upcoming")
 
 
-def test_due_items_nothing_for_a_superseded_episode() -> None:
+def test_no_call_for_a_superseded_episode() -> None:
     ep = episode(next_on=date(2026, 2, 1))
-    assert due_items(ep, date(2026, 2, 1), 7, RULES) == []
-    before = due_items(ep, date(2026, 1, 31), 7, RULES)  # the booster has not happened yet
-    assert [(i.label, i.status) for i in before] == [("2w", "overdue"), ("6w", "due")]
+    assert calls(ep, date(2026, 2, 1)) is None
+    assert calls(ep, date(2026, 1, 31)) == ("2w", "overdue")  # the booster has not happened yet
 
 
-def test_due_items_before_treatment_is_empty() -> None:
-    assert due_items(episode(), T0 - timedelta(days=1), 30, RULES) == []
+def test_no_call_before_the_treatment() -> None:
+    assert calls(episode(), T0 - timedelta(days=1)) is None
+
+
+def test_no_call_after_the_last_timepoint() -> None:
+    assert calls(episode(), T0 + timedelta(days=365 * 7)) == ("60m", "overdue")
+    ep = episode(T0 + relativedelta(months=60))
+    assert calls(ep, T0 + timedelta(days=365 * 7)) is None
 
 
 # --- the rule file ----------------------------------------------------------------------------------

@@ -23,8 +23,16 @@ from tests.conftest import make_context
 
 
 def stored(ctx: Context) -> list[tuple]:
-    """The open flags' content (ids differ between databases)."""
-    return sorted(
+    """The open flags' content (ids differ between databases) and every episode's current call
+    (the worklist reads its pages from them)."""
+    with ctx.engine.connect() as conn:
+        calls = conn.execute(
+            text(
+                "SELECT treatment_id, knee, call_timepoint, call_due_on, call_window_start, "
+                "call_window_end, call_reason FROM episode_evaluation ORDER BY treatment_id"
+            )
+        ).all()
+    return [tuple(c) for c in calls] + sorted(
         (
             f.treatment_id,
             f.kind,

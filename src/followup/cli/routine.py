@@ -70,18 +70,28 @@ def _call_lines(items: Iterable[DueItem]) -> Iterator[str]:
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
+    from followup.domain.flags import KIND_LEVELS
     from followup.services.evaluate_flags import evaluate_cohort
     from followup.services.review_queue import open_flag_summaries, open_flags
 
+    if args.kind is not None and args.kind not in KIND_LEVELS:
+        raise UsageError(f"--kind must be one of: {', '.join(KIND_LEVELS)}")
     ctx = context(args)
     as_of = as_of_date(args.as_of) or ctx.today()
     evaluate_cohort(ctx, as_of, full=args.full)
+
+    def wanted(level: str, kind: str) -> bool:
+        return args.kind in (None, kind) and args.level in (None, level)
+
     if args.json:
-        print_json([f.as_json(stored_evidence=True) for f in open_flags(ctx)])
+        print_json(
+            [f.as_json(stored_evidence=True) for f in open_flags(ctx) if wanted(f.level, f.kind)]
+        )
         return EXIT_OK
-    flags = open_flag_summaries(ctx)
+    flags = [f for f in open_flag_summaries(ctx) if wanted(f[1], f[2])]
     if not flags:
-        out(f"no open flags as of {as_of.isoformat()}")
+        which = " ".join(w for w in (args.level, args.kind) if w)
+        out(f"no open {which + ' ' if which else ''}flags as of {as_of.isoformat()}")
     out_lines(
         f"#{fid:<5d} {level:6s} {kind:20s} {patient_id:10s} {knee:5s} {summary}"
         for fid, level, kind, patient_id, knee, summary in flags
@@ -99,14 +109,30 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from followup.reports.packet import write_packet
+    from followup.reports.files import write_private
+    from followup.reports.packet import render
+    from followup.services.review_packet import prepare_packet, record_packet
 
+    if args.max_flags is not None and args.max_flags < 0:
+        raise UsageError("--max-flags must be 0 or more")
     ctx = context(args)
     as_of = as_of_date(args.as_of) or ctx.today()
-    path = Path(args.out) if args.out else None
-    count = write_packet(ctx, as_of, args.format, path, sys.stdout)
-    if path is not None:
-        out(f"review packet with {count} open flag(s) as of {as_of.isoformat()} written to {path}")
+    packet = prepare_packet(
+        ctx, as_of, max_sections=args.max_flags, with_charts=args.format == "html"
+    )
+    text = render(packet, args.format)
+    if args.out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_private(Path(args.out), text)
+    record_packet(ctx, packet, command_line_actor())  # written: the next packet starts here
+    if args.out is not None:
+        out(
+            f"review packet as of {as_of.isoformat()} written to {args.out}: "
+            f"{len(packet.flags)} flag(s) with a section, {len(packet.watch)} on the watch list, "
+            f"{packet.left_out_total} open flag(s) left out"
+        )
     return EXIT_OK
 
 
@@ -119,6 +145,8 @@ def register(command: Command) -> None:
     p = command("flags", cmd_flags, "evaluate the flag rules as of DATE and list open flags")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--kind", metavar="KIND", help="only open flags of this kind")
+    p.add_argument("--level", choices=("urgent", "action", "watch"), help="only this level")
     p.add_argument(
         "--full",
         action="store_true",
@@ -133,7 +161,14 @@ def register(command: Command) -> None:
         choices=("booster_scheduled", "continue_monitoring", "refer", "dismissed"),
     )
     p.add_argument("--note", required=True, help="why (required)")
-    p = command("review", cmd_review, "the weekly review packet")
+    p = command("review", cmd_review, "the weekly review packet for one meeting")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
     p.add_argument("--format", choices=("html", "csv", "md"), default="html")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument(
+        "--max-flags",
+        type=int,
+        metavar="N",
+        help="at most N urgent and action flags with a section and chart "
+        "(default FOLLOWUP_PACKET_MAX_FLAGS, or 60)",
+    )

@@ -151,51 +151,6 @@ def schedule_status(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list[
     return timepoint_statuses(timepoints, valid_dates(episode.assessments, as_of), as_of)
 
 
-def due_items(
-    episode: EpisodeInput, as_of: date, days: int, rules: RuleSet
-) -> list[TimepointStatus]:
-    """The coordinator's calls for this episode: the overdue one first, then the due ones by date.
-
-    - ``due``: not done, and the window is open on ``as_of`` or opens within ``days`` days.
-    - ``overdue``: at most one — the latest timepoint whose window has closed, when it was missed
-      and no later timepoint is done (``missed_follow_up``), and only while no later window is
-      open today (the call for the open window reaches the patient anyway). A coordinator calls
-      once, not once per missed timepoint.
-    - Nothing for an episode the knee's next treatment has superseded: its missed calls can no
-      longer be made, and follow-up continues on the new episode's schedule.
-    """
-    if as_of < episode.treatment.treated_on or next_treatment_as_of(episode, as_of) is not None:
-        return []
-    dates = valid_dates(episode.assessments, as_of)
-    return due_calls(episode.treatment.treated_on, dates, as_of, days, rules)
-
-
-def due_calls(
-    treated_on: date, dates: Sequence[date], as_of: date, days: int, rules: RuleSet
-) -> list[TimepointStatus]:
-    """``due_items`` on plain data, for the whole-cohort call list: the treatment date of the
-    knee's current episode and the sorted dates of its valid assessments up to ``as_of``. Builds
-    objects only for the calls it returns, since most knees have none."""
-    timepoints = planned_timepoints(treated_on, rules.schedule.timepoints)
-    horizon = as_of + timedelta(days=days)
-    in_horizon = [tp for tp in timepoints if tp.window_end >= as_of and tp.window_start <= horizon]
-    n = len(dates)
-    calls = []
-    window_open = False
-    for tp in in_horizon:
-        i = bisect_left(dates, tp.window_start)
-        if i < n and dates[i] <= tp.window_end:
-            continue  # done
-        window_open = window_open or tp.window_start <= as_of
-        calls.append(TimepointStatus(tp, DUE))
-    if window_open:
-        return calls  # the call for the open window reaches the patient anyway
-    missed = missed_follow_up(timepoints, dates, as_of)
-    if missed:
-        calls.insert(0, TimepointStatus(missed[-1], OVERDUE))
-    return calls
-
-
 def missed_follow_up(
     timepoints: Sequence[Timepoint], dates: Sequence[date], as_of: date
 ) -> tuple[Timepoint, ...]:

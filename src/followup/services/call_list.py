@@ -1,54 +1,56 @@
-"""The coordinator's call list: timepoints due within N days and overdue ones, for the latest
-episode of every knee, with the patient's local time (patients live in other time zones)."""
+"""The coordinator's call list: each knee's current call (``domain.flags.current_call``), as the
+flag evaluation stores it, read from SQL one page at a time, with the patient's name, phone, own
+local time (patients live in other time zones) and last contact.
+
+Views are horizons: ``overdue``; ``today`` (overdue and windows open today); ``week``, ``14`` and
+``30`` (everything whose window opens within that many days). On a page, one row is one call to
+make: both knees of a patient due in the same view are one row naming both.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from followup.domain.schedule import TimepointStatus
 from followup.services.context import Context
-from followup.store.bulk import chunks, driver_rows, marks
+from followup.services.evaluate_flags import evaluate_cohort
+from followup.store.bulk import driver_rows
 from followup.store.engine import read_session
-from followup.store.episodes import DateCache, as_datetime, knee_calls
+from followup.store.episodes import DateCache, as_datetime
 
 CALL_HOURS = (9, 20)  # a decent hour to phone, in the patient's own time
+# View -> (label, days ahead; None: overdue only).
+VIEWS: dict[str, tuple[str, int | None]] = {
+    "today": ("Today (open and overdue)", 0),
+    "week": ("This week", 7),
+    "14": ("Next 14 days", 14),
+    "30": ("Next 30 days", 30),
+    "overdue": ("Overdue", None),
+}
+DEFAULT_VIEW = "week"
+STATUS_ORDER = ("overdue", "due", "upcoming")
 
 
-def _calls_sql(conn: Any, site_id: str | None) -> str:
-    """Each knee's latest treatment up to the as-of date (``?``), of one site's patients when
-    ``site_id`` is given (a second ``?``): its current episode; with the dates of the knee's
-    valid assessments since that treatment as one text (every window opens after the treatment:
-    the rules refuse a schedule where one would not). The database walks the partial index
-    ix_assessment_valid_dates, and Python handles one row per knee, not one per assessment.
-    SQLite returns the other columns of the row holding the max(); PostgreSQL says so with
-    DISTINCT ON."""
-    where = "treated_on <= ?"
-    if site_id is not None:
-        where += " AND patient_id IN (SELECT id FROM patient WHERE site_id = ?)"
-    if conn.dialect.name == "postgresql":
-        latest = (
-            "SELECT DISTINCT ON (patient_id, knee) id, patient_id, knee, treated_on "
-            f"FROM treatment WHERE {where} ORDER BY patient_id, knee, treated_on DESC"
-        )
-        days = "string_agg(a.assessed_on::text, ',' ORDER BY a.assessed_on)"
-    else:
-        latest = (
-            "SELECT id, patient_id, knee, max(treated_on) AS treated_on FROM treatment "
-            f"WHERE {where} GROUP BY patient_id, knee"
-        )
-        days = "group_concat(a.assessed_on)"
-    return (
-        f"SELECT l.patient_id, l.knee, l.id, l.treated_on, (SELECT {days} FROM assessment a "
-        "WHERE a.patient_id = l.patient_id AND a.knee = l.knee AND a.entered_in_error = false "
-        "AND a.total_score IS NOT NULL AND a.assessed_on >= l.treated_on) "
-        f"FROM ({latest}) l"
-    )
+def local_time(now: datetime, zone: str | None) -> datetime | None:
+    """``now`` on the patient's own clock (None without a known time zone)."""
+    if not zone:
+        return None
+    try:
+        return now.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def decent_hour(local: datetime | None) -> bool:
+    """Whether it is a decent hour to phone (unknown counts as decent: nothing to warn of)."""
+    return local is None or CALL_HOURS[0] <= local.hour < CALL_HOURS[1]
 
 
 class DueItem(NamedTuple):
+    """One knee's call, with its patient's details."""
+
     patient_id: str
     name: str
     phone: str | None
@@ -63,17 +65,20 @@ class DueItem(NamedTuple):
     patient_local_time: datetime | None
     last_contact_at: datetime | None = None
     last_contact_outcome: str | None = None
+    reason: str | None = None
 
     @property
     def decent_hour(self) -> bool:
-        if self.patient_local_time is None:
-            return True
-        return CALL_HOURS[0] <= self.patient_local_time.hour < CALL_HOURS[1]
+        """Whether it is a decent hour to phone the patient now."""
+        return decent_hour(self.patient_local_time)
 
     def as_json(self) -> dict[str, Any]:
+        """The fields DESIGN.md names for ``due --json``, and the patient's details."""
+        local = self.patient_local_time
         return {
             "patient_id": self.patient_id,
             "name": self.name,
+            "phone": self.phone,
             "knee": self.knee,
             "treatment_id": self.treatment_id,
             "timepoint": self.timepoint,
@@ -81,22 +86,107 @@ class DueItem(NamedTuple):
             "window_start": self.window_start.isoformat(),
             "window_end": self.window_end.isoformat(),
             "status": self.status,
-            "patient_local_time": self.patient_local_time.isoformat(timespec="minutes")
-            if self.patient_local_time
-            else None,
+            "reason": self.reason,
+            "patient_local_time": local.isoformat(timespec="minutes") if local else None,
             "timezone": self.timezone,
             "last_contact_at": self.last_contact_at.isoformat() if self.last_contact_at else None,
             "last_contact_outcome": self.last_contact_outcome,
         }
 
 
-def local_time(now: datetime, zone: str | None) -> datetime | None:
-    if not zone:
-        return None
-    try:
-        return now.astimezone(ZoneInfo(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+@dataclass(frozen=True)
+class PatientCall:
+    """One call to make: a patient and the calls of their knees in the view (one or two)."""
+
+    knees: tuple[DueItem, ...]
+
+    @property
+    def first(self) -> DueItem:
+        """The most urgent knee's call (the row is ordered by it)."""
+        return self.knees[0]
+
+    @property
+    def patient_id(self) -> str:
+        return self.first.patient_id
+
+    @property
+    def status(self) -> str:
+        return self.first.status
+
+    def with_time(self, now: datetime) -> PatientCall:
+        """The same call with the patient's local time at ``now`` (the clock keeps going)."""
+        here = local_time(now, self.first.timezone)
+        return PatientCall(tuple(k._replace(patient_local_time=here) for k in self.knees))
+
+
+@dataclass(frozen=True)
+class CallPage:
+    """One page of a view, how many calls the view holds, and how many each view holds."""
+
+    view: str
+    today: date
+    calls: tuple[PatientCall, ...]
+    total: int
+    counts: dict[str, int]
+
+
+_STATUS_SQL = (
+    "CASE WHEN e.call_window_end < ? THEN 0 WHEN e.call_window_start <= ? THEN 1 ELSE 2 END"
+)
+_SELECT = (
+    "SELECT e.patient_id, p.name, p.phone, p.timezone, e.knee, e.treatment_id, "
+    "e.call_timepoint, e.call_due_on, e.call_window_start, e.call_window_end, "
+    f"{_STATUS_SQL} AS status, e.call_reason, c.contacted_at, c.outcome "
+    "FROM episode_evaluation e JOIN patient p ON p.id = e.patient_id "
+    "LEFT JOIN contact c ON c.id = (SELECT l.id FROM contact l WHERE l.patient_id = p.id "
+    "ORDER BY l.contacted_at DESC, l.id DESC LIMIT 1) "
+)
+
+
+def _where(view: str, today: date, site_id: str | None) -> tuple[str, list[Any]]:
+    """The condition selecting a view's calls (``e`` the stored results, ``p`` the patient)."""
+    days = VIEWS[view][1]
+    conditions, params = ["e.call_timepoint IS NOT NULL"], []
+    if days is None:
+        conditions.append("e.call_window_end < ?")
+        params.append(today)
+    else:
+        conditions.append("e.call_window_start <= ?")
+        params.append(today + timedelta(days=days))
+    if site_id is not None:
+        conditions.append("p.site_id = ?")
+        params.append(site_id)
+    return " AND ".join(conditions), params
+
+
+def _items(rows: Any, now: datetime) -> list[DueItem]:
+    dates = DateCache()
+    zones: dict[str | None, datetime | None] = {}
+    items = []
+    for r in rows:
+        zone = r[3]
+        if zone not in zones:
+            zones[zone] = local_time(now, zone)
+        items.append(
+            DueItem(
+                r[0],
+                r[1],
+                r[2],
+                zone,
+                r[4],
+                r[5],
+                r[6],
+                dates[r[7]],
+                dates[r[8]],
+                dates[r[9]],
+                STATUS_ORDER[r[10]],
+                zones[zone],
+                as_datetime(r[12]) if r[12] else None,
+                r[13],
+                r[11],
+            )  # fmt: skip
+        )
+    return items
 
 
 def due_list(
@@ -105,116 +195,88 @@ def due_list(
     days: int = 7,
     site_id: str | None = None,
     *,
-    details: bool = True,
+    evaluate: bool = True,
 ) -> list[DueItem]:
-    """Calls to make: overdue first, then by due date; only one site's patients when
-    ``site_id`` is given (staff limited to a site). Reads only the latest treatment of each knee
-    and the dates of valid assessments.
-
-    ``details=False`` leaves each call's name, phone, time zone, local time and last contact
-    empty, for a screen that shows one page at a time and fills them with ``with_details``:
-    reading them for every patient due would be most of the time taken."""
+    """Every knee's call whose window opens within ``days`` days of ``as_of`` (overdue and open
+    ones included): overdue first, then by due day. The cohort's evaluation is brought up to
+    ``as_of`` first (incremental: only what changed), unless ``evaluate`` is False."""
     as_of = as_of or ctx.today()
-    rules = ctx.rules
-    dates = DateCache()
-    with read_session(ctx.engine) as session:
-        conn = session.connection()
-        params = (as_of,) if site_id is None else (as_of, site_id)
-        rows = driver_rows(conn, _calls_sql(conn, site_id), params)
-        items = [_item(*call) for call in knee_calls(rows, as_of, days, rules, dates)]
-        if details:
-            items = _with_details(conn, ctx.now(), items)
-    items.sort(key=lambda i: (i.status != "overdue", i.due_on, i.patient_id, i.knee))
-    return items
-
-
-# Audit entities and imports whose changes can change the call list (contacts do not: a page's
-# last contacts are read when it is shown).
-CALL_INPUTS = ("assessment", "treatment")
-CALL_IMPORTS = ("patients", "treatments", "assessments")
-
-
-def call_list_changed_since(ctx: Context, mark: int) -> bool:
-    """Whether an assessment or treatment was written (or imported) after audit event ``mark``."""
-    sql = (
-        f"SELECT 1 FROM audit_event WHERE id > ? AND (entity IN ({marks(len(CALL_INPUTS))}) "
-        f"OR (action = 'import' AND entity IN ({marks(len(CALL_IMPORTS))}))) LIMIT 1"
+    if evaluate:
+        evaluate_cohort(ctx, as_of)
+    where = "e.call_timepoint IS NOT NULL AND e.call_window_start <= ?" + (
+        " AND p.site_id = ?" if site_id is not None else ""
     )
+    params: list[Any] = [as_of, as_of, as_of + timedelta(days=days)]
+    if site_id is not None:
+        params.append(site_id)
+    sql = f"{_SELECT} WHERE {where} ORDER BY status, e.call_due_on, e.patient_id, e.knee"
+    with read_session(ctx.engine) as session:
+        return _items(driver_rows(session.connection(), sql, params), ctx.now())
+
+
+def grouped(items: list[DueItem]) -> list[PatientCall]:
+    """Calls grouped by patient, in the order of each patient's most urgent call."""
+    by_patient: dict[str, list[DueItem]] = {}
+    for item in items:
+        by_patient.setdefault(item.patient_id, []).append(item)
+    return [PatientCall(tuple(knees)) for knees in by_patient.values()]
+
+
+def call_page(
+    ctx: Context,
+    view: str = DEFAULT_VIEW,
+    *,
+    page: int = 0,
+    page_size: int = 50,
+    site_id: str | None = None,
+    today: date | None = None,
+) -> CallPage:
+    """One page of a view's calls (one row per patient), read from the stored calls as they
+    are: the caller brings the evaluation up to date first (``evaluate_cohort``)."""
+    today = today or ctx.today()
+    if view not in VIEWS:
+        raise ValueError(f"unknown call list view {view!r}")
+    where, params = _where(view, today, site_id)
     with read_session(ctx.engine) as session:
         conn = session.connection()
-        return any(driver_rows(conn, sql, (mark, *CALL_INPUTS, *CALL_IMPORTS)))
-
-
-def _item(patient_id: str, knee: str, treatment_id: str, call: TimepointStatus) -> DueItem:
-    return DueItem(
-        patient_id, "", None, None, knee, treatment_id, call.label, call.due_on,
-        call.window_start, call.window_end, call.status, None,
-    )  # fmt: skip
-
-
-def with_details(ctx: Context, items: Sequence[DueItem]) -> list[DueItem]:
-    """The calls with each patient's name, phone, time zone, local time and last contact."""
-    with read_session(ctx.engine) as session:
-        return _with_details(session.connection(), ctx.now(), items)
-
-
-def _with_details(conn: Any, now: datetime, items: Sequence[DueItem]) -> list[DueItem]:
-    wanted = sorted({i.patient_id for i in items})
-    patients = _patients(conn, wanted)
-    contacts = _last_contacts(conn, wanted)
-    local_times = {zone: local_time(now, zone) for _n, _p, zone in patients.values() if zone}
-    detailed = []
-    for item in items:
-        pid = item.patient_id
-        name, phone, zone = patients.get(pid, ("", None, None))
-        last_at, last_outcome = contacts.get(pid, (None, None))
-        # knee .. status as computed; built whole (NamedTuple._replace costs several times more)
-        detailed.append(
-            DueItem(
-                pid, name, phone, zone, *item[4:11], local_times.get(zone), last_at, last_outcome
-            )  # fmt: skip
+        patients_sql = (
+            "SELECT e.patient_id, min(" + _STATUS_SQL + ") AS status, min(e.call_due_on) AS due "
+            f"FROM episode_evaluation e JOIN patient p ON p.id = e.patient_id WHERE {where} "
+            "GROUP BY e.patient_id ORDER BY status, due, e.patient_id LIMIT ? OFFSET ?"
         )
-    return detailed
-
-
-# From this many patients on, one pass over the patient table beats looking each one up.
-SCAN_PATIENTS_FROM = 5000
-
-
-def _patients(conn: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
-    found = {}
-    if len(ids) >= SCAN_PATIENTS_FROM:
-        wanted = set(ids)
-        sql = "SELECT id, name, phone, timezone FROM patient"
-        for pid, name, phone, zone in driver_rows(conn, sql):
-            if pid in wanted:
-                found[pid] = (name, phone, zone)
-        return found
-    for chunk in chunks(ids):
-        sql = f"SELECT id, name, phone, timezone FROM patient WHERE id IN ({marks(len(chunk))})"
-        for pid, name, phone, zone in driver_rows(conn, sql, chunk):
-            found[pid] = (name, phone, zone)
-    return found
-
-
-def _last_contacts(conn: Any, ids: list[str]) -> dict[str, tuple[datetime, str]]:
-    found: dict[str, tuple[datetime, str]] = {}
-    for chunk in chunks(ids):
-        # The latest contact of each patient (the later-entered one of two at the same time):
-        # PostgreSQL says so with DISTINCT ON; SQLite seeks each patient's last entry in the
-        # (patient_id, contacted_at) index rather than grouping all of their contacts.
-        ids = marks(len(chunk))
-        if conn.dialect.name == "postgresql":
-            sql = (
-                "SELECT DISTINCT ON (patient_id) patient_id, contacted_at, outcome FROM contact "
-                f"WHERE patient_id IN ({ids}) ORDER BY patient_id, contacted_at DESC, id DESC"
+        chosen = [
+            r[0]
+            for r in driver_rows(
+                conn, patients_sql, [today, today, *params, page_size, page * page_size]
             )
-        else:
+        ]
+        calls: list[PatientCall] = []
+        if chosen:
+            marks = ", ".join("?" * len(chosen))
             sql = (
-                "SELECT p.id, c.contacted_at, c.outcome FROM patient p JOIN contact c ON c.id = "
-                "(SELECT l.id FROM contact l WHERE l.patient_id = p.id "
-                f"ORDER BY l.contacted_at DESC, l.id DESC LIMIT 1) WHERE p.id IN ({ids})"
+                f"{_SELECT} WHERE {where} AND e.patient_id IN ({marks}) "
+                "ORDER BY status, e.call_due_on, e.knee"
             )
-        for pid, at, outcome in driver_rows(conn, sql, chunk):
-            found[pid] = (as_datetime(at), outcome)
-    return found
+            items = _items(driver_rows(conn, sql, [today, today, *params, *chosen]), ctx.now())
+            by_patient = {c.patient_id: c for c in grouped(items)}
+            calls = [by_patient[pid] for pid in chosen if pid in by_patient]
+        counts = _counts(conn, today, site_id)
+    return CallPage(view, today, tuple(calls), counts[view], counts)
+
+
+def _counts(conn: Any, today: date, site_id: str | None) -> dict[str, int]:
+    """How many patients each view holds, in one pass over the stored calls."""
+    columns, params = [], []
+    for view in VIEWS:
+        where, view_params = _where(view, today, None)
+        columns.append(f"count(DISTINCT CASE WHEN {where} THEN e.patient_id END)")
+        params.extend(view_params)
+    sql = (
+        f"SELECT {', '.join(columns)} FROM episode_evaluation e "
+        "JOIN patient p ON p.id = e.patient_id WHERE e.call_timepoint IS NOT NULL"
+    )
+    if site_id is not None:
+        sql += " AND p.site_id = ?"
+        params.append(site_id)
+    row = next(iter(driver_rows(conn, sql, params)))
+    return dict(zip(VIEWS, (int(n) for n in row), strict=True))

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from followup.domain.flags import Finding, evaluate_episode, stable_range
+from followup.domain.flags import Finding, current_call, evaluate_episode, stable_range
 from followup.domain.records import KNEES, EpisodeInput
 from followup.domain.rules import RuleSet
 from followup.services import audit
@@ -36,12 +36,12 @@ from followup.store.episodes import (
 )
 from followup.store.flag_results import (
     FlagRow,
-    RangeRow,
+    ResultRow,
     SyncResult,
     flag_rows,
     lock_cohort,
     store_cohort_evaluation,
-    store_ranges,
+    store_results,
     sync_flags,
 )
 
@@ -127,7 +127,7 @@ def _evaluate_on_snapshot(
 def _write_batch(
     ctx: Context,
     found: list[FlagRow],
-    ranges: list[RangeRow],
+    ranges: list[ResultRow],
     as_of: date,
     now: datetime,
     mark: int,
@@ -153,16 +153,17 @@ def _store_batch(
     ctx: Context,
     conn: Connection,
     found: list[FlagRow],
-    ranges: list[RangeRow],
+    ranges: list[ResultRow],
     as_of: date,
     now: datetime,
     changed: frozenset[str],
 ) -> SyncResult:
-    """Make the stored flags and stable ranges of a batch's episodes match its evaluation. The
-    patients ``changed`` since the evaluation's snapshot are re-evaluated here instead, but
-    their ranges are not stored: the next evaluation sees their changes and redoes them."""
+    """Make the stored flags and results of a batch's episodes match its evaluation. The
+    patients ``changed`` since the evaluation's snapshot are re-evaluated here instead (their
+    results stored as holding on no day: the next evaluation sees their changes and redoes
+    them)."""
     result = sync_flags(conn, found, [r[0] for r in ranges], as_of, now, changed)
-    store_ranges(conn, [r for r in ranges if r[1] not in changed] if changed else ranges)
+    store_results(conn, [r for r in ranges if r[1] not in changed] if changed else ranges)
     for patient_id in sorted(changed):
         for knee in KNEES:
             _reevaluate(conn, ctx, patient_id, knee, as_of)
@@ -197,7 +198,7 @@ def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] 
 
 
 # Flag rows and stable ranges of some episodes, as evaluated.
-Evaluated = tuple[list[FlagRow], list[RangeRow]]
+Evaluated = tuple[list[FlagRow], list[ResultRow]]
 
 
 # Patients per batch of a full run: each batch is written in a short transaction of its own.
@@ -250,32 +251,46 @@ def reevaluate_knee(
 def _reevaluate(
     conn: Connection, ctx: Context, patient_id: str, knee: str, as_of: date
 ) -> list[tuple[EpisodeInput, list[Finding]]]:
+    """The knee's flags and calls brought up to date; its results are stored as holding on no
+    day, so the next whole-cohort evaluation runs it again and stores its real range (the
+    audit trail names the patient to it anyway)."""
     episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
     pairs = [(e, evaluate_episode(e, as_of, ctx.rules)) for e in episodes]
     rows = [row for e, found in pairs for row in flag_rows(e.treatment, found)]
     sync_flags(conn, rows, [e.treatment.id for e in episodes], as_of, ctx.now())
+    day = as_of.isoformat()
+    store_results(conn, [result_row(e, as_of, ctx.rules, (day, day)) for e in episodes])
     return pairs
+
+
+def result_row(
+    episode: EpisodeInput, as_of: date, rules: RuleSet, days: tuple[str | None, str | None]
+) -> ResultRow:
+    """The episode's stored result: its stable range ``days`` and its current call."""
+    t = episode.treatment
+    call = current_call(episode, as_of, rules)
+    if call is None:
+        return (t.id, t.patient_id, t.knee, *days, None, None, None, None, None)
+    return (
+        t.id, t.patient_id, t.knee, *days, call.timepoint, call.due_on.isoformat(),
+        call.window_start.isoformat(), call.window_end.isoformat(), call.reason,
+    )  # fmt: skip
 
 
 def evaluate_episodes(
     episodes: Iterable[EpisodeInput], rules: RuleSet, as_of: date
-) -> tuple[list[FlagRow], list[RangeRow]]:
-    """The flag rows of the episodes and the days each episode's result holds."""
+) -> tuple[list[FlagRow], list[ResultRow]]:
+    """The flag rows of the episodes and each episode's result (its call and the days it holds)."""
     found: list[FlagRow] = []
-    ranges: list[RangeRow] = []
-    iso: dict[date | None, str | None] = {None: None}  # few distinct days, many episodes
+    results: list[ResultRow] = []
     for episode in episodes:
-        t = episode.treatment
         findings = evaluate_episode(episode, as_of, rules)
         if findings:
-            found.extend(flag_rows(t, findings))
+            found.extend(flag_rows(episode.treatment, findings))
         start, end = stable_range(episode, as_of, rules)
-        if start not in iso:
-            iso[start] = start.isoformat()  # type: ignore[union-attr]
-        if end not in iso:
-            iso[end] = end.isoformat()  # type: ignore[union-attr]
-        ranges.append((t.id, t.patient_id, iso[start], iso[end]))
-    return found, ranges
+        days = (start and start.isoformat(), end and end.isoformat())
+        results.append(result_row(episode, as_of, rules, days))
+    return found, results
 
 
 PatientRange = tuple[str | None, str | None]
@@ -287,13 +302,13 @@ def evaluate_range(
     as_of: date,
     patients: PatientRange | None,
     dates: DateCache | None = None,
-) -> tuple[list[FlagRow], list[RangeRow]]:
+) -> tuple[list[FlagRow], list[ResultRow]]:
     """Every episode of the patients in a half-open ID range (all if None)."""
     return evaluate_episodes(cohort_episodes(read, rules, patients, dates), rules, as_of)
 
 
 def evaluate_patients(
     read: Reader, rules: RuleSet, as_of: date, ids: Sequence[str]
-) -> tuple[list[FlagRow], list[RangeRow]]:
+) -> tuple[list[FlagRow], list[ResultRow]]:
     """Every episode of the given patients."""
     return evaluate_episodes(patients_episodes(read, rules, ids), rules, as_of)

@@ -131,6 +131,20 @@ def _views(ctx: Context, where: str, params: Sequence[Any] = ()) -> list[FlagVie
     return views
 
 
+def flag_views(
+    ctx: Context, where: str, params: Sequence[Any] = (), *, limit: int
+) -> list[FlagView]:
+    """The first ``limit`` flags meeting ``where`` (a condition on ``flag f``, ``patient p`` and
+    ``treatment t``, with ``?`` for each of ``params``) in review order: the database sorts and
+    stops, so a page of a long list is read without the rest."""
+    first = (
+        "SELECT f.id FROM flag f JOIN patient p ON p.id = f.patient_id "
+        f"JOIN treatment t ON t.id = f.treatment_id WHERE {where}{FLAG_ORDER_SQL} "
+        f"LIMIT {int(limit)}"
+    )
+    return _views(ctx, f"f.id IN ({first})", params)
+
+
 def open_flags(
     ctx: Context, patient_id: str | None = None, site_id: str | None = None
 ) -> list[FlagView]:

@@ -1,11 +1,10 @@
 """Build the rules' plain inputs (EpisodeInput) from the database: for one knee after a save, or
 for the whole cohort, streamed in (patient, knee, date) order from the driver's own cursor,
-because SQLAlchemy's per-row processing would cost more than the rules themselves. Also the
-whole-cohort call list's calls, from one row per knee (``knee_calls``)."""
+because SQLAlchemy's per-row processing would cost more than the rules themselves."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -14,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment, TreatmentRecord
 from followup.domain.rules import RuleSet
-from followup.domain.schedule import TimepointStatus, due_calls
 from followup.store.bulk import chunks, driver_rows, marks
 
 if TYPE_CHECKING:
@@ -212,26 +210,3 @@ def _episodes(
         yield from episodes_of_knee(treatments, knee_rows, patient in smokers, decisions, rules)
     for (pid, _knee), treatments in by_knee.items():  # treated knees with no assessments yet
         yield from episodes_of_knee(treatments, [], pid in smokers, decisions, rules)
-
-
-# A call of the call list: (patient id, knee, treatment id, the timepoint and its status).
-KneeCall = tuple[str, str, str, TimepointStatus]
-
-
-def knee_calls(
-    rows: Iterable[tuple[Any, ...]], as_of: date, days: int, rules: RuleSet, dates: DateCache
-) -> list[KneeCall]:
-    """The calls of each knee's current episode (``schedule.due_calls``), from rows of (patient
-    id, knee, treatment id, treated on, the dates of the knee's valid assessments since then as
-    one comma-separated text or None), one row per knee."""
-    calls: list[KneeCall] = []
-    for pid, knee, treatment_id, treated_on, days_text in rows:
-        done: list[date] = []
-        if days_text:
-            done = [dates[d] for d in days_text.split(",")]
-            done.sort()  # SQL does not promise the order inside an aggregate
-            if done[-1] > as_of:
-                del done[bisect_right(done, as_of) :]
-        for call in due_calls(dates[treated_on], done, as_of, days, rules):
-            calls.append((pid, knee, treatment_id, call))
-    return calls

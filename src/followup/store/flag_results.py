@@ -45,9 +45,18 @@ def flag_rows(treatment: TreatmentRecord, findings: Iterable[Finding]) -> list[F
     return [(t.id, t.patient_id, t.knee, f.kind, finding_values(f)) for f in findings]
 
 
-# An episode's stable range as stored: (treatment id, patient id, first day, end day), days as
-# ISO text or None (unbounded).
-RangeRow = tuple[str, str, str | None, str | None]
+# An episode's result beyond its flags, as stored in episode_evaluation (RESULT_COLUMNS order):
+# treatment id, patient id, knee, the first and end day of its stable range (None: unbounded),
+# and its current call (timepoint, due day, window start and end, reason; all None: no call).
+# Days as ISO text, which both drivers take and SQLite returns.
+ResultRow = tuple[
+    str, str, str, str | None, str | None, str | None, str | None, str | None, str | None,
+    str | None,
+]  # fmt: skip
+RESULT_COLUMNS = (
+    "treatment_id", "patient_id", "knee", "stable_from", "stable_until", "call_timepoint",
+    "call_due_on", "call_window_start", "call_window_end", "call_reason",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -148,37 +157,41 @@ def lock_cohort(conn: Connection) -> Connection:
     return conn
 
 
-def stored_ranges(
-    conn: Connection, treatment_ids: Sequence[str]
-) -> dict[str, tuple[str | None, str | None]]:
-    """The stored stable ranges of the given episodes, days as ISO text."""
-    stored: dict[str, tuple[str | None, str | None]] = {}
-    sql = "SELECT treatment_id, stable_from, stable_until FROM episode_evaluation"
-    for tid, start, end in _episode_rows(conn, sql, treatment_ids):
-        stored[tid] = (start and str(start)[:10], end and str(end)[:10])
+def _stored_results(conn: Connection, treatment_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """The stored results of the given episodes (RESULT_COLUMNS after the treatment id), days
+    as ISO text."""
+    stored: dict[str, tuple[Any, ...]] = {}
+    sql = f"SELECT {', '.join(RESULT_COLUMNS)} FROM episode_evaluation"
+    for row in _episode_rows(conn, sql, treatment_ids):
+        stored[row[0]] = tuple(_iso(v) for v in row[1:])
     return stored
 
 
-def store_ranges(conn: Connection, ranges: list[RangeRow]) -> None:
-    """Store the episodes' stable ranges, writing only those that differ from what is stored
-    (a full run after another mostly finds the same)."""
+def _iso(value: Any) -> Any:
+    """A stored day as ISO text (PostgreSQL returns dates); other values as they are."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def store_results(conn: Connection, rows: list[ResultRow]) -> None:
+    """Store the episodes' results, writing only those that differ from what is stored (a full
+    run after another mostly finds the same)."""
     table = EpisodeEvaluation.__table__  # type: ignore[attr-defined]
-    stored = stored_ranges(conn, [r[0] for r in ranges])
+    stored = _stored_results(conn, [r[0] for r in rows])
     inserts, updates = [], []
-    for tid, pid, start, end in ranges:
-        known = stored.get(tid)
+    for row in rows:
+        known = stored.get(row[0])
         if known is None:
-            inserts.append([tid, pid, start, end])
-        elif known != (start, end):
-            updates.append([start, end, tid])
-    columns = ["treatment_id", "patient_id", "stable_from", "stable_until"]
-    bulk_insert(conn, table, columns, inserts, convert=False)  # days are ISO text already
-    bulk_update(conn, table, columns[2:], "treatment_id", updates, convert=False)
+            inserts.append(list(row))
+        elif known != row[1:]:
+            updates.append([*row[1:], row[0]])
+    bulk_insert(conn, table, RESULT_COLUMNS, inserts, convert=False)  # days are ISO text
+    bulk_update(conn, table, RESULT_COLUMNS[1:], "treatment_id", updates, convert=False)
 
 
 def store_cohort_evaluation(
     conn: Connection, mark: int, key: str, as_of: date, now: datetime
 ) -> None:
+    """Record the whole-cohort evaluation just written: the next one starts from its mark."""
     conn.execute(delete(CohortEvaluation))
     conn.execute(
         insert(CohortEvaluation).values(

@@ -294,16 +294,27 @@ class Flag(SQLModel, table=True):
 
 
 class EpisodeEvaluation(SQLModel, table=True):
-    """The days on which an episode's last evaluated findings hold (domain.flags.stable_range):
-    a whole-cohort evaluation re-runs only the episodes whose data changed since the last one
-    or whose range does not hold the new "as of" day. NULL: unbounded on that side."""
+    """An episode's last evaluated result beyond its flags: its current call (the worklist reads
+    its pages from these rows) and the days on which the result holds
+    (domain.flags.stable_range). A whole-cohort evaluation re-runs only the episodes whose data
+    changed since the last one or whose range does not hold the new "as of" day. NULL days:
+    unbounded on that side; NULL call: nothing to call about."""
 
     __tablename__ = "episode_evaluation"
+    __table_args__ = (
+        Index("ix_episode_evaluation_call_window", "call_window_start", "call_due_on"),
+    )
 
     treatment_id: str = Field(primary_key=True, foreign_key="treatment.id", max_length=40)
     patient_id: str = Field(foreign_key="patient.id", max_length=40)
+    knee: str = Field(max_length=5)
     stable_from: date | None = None
     stable_until: date | None = None
+    call_timepoint: str | None = Field(default=None, max_length=20)
+    call_due_on: date | None = None
+    call_window_start: date | None = None
+    call_window_end: date | None = None
+    call_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class CohortEvaluation(SQLModel, table=True):
@@ -329,6 +340,42 @@ class ReviewDecision(SQLModel, table=True):
     note: str = Field(sa_column=Column(Text, nullable=False))
     reviewer: str = Field(max_length=120)
     decided_at: datetime
+
+
+# How a packet carried a flag: a section with its chart, a row of the watch table, or, beyond
+# the packet's cap, deferred to the next packet (so a capped flag is never dropped unseen).
+PACKET_SECTIONS = ("full", "table", "deferred")
+
+
+class ReviewPacketRecord(SQLModel, table=True):
+    """A weekly review packet as written: when it was made, by whom, for which day, and from
+    when it counted flags as new. The next packet covers what changed after ``made_at``."""
+
+    __tablename__ = "review_packet"
+    __table_args__ = (Index("ix_review_packet_made_at", "made_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    made_at: datetime
+    as_of: date
+    made_by: str = Field(max_length=120)
+    covers_from: datetime
+    flag_count: int
+
+
+class ReviewPacketFlag(SQLModel, table=True):
+    """A flag a packet carried: as a ``full`` section with its chart, as a ``table`` row, or
+    ``deferred`` to the next packet because the packet was full."""
+
+    __tablename__ = "review_packet_flag"
+    __table_args__ = (
+        one_of("section", PACKET_SECTIONS, "ck_review_packet_flag_section"),
+        # "Was this flag in an earlier packet?" is asked by flag.
+        Index("ix_review_packet_flag_flag", "flag_id"),
+    )
+
+    packet_id: int = Field(primary_key=True, foreign_key="review_packet.id")
+    flag_id: int = Field(primary_key=True, foreign_key="flag.id")
+    section: str = Field(max_length=10)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -357,6 +404,8 @@ __all__ = [
     "Patient",
     "PatientCode",
     "ReviewDecision",
+    "ReviewPacketRecord",
+    "ReviewPacketFlag",
     "Site",
     "StaffUser",
     "Treatment",

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from followup.services.context import Context
 from followup.services.staff import sign_in as services_sign_in
@@ -33,7 +34,11 @@ async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
     """Let workers finish and their messages be handled (a result can start another worker)."""
     app = pilot.app
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        for worker in list(app.workers):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):  # replaced by a newer one, or reported
+                pass
         await pilot.pause()
 
 

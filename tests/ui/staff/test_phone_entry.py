@@ -44,7 +44,10 @@ def _latest(ctx, patient_id: str, knee: str) -> Assessment:
 async def _start_entry(pilot) -> tuple[str, str]:
     screen = pilot.app.screen
     assert isinstance(screen, WorklistScreen)
-    item = screen.shown[0]
+    row = next(n for n, call in enumerate(screen.shown) if len(call.knees) == 1)
+    for _ in range(row):
+        await pilot.press("down")
+    item = screen.shown[row].first
     await pilot.press("a")
     assert isinstance(pilot.app.screen, PhoneEntryScreen)
     await pilot.press("enter")  # the worklist's knee is suggested

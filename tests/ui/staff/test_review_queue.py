@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 from followup.domain.records import LEVELS
 from followup.services.review_queue import open_flags
 from followup.store.engine import read_session
-from followup.store.models import Flag, ReviewDecision
+from followup.store.models import Flag, ReviewDecision, ReviewPacketRecord
 from followup.ui.staff.review_queue import ExportDialog, ReviewQueueScreen, ReviewTable
 from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.dialogs import TextDialog
@@ -96,6 +96,9 @@ async def test_export_the_weekly_packet(demo_ctx, run_app, tmp_path):
     text = out.read_text("utf-8")
     assert text.count("\n") >= len(open_flags(demo_ctx))
     assert "flag_id" in text.splitlines()[0]
+    with read_session(demo_ctx.engine) as session:  # written, so recorded for the next packet
+        [packet] = session.exec(select(ReviewPacketRecord)).all()
+    assert packet.made_by == "doctor" and packet.flag_count == text.count("\n") - 1
 
 
 async def test_enter_on_the_format_writes_to_the_file_name_shown(demo_ctx, run_app, tmp_path):

@@ -1,55 +1,73 @@
-"""The coordinator's worklist: what it lists, its views, and logging a call with one key."""
+"""The coordinator's worklist: what it lists (one page read from SQL), its views, logging a call
+with one key, and staying current as others work."""
 
 from __future__ import annotations
 
 from sqlmodel import select
 from textual.widgets import Input, Static
 
-from followup.services.call_list import due_list
+from followup.services.call_list import call_page, due_list
 from followup.store.engine import read_session
 from followup.store.models import Contact
 from followup.ui.staff.calls import LogCallDialog
 from followup.ui.staff.worklist import PAGE_SIZE, WorklistScreen, WorklistTable
 
-from .conftest import settle, sign_in
+from .conftest import settle
 
 
-async def test_worklist_lists_the_due_calls_overdue_first(demo_ctx, run_app):
-    expected = due_list(demo_ctx)
+def first_page(ctx, view="week", site_id=None, page=0, page_size=PAGE_SIZE):  # type: ignore[no-untyped-def]
+    return call_page(ctx, view, page=page, page_size=page_size, site_id=site_id)
+
+
+async def test_worklist_lists_the_calls_overdue_first(demo_ctx, run_app):
+    expected = first_page(demo_ctx)
     async with run_app(demo_ctx, user="demo") as pilot:
         screen = pilot.app.screen
         assert isinstance(screen, WorklistScreen)
         table = screen.query_one(WorklistTable)
-        assert table.row_count == min(len(expected), PAGE_SIZE)
-        assert [i.patient_id for i in screen.shown] == [i.patient_id for i in expected][:PAGE_SIZE]
+        assert table.row_count == min(expected.total, PAGE_SIZE)
+        assert [c.patient_id for c in screen.shown] == [c.patient_id for c in expected.calls]
         first = table.get_row_at(0)
         assert str(first[0]) == "overdue"
-        assert expected[0].name in str(first[1])
+        assert expected.calls[0].first.name in str(first[1])
         summary = str(screen.query_one("#worklist-summary", Static).render())
-        assert f"{len(expected)} calls" in summary
-        # "v" cycles the views: overdue only.
-        await pilot.press("v")
-        overdue = [i for i in expected if i.status == "overdue"]
-        assert table.row_count == len(overdue)
+        assert f"of {expected.total}" in summary
+        # "v" cycles the views: this week -> next 14 days -> next 30 days -> overdue -> today.
+        await pilot.press("v", "v", "v")
+        await settle(pilot)
+        assert screen.view == "overdue"
+        overdue = first_page(demo_ctx, "overdue")
+        assert table.row_count == min(overdue.total, PAGE_SIZE) > 0
         assert all(str(table.get_row_at(n)[0]) == "overdue" for n in range(table.row_count))
 
 
+async def test_both_knees_due_are_one_call(demo_ctx, run_app):
+    calls = due_list(demo_ctx, days=30)
+    patients = [c.patient_id for c in calls]
+    both = next(pid for pid in patients if patients.count(pid) == 2)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = pilot.app.screen
+        await pilot.press("v", "v")  # next 30 days
+        await settle(pilot)
+        rows = [c for c in screen.shown if c.patient_id == both]
+        assert len(rows) == 1 and {k.knee for k in rows[0].knees} == {"left", "right"}
+
+
 async def test_patient_time_outside_calling_hours_is_marked(demo_ctx, run_app):
-    items = due_list(demo_ctx)
     async with run_app(demo_ctx, user="demo") as pilot:
         screen = pilot.app.screen
         table = screen.query_one(WorklistTable)
-        for n, item in enumerate(screen.shown):
-            cell = str(table.get_row_at(n)[2])
-            assert ("⚠" in cell) == (not item.decent_hour), (item.patient_id, cell)
-    assert items  # the demo has calls to make
+        assert screen.shown
+        for n, call in enumerate(screen.shown):
+            cell = str(table.get_row_at(n)[screen.columns.index("local")])
+            assert ("⚠" in cell) == (not call.first.decent_hour), (call.patient_id, cell)
 
 
 async def test_log_a_call_with_one_key_and_a_note(demo_ctx, run_app):
     async with run_app(demo_ctx, user="demo") as pilot:
         screen = pilot.app.screen
         await pilot.press("down")
-        item = screen.shown[1]
+        call = screen.shown[1]
         await pilot.press("c")
         assert isinstance(pilot.app.screen, LogCallDialog)
         await pilot.press("n")  # no answer; the note field takes the focus
@@ -58,10 +76,11 @@ async def test_log_a_call_with_one_key_and_a_note(demo_ctx, run_app):
         await settle(pilot)
         assert isinstance(pilot.app.screen, WorklistScreen)
         table = screen.query_one(WorklistTable)
-        assert str(table.get_row_at(1)[6]).startswith("no answer")
+        row = [c.patient_id for c in screen.shown].index(call.patient_id)
+        assert str(table.get_row_at(row)[screen.columns.index("last")]).startswith("no answer")
     with read_session(demo_ctx.engine) as session:
         latest = session.exec(
-            select(Contact).where(Contact.patient_id == item.patient_id).order_by(Contact.id.desc())  # type: ignore[union-attr]
+            select(Contact).where(Contact.patient_id == call.patient_id).order_by(Contact.id.desc())  # type: ignore[union-attr]
         ).first()
     assert latest is not None
     assert (latest.outcome, latest.note, latest.created_by) == ("no_answer", "rang out", "demo")
@@ -82,21 +101,34 @@ async def test_cancelling_the_call_dialog_logs_nothing(demo_ctx, run_app):
         assert len(session.exec(select(Contact.id)).all()) == before
 
 
-async def test_long_worklists_are_paged(demo_ctx, run_app):
+async def test_long_worklists_are_paged_in_the_database(demo_ctx, run_app, monkeypatch):
+    monkeypatch.setattr("followup.ui.staff.worklist.PAGE_SIZE", 5)
     async with run_app(demo_ctx, user="demo") as pilot:
         screen = pilot.app.screen
-        assert "]" not in screen.active_bindings  # one page: no paging keys
-        screen.items = screen.items * 5  # as if the cohort were larger
-        screen._refilter()
         table = screen.query_one(WorklistTable)
-        total = len(screen.items)
-        assert table.row_count == PAGE_SIZE
-        await pilot.press("]")
-        assert table.row_count == total - PAGE_SIZE
+        total = screen.data.total
+        assert total > 10
+        assert table.row_count == 5
+        await pilot.press("]", "]")
+        await settle(pilot)
+        expected = first_page(demo_ctx, page=2, page_size=5)
+        assert [c.patient_id for c in screen.shown] == [c.patient_id for c in expected.calls]
+        names = [str(table.get_row_at(n)[1]) for n in range(table.row_count)]
+        assert names == [c.first.name for c in expected.calls]
         summary = str(screen.query_one("#worklist-summary", Static).render())
-        assert f"showing {PAGE_SIZE + 1}–{total} of {total}" in summary
+        assert f"showing 11–15 of {total}" in summary
         await pilot.press("[")
-        assert table.row_count == PAGE_SIZE
+        await settle(pilot)
+        assert [c.patient_id for c in screen.shown] == [
+            c.patient_id for c in first_page(demo_ctx, page=1, page_size=5).calls
+        ]
+
+
+async def test_one_page_has_no_paging_keys(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="demo") as pilot:
+        screen = pilot.app.screen
+        if screen.data.total <= PAGE_SIZE:
+            assert "]" not in screen.active_bindings
 
 
 async def test_staff_limited_to_a_site_see_only_that_sites_calls(demo_ctx, run_app):
@@ -109,67 +141,29 @@ async def test_staff_limited_to_a_site_see_only_that_sites_calls(demo_ctx, run_a
     async with run_app(demo_ctx, user="northdesk") as pilot:
         screen = pilot.app.screen
         assert isinstance(screen, WorklistScreen)
-        assert screen.items and {i.patient_id for i in screen.items} <= north
-        assert len(screen.items) == len(due_list(demo_ctx, site_id="north"))
+        assert screen.shown and {c.patient_id for c in screen.shown} <= north
+        assert screen.data.total == first_page(demo_ctx, site_id="north").total
 
 
-async def test_each_page_shows_its_patients_details(demo_ctx, run_app, monkeypatch):
-    """The list is computed without names and last contacts; each page reads its own."""
-    monkeypatch.setattr("followup.ui.staff.worklist.PAGE_SIZE", 5)
-    expected = due_list(demo_ctx)
-    async with run_app(demo_ctx, user="demo") as pilot:
-        screen = pilot.app.screen
-        table = screen.query_one(WorklistTable)
-        assert screen.shown == expected[:5]
-        await pilot.press("]", "]")
-        await settle(pilot)
-        assert screen.shown == expected[10:15]
-        assert [str(table.get_row_at(n)[1]) for n in range(5)] == [i.name for i in expected[10:15]]
-        await pilot.press("v")  # overdue only, from its first page
-        await settle(pilot)
-        overdue = [i for i in expected if i.status == "overdue"]
-        assert screen.shown == overdue[:5]
-        assert all(i.name and i.last_contact_outcome for i in screen.shown[:1])
-
-
-async def test_the_call_list_is_prepared_during_sign_in(demo_ctx, run_app, monkeypatch):
-    """Computed once while the sign-in screen shows, then used by the worklist."""
-    import followup.ui.staff.worklist as worklist
-
-    computed = []
-    real = worklist.due_list
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        computed.append(kwargs.get("site_id"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(worklist, "due_list", counting)
-    async with run_app(demo_ctx) as pilot:
-        await settle(pilot)
-        assert computed == [None]  # the sign-in screen started it
-        await sign_in(pilot, "demo", "demo")
-        screen = pilot.app.screen
-        assert isinstance(screen, WorklistScreen)
-        assert computed == [None]
-        assert screen.shown == due_list(demo_ctx)[:PAGE_SIZE]
-
-
-async def test_a_call_list_prepared_before_an_assessment_is_not_used(demo_ctx, run_app):
-    """Someone saves an assessment while the sign-in screen waits: the list is computed again."""
+async def test_a_save_elsewhere_shows_on_the_worklist_without_a_key(demo_ctx, run_app, monkeypatch):
+    """Someone else (a kiosk, a colleague) saves an assessment for a call on screen: the poll
+    sees the audit trail move and the call leaves the list."""
     from followup.domain.instrument import ITEM_KEYS
     from followup.services.record_assessment import AssessmentEntry, record_assessment
 
-    async with run_app(demo_ctx) as pilot:
-        await settle(pilot)
-        due_now = next(i for i in due_list(demo_ctx) if i.status == "due"
-                       and i.window_start <= demo_ctx.today())  # fmt: skip
-        entry = AssessmentEntry(due_now.patient_id, due_now.knee, demo_ctx.today(), "phone",
-                                {k: 1 for k in ITEM_KEYS})  # fmt: skip
-        record_assessment(demo_ctx, entry, "someone-else")
-        await sign_in(pilot, "demo", "demo")
+    monkeypatch.setattr("followup.ui.staff.worklist.POLL_SECONDS", 0.2)
+    async with run_app(demo_ctx, user="demo") as pilot:
         screen = pilot.app.screen
-        assert isinstance(screen, WorklistScreen)
-        assert (due_now.patient_id, due_now.knee, due_now.timepoint) not in {
-            (i.patient_id, i.knee, i.timepoint) for i in screen.items
-        }
-        assert screen.items == due_list(demo_ctx, details=False)
+        await pilot.press("v", "v", "v", "v")  # today: open and overdue
+        await settle(pilot)
+        due_now = next(c for c in screen.shown if c.status == "due" and len(c.knees) == 1)
+        knee = due_now.first
+        entry = AssessmentEntry(knee.patient_id, knee.knee, demo_ctx.today(), "self_report",
+                                {k: 1 for k in ITEM_KEYS})  # fmt: skip
+        record_assessment(demo_ctx, entry, "patient:" + knee.patient_id)
+        for _ in range(20):
+            await pilot.pause(0.2)
+            await settle(pilot)
+            if knee.patient_id not in {c.patient_id for c in screen.shown}:
+                break
+        assert knee.patient_id not in {c.patient_id for c in screen.shown}

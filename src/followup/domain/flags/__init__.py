@@ -4,13 +4,15 @@
 evaluation before the treatment date finds nothing. ``stable_range`` says on which days that
 answer holds. The rule families: ``episode`` (what the rules see, the response and each domain's
 course), ``wearing_off``, ``follow_up``, ``safety``, ``response`` (no response and the booster
-window), ``decisions`` (what a review decision closes) and ``stable_range``.
+window), ``decisions`` (what a review decision closes), ``calls`` (the call a coordinator
+makes next) and ``stable_range``.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from followup.domain.flags.calls import Call, current_call
 from followup.domain.flags.decisions import latest_decisions, still_open
 from followup.domain.flags.episode import DOMAINS, EpisodeView, first_response, signal_threshold
 from followup.domain.flags.finding import (
@@ -33,6 +35,8 @@ from followup.domain.rules import RuleSet
 
 __all__ = [
     "DOMAINS",
+    "Call",
+    "current_call",
     "EPS",
     "FOLLOW_UP_KINDS",
     "KINDS",

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -28,11 +27,16 @@ from followup.services.staff import StaffMember
 from followup.settings import Settings
 from followup.store.schema import SchemaError
 from followup.ui.staff.commands import PatientSearchCommands, ScreenCommands
+from followup.ui.staff.messages import (
+    DialogRequested,
+    PatientRequested,
+    RecordsChanged,
+    SessionUnlocked,
+    StaffSignedIn,
+    WorkFailed,
+)
 from followup.ui.staff.signin import LockScreen, SignInScreen
 from followup.ui.widgets.dialogs import ErrorDialog
-
-if TYPE_CHECKING:
-    from followup.ui.staff.worklist import CallListPrefetch
 
 CRASH_MESSAGE = (
     "followup stopped because of an internal error. Nothing more is shown, to protect patient "
@@ -121,7 +125,6 @@ class FollowupApp(App[int]):
         self._last_activity = idle_clock()
         self._deferred: list[tuple[Screen[Any], Callable[[Any], Any] | None]] = []
         self.theme = THEMES[0]
-        self._prefetched_calls: CallListPrefetch | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -151,25 +154,6 @@ class FollowupApp(App[int]):
         limit = self.ctx.settings.idle_lock_minutes * 60
         if self.staff is not None and not self.locked and limit > 0 and self.idle_seconds >= limit:
             self.lock()
-
-    def prefetch_calls(self) -> None:
-        """Start computing the call list while someone signs in (see CallListPrefetch)."""
-        from followup.ui.staff.worklist import CallListPrefetch
-
-        prefetch = CallListPrefetch()
-        self._prefetched_calls = prefetch
-        self.run_worker(
-            partial(prefetch.compute, self.ctx),
-            thread=True,
-            exclusive=True,
-            group="prefetch-calls",
-            exit_on_error=False,  # the worklist computes the list itself then, and reports
-            description="Preparing the call list",
-        )
-
-    def take_prefetched_calls(self) -> CallListPrefetch | None:
-        prefetch, self._prefetched_calls = self._prefetched_calls, None
-        return prefetch
 
     def signed_in(self, staff: StaffMember) -> None:
         """Called by the sign-in screen: open the role's home section."""
@@ -219,6 +203,30 @@ class FollowupApp(App[int]):
                 if screen.is_attached:
                     await screen.remove()
         await self.push_screen(SignInScreen())
+
+    # -- what screens ask (messages.py) ------------------------------------------------------
+
+    def on_staff_signed_in(self, message: StaffSignedIn) -> None:
+        self.signed_in(message.staff)
+
+    def on_session_unlocked(self, message: SessionUnlocked) -> None:
+        self.unlocked()
+
+    def on_patient_requested(self, message: PatientRequested) -> None:
+        self.open_patient(message.patient_id)
+
+    def on_dialog_requested(self, message: DialogRequested) -> None:
+        self.show_dialog(message.dialog, message.callback)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.report_error(message.error, message.what)
+
+    def on_records_changed(self, message: RecordsChanged) -> None:
+        """Every open list reads its page again (the one on screen at once, the others when
+        they are shown next)."""
+        for name in ("worklist", "review"):
+            if self.is_screen_installed(name):
+                self.get_screen(name).post_message(RecordsChanged(message.patient_id))
 
     # -- dialogs and errors ----------------------------------------------------------------
 

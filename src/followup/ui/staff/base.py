@@ -1,43 +1,53 @@
-"""What every staff screen shares: access to the context and the signed-in user, and worker
-failures routed to the app's single error handler (so no screen can swallow or print one)."""
+"""What every staff screen shares: the context and the signed-in user (read through the
+``StaffSession`` protocol, not the app's class), and worker failures routed to the app's single
+error handler with a message (so no screen can swallow or print one)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from followup.services.context import Context
 from followup.services.staff import StaffMember
-
-if TYPE_CHECKING:
-    from followup.ui.staff.app import FollowupApp
+from followup.ui.staff.messages import DialogRequested, PatientRequested, WorkFailed
+from followup.ui.staff.session import StaffSession
 
 
 class WorkerErrors:
-    """Mixin for screens: a worker that fails is reported by the app, once, as a dialog."""
+    """Mixin for screens: the session's context and staff member; a worker that fails is
+    reported by the app, once, as a dialog."""
 
     app: Any
 
     @property
-    def followup(self) -> FollowupApp:
-        return cast("FollowupApp", self.app)
+    def session(self) -> StaffSession:
+        """The running app, as far as screens may see it."""
+        return cast(StaffSession, self.app)
 
     @property
     def ctx(self) -> Context:
-        return self.followup.ctx
+        return self.session.ctx
 
     @property
     def staff(self) -> StaffMember:
-        staff = self.followup.staff
+        staff = self.session.staff
         if staff is None:  # screens behind sign-in only exist while someone is signed in
             raise RuntimeError("nobody is signed in")
         return staff
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.followup.report_error(event.worker.error, event.worker.description)
+            self.app.post_message(WorkFailed(event.worker.error, event.worker.description))
+
+    def open_patient(self, patient_id: str) -> None:
+        """Ask the app to show a patient."""
+        self.app.post_message(PatientRequested(patient_id))
+
+    def show_dialog(self, dialog: Screen[Any], callback: Any = None) -> None:
+        """Ask the app to show a dialog (it waits while the screen is locked)."""
+        self.app.post_message(DialogRequested(dialog, callback))
 
 
 class StaffScreen(WorkerErrors, Screen[Any]):

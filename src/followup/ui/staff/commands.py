@@ -4,15 +4,14 @@ action is reachable by name), and "find patient" by ID or name."""
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from followup.services.find_patient import search_patients
-
-if TYPE_CHECKING:
-    from followup.ui.staff.app import FollowupApp
+from followup.ui.staff.messages import PatientRequested
+from followup.ui.staff.session import StaffSession
 
 PALETTE_HITS = 10
 
@@ -26,7 +25,7 @@ class ScreenCommands(Provider):
     Only bindings with an id are ours; a disabled one is left out."""
 
     def _commands(self) -> list[tuple[str, str, partial[object]]]:
-        app = cast("FollowupApp", self.app)
+        app = cast(StaffSession, self.app)
         if app.staff is None or app.locked:
             return []
         found = []
@@ -40,7 +39,9 @@ class ScreenCommands(Provider):
             seen.add(binding.id)
             title = binding.description
             help_text = f"{binding.tooltip or title} · key {_key_label(binding.key)}"
-            found.append((title, help_text, partial(app.run_action, binding.action, active.node)))
+            found.append(
+                (title, help_text, partial(self.app.run_action, binding.action, active.node))
+            )
         return found
 
     async def discover(self) -> Hits:
@@ -59,11 +60,11 @@ class PatientSearchCommands(Provider):
     """Patients by ID prefix or name, looked up in a thread worker as the query changes."""
 
     async def search(self, query: str) -> Hits:
-        app = cast("FollowupApp", self.app)
+        app = cast(StaffSession, self.app)
         text = query.strip()
         if app.staff is None or app.locked or not text:
             return
-        worker = app.run_worker(
+        worker = self.app.run_worker(
             partial(search_patients, app.ctx, text, limit=PALETTE_HITS, site_id=app.staff.site_id),
             thread=True,
             exclusive=True,
@@ -83,7 +84,7 @@ class PatientSearchCommands(Provider):
             yield Hit(
                 score,
                 matcher.highlight(title),
-                partial(app.open_patient, hit.id),
+                partial(self.app.post_message, PatientRequested(hit.id)),
                 text=title,
                 help=f"Open patient · born {hit.birth_date.isoformat()}",
             )

@@ -78,7 +78,7 @@ class FindPatientDialog(StaffModal):
         if len(self.hits) >= 1:
             results = self.query_one("#find-results", OptionList)
             index = results.highlighted if results.highlighted is not None else 0
-            self.followup.open_patient(self.hits[index].id)
+            self.open_patient(self.hits[index].id)
 
     @work(
         thread=True,
@@ -121,7 +121,7 @@ class FindPatientDialog(StaffModal):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
-            self.followup.open_patient(event.option.id)
+            self.open_patient(event.option.id)
 
     def action_to_results(self) -> None:
         if self.hits:

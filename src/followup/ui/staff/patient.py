@@ -491,7 +491,7 @@ class PatientScreen(StaffScreen):
         self.post_message(CodeIssued(issue_code(ctx, patient_id, actor)))
 
     def on_code_issued(self, message: CodeIssued) -> None:
-        self.followup.show_dialog(CodeDialog(message.issued))
+        self.show_dialog(CodeDialog(message.issued))
 
     def on_patient_changed(self, message: PatientChanged) -> None:
         self.notify(message.note)

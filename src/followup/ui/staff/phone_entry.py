@@ -544,7 +544,7 @@ class PhoneEntryScreen(StaffScreen):
         def closed(_: None) -> None:
             self.dismiss(saved)  # not returned: Textual would await it inside this handler
 
-        self.followup.show_dialog(SavedDialog(saved), closed)
+        self.show_dialog(SavedDialog(saved), closed)
 
     def action_abandon(self) -> None:
         if self.knee is None:

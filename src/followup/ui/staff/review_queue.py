@@ -28,6 +28,7 @@ from followup.domain.records import DECISIONS
 from followup.services.context import Context
 from followup.services.decide import decide
 from followup.services.evaluate_flags import evaluate_cohort
+from followup.services.review_packet import prepare_packet, record_packet
 from followup.services.review_queue import FlagView, open_flags
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.ui.staff.base import StaffScreen
@@ -69,9 +70,13 @@ class ChartLoaded(Message):
 
 
 class PacketWritten(Message):
-    def __init__(self, count: int, path: Path) -> None:
+    """The weekly packet was written and recorded: ``count`` flags in it, ``left_out`` open
+    flags not."""
+
+    def __init__(self, count: int, left_out: int, path: Path) -> None:
         super().__init__()
         self.count = count
+        self.left_out = left_out
         self.path = path
 
 
@@ -410,7 +415,7 @@ class ReviewQueueScreen(StaffScreen):
         event.stop()
         flag = self._current()
         if flag is not None:
-            self.followup.open_patient(flag.patient_id)
+            self.open_patient(flag.patient_id)
 
     def action_page(self, step: int) -> None:
         self.page += step
@@ -454,11 +459,12 @@ class ReviewQueueScreen(StaffScreen):
 
     def action_export_packet(self) -> None:
         as_of = self.ctx.today()
+        actor = self.staff.actor
 
         def chosen(answer: tuple[str, Path] | None) -> None:
             if answer is not None:
                 self.notify(f"Writing the review packet to {answer[1]}…")
-                self._export(self.ctx, as_of, answer[0], answer[1])
+                self._export(self.ctx, as_of, answer[0], answer[1], actor)
 
         self.app.push_screen(ExportDialog(as_of), chosen)
 
@@ -469,11 +475,16 @@ class ReviewQueueScreen(StaffScreen):
         group="review-export",
         description="Writing the review packet",
     )
-    def _export(self, ctx: Context, as_of: date, fmt_name: str, path: Path) -> None:
-        from followup.reports.packet import write_packet  # written alongside; import late
+    def _export(self, ctx: Context, as_of: date, fmt_name: str, path: Path, actor: str) -> None:
+        # Written alongside: imported late, like the packet's templates.
+        from followup.reports.files import write_private
+        from followup.reports.packet import render
 
-        count = write_packet(ctx, as_of, fmt_name, path)
-        self.post_message(PacketWritten(count, path))
+        packet = prepare_packet(ctx, as_of, with_charts=fmt_name == "html")
+        write_private(path, render(packet, fmt_name))
+        record_packet(ctx, packet, actor)  # written: the next packet covers what changes after
+        self.post_message(PacketWritten(len(packet.shown), packet.left_out_total, path))
 
     def on_packet_written(self, message: PacketWritten) -> None:
-        self.notify(f"Review packet written: {message.count} flags → {message.path}")
+        left_out = f", {message.left_out} left out" if message.left_out else ""
+        self.notify(f"Review packet written: {message.count} flags{left_out} → {message.path}")

@@ -1,5 +1,5 @@
 """Sign-in and the idle lock. Passwords are checked in a thread worker (the hash is slow on
-purpose); wrong ones are counted and rate-limited by ``services.users``, which also words the
+purpose); wrong ones are counted and rate-limited by ``services.staff``, which also words the
 refusal, so this screen never says whether a user name exists."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from followup.errors import FollowupError
 from followup.services.context import Context
 from followup.services.staff import StaffMember, sign_in
 from followup.ui.staff.base import WorkerErrors
+from followup.ui.staff.messages import SessionUnlocked, StaffSignedIn
 from followup.ui.widgets.fields import MovesOnInput
 from followup.ui.widgets.keybar import KeyBar
 
@@ -95,7 +96,6 @@ class SignInScreen(PasswordCheck, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
-        self.followup.prefetch_calls()
 
     @on(Input.Submitted, "#password")
     def _submit(self, event: Input.Submitted) -> None:
@@ -111,7 +111,7 @@ class SignInScreen(PasswordCheck, Screen[None]):
         self.check_password(self.ctx, username, event.value)
 
     def on_signed_in(self, message: SignedIn) -> None:
-        self.followup.signed_in(message.staff)
+        self.app.post_message(StaffSignedIn(message.staff))
 
     def action_clear(self) -> None:
         for field in self.query(Input):
@@ -163,4 +163,4 @@ class LockScreen(PasswordCheck, Screen[None]):
         self.check_password(self.ctx, self.locked_staff.username, event.value)
 
     def on_signed_in(self, message: SignedIn) -> None:
-        self.followup.unlocked()
+        self.app.post_message(SessionUnlocked())

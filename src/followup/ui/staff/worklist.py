@@ -1,19 +1,20 @@
-"""The coordinator's worklist: follow-up calls due this week and overdue, with the patient's
-local time (calls outside 9:00-20:00 there are marked).
+"""The coordinator's worklist: the calls to make, one row per patient (both knees named when both
+are due), with the patient's own local time (marked outside 9:00-20:00 there), the phone number
+on request, the window and the last contact.
 
-``due_list`` is computed once per visit in a worker and kept here; the table shows one page of
-it (a DataTable fills at about 10k rows a second, so a cohort-sized table would freeze the UI).
-The list is computed without the patients' names, phones and last contacts; those are read for
-the page shown (and kept), since reading them for every call due would take most of the time.
+The screen never holds more than the page it shows: each page is read from the stored calls in
+SQL (``services.call_list.call_page``). On opening, the stored page shows at once while the
+cohort's evaluation is brought up to today in a worker; the page is read again when it is done,
+when anyone's change lands (the audit trail's latest mark is polled every few seconds), and when
+the screen is shown again. The local time keeps ticking.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -21,105 +22,48 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from followup.services.audit import committed_mark
-from followup.services.call_list import (
-    DueItem,
-    call_list_changed_since,
-    due_list,
-    with_details,
-)
+from followup.services.call_list import DEFAULT_VIEW, VIEWS, CallPage, PatientCall, call_page
 from followup.services.context import Context
+from followup.services.evaluate_flags import evaluate_cohort
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
+from followup.ui.staff.messages import RecordsChanged
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 
-PAGE_SIZE = 200
-VIEWS = ("all", "overdue", "today", "week")
-VIEW_LABELS = {
-    "all": "All calls",
-    "overdue": "Overdue",
-    "today": "Due today (window open)",
-    "week": "Coming this week",
-}
+PAGE_SIZE = 50
+POLL_SECONDS = 5.0
+TICK_SECONDS = 30.0
+VIEW_ORDER = tuple(VIEWS)
+# Columns: key, title, width, priority (1 is kept longest as the terminal narrows).
+COLUMNS = (
+    ("status", "Status", 9, 1),
+    ("name", "Patient", 20, 1),
+    ("local", "Their time", 13, 1),
+    ("knees", "Knee · follow-up", 16, 1),
+    ("phone", "Phone", 17, 2),
+    ("last", "Last contact", 16, 3),
+    ("window", "Window", 15, 4),
+    ("id", "ID", 8, 5),
+)
 
 
-PREFETCH_WAIT_SECONDS = 30
+class PageRead(Message):
+    """A page of the current view was read (``generation`` drops answers overtaken since)."""
 
-
-class CallListPrefetch:
-    """The call list, computed while a coordinator signs in (the list takes about a second at
-    100,000 patients; typing a name and password takes longer), so the worklist opens at once.
-
-    It holds patient IDs and dates only, never shown before sign-in, and is used once: by the
-    next worklist of someone not limited to a site (their list is all sites'), for the same day
-    and only if no assessment or treatment was written since it was computed."""
-
-    def __init__(self) -> None:
-        self._done = threading.Event()
-        self._result: tuple[date, int, list[DueItem]] | None = None
-
-    def compute(self, ctx: Context) -> None:
-        """Run in a thread worker."""
-        try:
-            mark = committed_mark(ctx.engine)
-            as_of = ctx.today()
-            self._result = (as_of, mark, due_list(ctx, as_of, details=False))
-        finally:
-            self._done.set()
-
-    def take(self, ctx: Context, as_of: date) -> list[DueItem] | None:
-        """The list for ``as_of`` if still current (waiting for one under way), else None."""
-        if not self._done.wait(timeout=PREFETCH_WAIT_SECONDS):
-            return None  # never started or stuck: compute it afresh
-        result, self._result = self._result, None
-        if result is None or result[0] != as_of or call_list_changed_since(ctx, result[1]):
-            return None
-        return result[2]
-
-
-def _with_patient(item: DueItem, known: DueItem) -> DueItem:
-    """``item`` with the patient's details from another call of theirs."""
-    return item._replace(
-        name=known.name,
-        phone=known.phone,
-        timezone=known.timezone,
-        patient_local_time=known.patient_local_time,
-        last_contact_at=known.last_contact_at,
-        last_contact_outcome=known.last_contact_outcome,
-    )
-
-
-def view_of(item: DueItem, today: date) -> str:
-    """The view (other than "all") a call belongs to."""
-    if item.status == "overdue":
-        return "overdue"
-    return "today" if item.window_start <= today else "week"
-
-
-def in_view(item: DueItem, view: str, today: date) -> bool:
-    return view == "all" or view_of(item, today) == view
-
-
-class WorklistLoaded(Message):
-    def __init__(self, items: list[DueItem], as_of: date) -> None:
+    def __init__(self, page: CallPage, mark: int, generation: int) -> None:
         super().__init__()
-        self.items = items
-        self.as_of = as_of
+        self.page = page
+        self.mark = mark
+        self.generation = generation
 
 
-class DetailsLoaded(Message):
-    def __init__(self, detailed: list[DueItem], generation: int) -> None:
+class MarkChecked(Message):
+    """The audit trail's latest mark, to compare with the page's."""
+
+    def __init__(self, mark: int) -> None:
         super().__init__()
-        self.detailed = detailed
-        self.generation = generation  # details read before a refresh are dropped
-
-
-class CallLogged(Message):
-    def __init__(self, patient_id: str, call: CallOutcome, at_utc: object) -> None:
-        super().__init__()
-        self.patient_id = patient_id
-        self.call = call
-        self.at = at_utc
+        self.mark = mark
 
 
 class WorklistTable(DataTable[object]):
@@ -153,7 +97,14 @@ class WorklistScreen(StaffScreen):
             "next_view",
             "View",
             id="worklist.next_view",
-            tooltip="All / overdue / due today / coming this week",
+            tooltip="Today / this week / next 14 days / next 30 days / overdue",
+        ),
+        Binding(
+            "p",
+            "toggle_phone",
+            "Phone",
+            id="worklist.toggle_phone",
+            tooltip="Show or hide the phone numbers",
         ),
         Binding("]", "page(1)", "Next page", id="worklist.next_page", tooltip="Next page"),
         Binding("[", "page(-1)", "Prev page", id="worklist.previous_page", tooltip="Previous page"),
@@ -162,201 +113,230 @@ class WorklistScreen(StaffScreen):
             "refresh",
             "Refresh",
             id="worklist.refresh",
-            tooltip="Recompute the worklist",
+            tooltip="Bring the call list up to date now",
             show=False,
         ),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="worklist")
-        self.items: list[DueItem] | None = None
-        self.as_of: date | None = None
-        self.view = "all"
+        self.view = DEFAULT_VIEW
         self.page = 0
-        self.rows: list[DueItem] = []  # the current view's calls
-        self.counts: dict[str, int] = dict.fromkeys(VIEWS[1:], 0)
-        self.shown: list[DueItem] = []  # the page in the table, with the patients' details
-        self.details: dict[str, DueItem] = {}  # patient ID -> a call with their details
+        self.data: CallPage | None = None
+        self.shown: list[PatientCall] = []
+        self.show_phone = False
+        self.mark = -1  # the audit mark the page was read at
         self.generation = 0
-        self.keep_cursor = True  # for a page shown once its details arrive
+        self.updating = False  # the evaluation is being brought up to today
+        self.columns: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="worklist-bar", classes="bar"):
             yield Static("Loading the worklist…", id="worklist-summary")
-        table = WorklistTable(id="worklist-table", cursor_type="row", zebra_stripes=True)
-        # Most needed first, for narrow terminals: who, and whether it is a decent hour there.
-        table.add_column("Status", key="status")
-        table.add_column("Patient", key="name", width=20)
-        table.add_column("Patient's time", key="local")
-        table.add_column("Knee", key="knee")
-        table.add_column("Follow-up", key="timepoint")
-        table.add_column("Window", key="window")
-        table.add_column("Last contact", key="last")
-        table.add_column("ID", key="id")
-        yield table
+        yield WorklistTable(id="worklist-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(WorklistTable).focus()
+        self._set_columns()
+        self.read_page()
         self.action_refresh()
+        self.set_interval(POLL_SECONDS, self.check_for_changes)
+        self.set_interval(TICK_SECONDS, self.tick)
 
-    # -- loading ---------------------------------------------------------------------------
+    def on_screen_resume(self) -> None:
+        self.read_page(keep_cursor=True)
 
-    def action_refresh(self) -> None:
-        # A message, not Textual's loading overlay: its animation would take the CPU from
-        # the worker computing the list (~2-3 s at 100,000 patients).
-        self.query_one("#worklist-summary", Static).update("Loading the worklist…")
-        self.details = {}  # contacts may have been logged since
+    def on_resize(self, event: events.Resize) -> None:
+        if self._set_columns():
+            self._show()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read_page(self, keep_cursor: bool = False) -> None:
+        """Read the current page of the current view (as stored) in a worker."""
         self.generation += 1
-        self._load(self.ctx, self.staff.site_id, self.view, self.generation)
+        self.keep_cursor = keep_cursor
+        self._read(self.ctx, self.view, self.page, self.staff.site_id, self.generation)
 
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="worklist",
-        description="Loading the worklist",
-    )
-    def _load(self, ctx: Context, site_id: str | None, view: str, generation: int) -> None:
-        as_of = ctx.today()
-        prefetched = self.followup.take_prefetched_calls() if site_id is None else None
-        items = prefetched.take(ctx, as_of) if prefetched is not None else None
-        if items is None:
-            items = due_list(ctx, as_of, site_id=site_id, details=False)
-        # The first page's details in the same worker: one trip, not two, to the first screen.
-        first = [i for i in items if in_view(i, view, as_of)][:PAGE_SIZE]
-        detailed = with_details(ctx, first)
-        self.post_message(DetailsLoaded(detailed, generation))
-        self.post_message(WorklistLoaded(items, as_of))
+    @work(thread=True, exclusive=True, exit_on_error=False, group="worklist-page",
+          description="Reading the worklist")  # fmt: skip
+    def _read(self, ctx: Context, view: str, page: int, site: str | None, generation: int) -> None:
+        mark = committed_mark(ctx.engine)
+        found = call_page(ctx, view, page=page, page_size=PAGE_SIZE, site_id=site)
+        self.post_message(PageRead(found, mark, generation))
 
-    def on_worklist_loaded(self, message: WorklistLoaded) -> None:
-        self.items = message.items
-        self.as_of = message.as_of
-        self._refilter(keep_cursor=True)
-        if self.focused is None:
-            self.query_one(WorklistTable).focus()
-        # Once the list is drawn: the collection pauses the screen for a moment, better after
-        # the coordinator sees the list than before.
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="worklist-details",
-        description="Reading the patients of this page",
-    )
-    def _load_details(self, ctx: Context, items: list[DueItem], generation: int) -> None:
-        self.post_message(DetailsLoaded(with_details(ctx, items), generation))
-
-    def on_details_loaded(self, message: DetailsLoaded) -> None:
+    def on_page_read(self, message: PageRead) -> None:
         if message.generation != self.generation:
             return
-        self.details.update((i.patient_id, i) for i in message.detailed)
-        if self.items is not None:
-            self._show_page(keep_cursor=self.keep_cursor)
+        self.data, self.mark = message.page, message.mark
+        pages = max(1, -(-message.page.total // PAGE_SIZE))
+        if self.page >= pages and self.page > 0:  # the list got shorter under us
+            self.page = pages - 1
+            self.read_page()
+            return
+        self.shown = list(message.page.calls)
+        self._show(keep_cursor=self.keep_cursor)
+
+    def action_refresh(self) -> None:
+        """Bring the cohort's evaluation (and so every call) up to today, then read the page."""
+        self.updating = True
+        self._summarise()
+        self._evaluate(self.ctx)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="worklist-evaluate",
+          description="Bringing the call list up to date")  # fmt: skip
+    def _evaluate(self, ctx: Context) -> None:
+        evaluate_cohort(ctx)
+        self.app.call_from_thread(self._evaluated)
+
+    def _evaluated(self) -> None:
+        self.updating = False
+        self.read_page(keep_cursor=True)
+
+    def check_for_changes(self) -> None:
+        """Every few seconds: has anyone's change landed since the page was read?"""
+        if self.is_current and not self.updating:
+            self._check(self.ctx)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="worklist-poll",
+          description="Checking for changes")  # fmt: skip
+    def _check(self, ctx: Context) -> None:
+        self.post_message(MarkChecked(committed_mark(ctx.engine)))
+
+    def on_mark_checked(self, message: MarkChecked) -> None:
+        if message.mark != self.mark and not self.updating:
+            # An import may have added patients: the evaluation names what changed and redoes
+            # only that, then the page is read again.
+            self.action_refresh()
+
+    def on_records_changed(self, message: RecordsChanged) -> None:
+        if self.is_current:
+            self.read_page(keep_cursor=True)
+
+    def tick(self) -> None:
+        """The patients' clocks move on: redraw their local times."""
+        if self.is_current and self.shown:
+            self._show(keep_cursor=True)
 
     # -- showing ---------------------------------------------------------------------------
 
-    def _refilter(self, keep_cursor: bool = False) -> None:
-        """Recompute the view's rows and the counts (once per change: a cohort's worklist has
-        tens of thousands of calls, too many to filter on every footer refresh)."""
-        today = self.as_of or self.ctx.today()
-        counts = dict.fromkeys(VIEWS[1:], 0)
-        rows, view = [], self.view
-        for item in self.items or []:  # one pass: tens of thousands of calls
-            belongs = view_of(item, today)
-            counts[belongs] += 1
-            if view in ("all", belongs):
-                rows.append(item)
-        self.rows, self.counts = rows, counts
-        self._show_page(keep_cursor)
+    def _set_columns(self) -> bool:
+        """Keep the columns that fit the terminal, dropping the least important first; True
+        when the set changed."""
+        width = self.size.width or 120
+        wanted = [c for c in COLUMNS if c[0] != "phone" or self.show_phone]
+        for priority in (5, 4, 3, 2):
+            if sum(c[2] + 2 for c in wanted) <= width - 2:
+                break
+            wanted = [c for c in wanted if c[3] < priority]
+        keys = tuple(c[0] for c in wanted)
+        if keys == self.columns:
+            return False
+        self.columns = keys
+        table = self.query_one(WorklistTable)
+        table.clear(columns=True)
+        for key, title, width_, _priority in wanted:
+            table.add_column(title, key=key, width=width_)
+        return True
 
-    def _show_page(self, keep_cursor: bool = False) -> None:
+    def _show(self, keep_cursor: bool = False) -> None:
         table = self.query_one(WorklistTable)
         cursor = table.cursor_row if keep_cursor else 0
-        rows = self.rows
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        self.page = min(max(self.page, 0), pages - 1)
-        start = self.page * PAGE_SIZE
-        page = rows[start : start + PAGE_SIZE]
-        missing = [i for i in page if i.patient_id not in self.details]
-        if missing:  # shown once their patients' details are read
-            self.keep_cursor = keep_cursor
-            self.query_one("#worklist-summary", Static).update("Loading the worklist…")
-            self._load_details(self.ctx, missing, self.generation)
-            return
-        self.shown = [_with_patient(i, self.details[i.patient_id]) for i in page]
         table.clear()
-        today = self.as_of or self.ctx.today()
-        for n, item in enumerate(self.shown):
-            table.add_row(*self._cells(item, today), key=str(n))
+        now = self.ctx.now()
+        today = self.data.today if self.data else self.ctx.today()
+        self.shown = [call.with_time(now) for call in self.shown]
+        for n, call in enumerate(self.shown):
+            cells = self._cells(call, today)
+            table.add_row(*(cells[key] for key in self.columns), key=str(n))
         if self.shown:
-            table.move_cursor(row=min(cursor, len(self.shown) - 1))
-        self._summarise(rows, start)
-        self.refresh_bindings()  # the paging keys depend on the number of rows
+            table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
+        self._summarise()
+        self.refresh_bindings()
 
-    def _cells(self, item: DueItem, today: date) -> list[object]:
-        status = (
-            Text("overdue", style="bold red")
-            if item.status == "overdue"
-            else Text("due now" if item.window_start <= today else "this week")
-        )
-        window = (
-            f"{fmt.short_day(item.window_start, today)}–{fmt.short_day(item.window_end, today)}"
+    def _cells(self, call: PatientCall, today: date) -> dict[str, object]:
+        first = call.first
+        status = {
+            "overdue": Text("overdue", style="bold red"),
+            "due": Text("due now"),
+            "upcoming": Text(f"opens {fmt.short_day(first.window_start, today)}", style="dim"),
+        }[first.status]
+        knees = " · ".join(
+            f"{k.knee} {'confirm' if k.timepoint == 'confirm' else k.timepoint}" for k in call.knees
         )
         last = "never"
-        if item.last_contact_at:
-            when = fmt.short_day(item.last_contact_at.date(), today)
-            last = f"{fmt.outcome(item.last_contact_outcome)} {when}"
-        return [
-            status,
-            Text(item.name, overflow="ellipsis", no_wrap=True),
-            fmt.local_time(item.patient_local_time, item.decent_hour, today),
-            item.knee,
-            item.timepoint,
-            window,
-            last,
-            item.patient_id,
-        ]
-
-    def _summarise(self, rows: list[DueItem], start: int) -> None:
-        items = self.items or []
-        today = self.as_of or self.ctx.today()
-        counts = self.counts
-        shown = f"showing {start + 1}–{start + len(self.shown)} of {len(rows)}" if rows else "none"
-        text = (
-            f"[b]{VIEW_LABELS[self.view]}[/b]: {shown}   ·   {len(items)} calls: "
-            f"{counts['overdue']} overdue, {counts['today']} due today, "
-            f"{counts['week']} coming this week   ·   as of {today.isoformat()}"
+        if first.last_contact_at:
+            when = fmt.short_day(first.last_contact_at.date(), today)
+            last = f"{fmt.outcome(first.last_contact_outcome)} {when}"
+        opens, closes = (
+            fmt.short_day(first.window_start, today),
+            fmt.short_day(first.window_end, today),
         )
+        window = f"{opens}–{closes}"
+        return {
+            "status": status,
+            "name": Text(first.name, overflow="ellipsis", no_wrap=True),
+            "local": fmt.local_time(first.patient_local_time, first.decent_hour, today),
+            "knees": knees,
+            "phone": first.phone or fmt.DASH,
+            "last": last,
+            "window": window,
+            "id": first.patient_id,
+        }
+
+    def _summarise(self) -> None:
+        data = self.data
+        if data is None:
+            text = "Loading the worklist…"
+        else:
+            start = self.page * PAGE_SIZE
+            shown = (
+                f"showing {start + 1}–{start + len(self.shown)} of {data.total}"
+                if self.shown
+                else "nothing to call"
+            )
+            counts = data.counts
+            text = (
+                f"[b]{VIEWS[self.view][0]}[/b]: {shown} · {counts['overdue']} overdue, "
+                f"{counts['today']} today, {counts['week']} this week · "
+                f"as of {data.today.isoformat()}"
+            )
+        if self.updating:
+            text += " · updating…"
         self.query_one("#worklist-summary", Static).update(text)
 
     def action_next_view(self) -> None:
-        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self.view = VIEW_ORDER[(VIEW_ORDER.index(self.view) + 1) % len(VIEW_ORDER)]
         self.page = 0
-        self._refilter()
+        self.read_page()
+
+    def action_toggle_phone(self) -> None:
+        self.show_phone = not self.show_phone
+        self._set_columns()
+        self._show(keep_cursor=True)
 
     def action_page(self, step: int) -> None:
-        self.page += step
-        self._show_page()
+        self.page = max(0, self.page + step)
+        self.read_page()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("log_call", "enter_assessment"):
             return bool(self.shown) or None
         if action == "page":
-            rows = len(self.rows)
+            total = self.data.total if self.data else 0
             step = parameters[0] if parameters else 0
-            if rows <= PAGE_SIZE:
+            if total <= PAGE_SIZE:
                 return False  # one page: no paging keys in the footer
             if step == -1:
                 return self.page > 0 or None
-            return (self.page + 1) * PAGE_SIZE < rows or None
+            return (self.page + 1) * PAGE_SIZE < total or None
         return True
 
     # -- row actions -----------------------------------------------------------------------
 
-    def _current(self) -> DueItem | None:
+    def _current(self) -> PatientCall | None:
         table = self.query_one(WorklistTable)
         if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
             return None
@@ -364,46 +344,51 @@ class WorklistScreen(StaffScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        item = self._current()
-        if item is not None:
-            self.followup.open_patient(item.patient_id)
+        call = self._current()
+        if call is not None:
+            self.open_patient(call.patient_id)
 
     def action_log_call(self) -> None:
-        item = self._current()
-        if item is None:
+        call = self._current()
+        if call is None:
             return
-
-        ctx = self.ctx
+        first = call.first
         ask_and_log_call(
-            self,
-            item.patient_id,
-            item.name,
-            item.phone,
-            item.patient_local_time,
-            lambda call: CallLogged(item.patient_id, call, ctx.now()),
-        )
+            self, first.patient_id, first.name, first.phone, first.patient_local_time,
+            lambda outcome: CallLogged(first.patient_id, outcome),
+        )  # fmt: skip
 
     def on_call_logged(self, message: CallLogged) -> None:
-        known = self.details.get(message.patient_id)
-        if known is not None:
-            self.details[message.patient_id] = known._replace(
-                last_contact_at=message.at, last_contact_outcome=message.call.outcome
-            )
-        if self.items is not None:
-            self._show_page(keep_cursor=True)
         self.notify(f"Call logged: {fmt.outcome(message.call.outcome)}.")
+        self.app.post_message(RecordsChanged(message.patient_id))
 
     def action_enter_assessment(self) -> None:
         from followup.ui.staff.phone_entry import PhoneEntryScreen
 
-        item = self._current()
-        if item is None:
+        call = self._current()
+        if call is None:
             return
+        first = call.first
 
         def done(saved: object) -> None:
             if saved is not None:
-                self.action_refresh()
+                self.app.post_message(RecordsChanged(first.patient_id))
 
-        self.app.push_screen(
-            PhoneEntryScreen(item.patient_id, item.name, knee=item.knee, phone=item.phone), done
+        knees = tuple(k.knee for k in call.knees)
+        entry = PhoneEntryScreen(
+            first.patient_id,
+            first.name,
+            knee=first.knee if len(knees) == 1 else None,
+            phone=first.phone,
+            treated_knees=knees,
         )
+        self.app.push_screen(entry, done)
+
+
+class CallLogged(Message):
+    """A call from the worklist was logged."""
+
+    def __init__(self, patient_id: str, call: CallOutcome) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.call = call
