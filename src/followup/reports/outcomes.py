@@ -115,7 +115,10 @@ def methods(report: OutcomesReport) -> list[str]:
         "How long relief lasts: among confirmed responders, the time from treatment to "
         f"confirmed wearing off, {report.wearing_off_means}. Censored (known to be holding "
         "until then): at the knee's next treatment; at the latest valid assessment for a knee "
-        "lost to follow-up (the last day it was known to hold) and for every other knee.",
+        "lost to follow-up (the last day it was known to hold) and for every other knee. "
+        "The rules confirm wearing off only after the relief has started to fade (a signal "
+        "needs a confirming reading, and visits are months apart), so the curves tend to "
+        "overstate how long relief lasts.",
         "Curves: Kaplan-Meier. 95% pointwise confidence bands from Greenwood's variance on the "
         "log-log scale, exp(-exp(log(-log S) ± 1.96 se)), as R's survfit with conf.type = "
         "'log-log', SAS and lifelines compute them. Median: the first time the curve is at or "
