@@ -65,6 +65,7 @@ def _selection(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def cmd_outcomes(args: argparse.Namespace) -> int:
+    """Print the outcomes table (or JSON), or write the HTML report."""
     from followup.reports.files import write_private
     from followup.reports.outcomes import render_html, render_text
     from followup.services.outcomes import build_outcomes

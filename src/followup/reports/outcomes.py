@@ -242,6 +242,7 @@ def _environment() -> Environment:
 
 @cache
 def _style() -> str:
+    """The report's style sheet, inlined into every report."""
     env = _environment()
     assert env.loader is not None
     return env.loader.get_source(env, "outcomes.css")[0]

@@ -115,10 +115,12 @@ class GroupOutcome:
 
     @property
     def responders(self) -> int:
+        """Confirmed responders: the knees the durability curve follows."""
         return self.curve.subjects
 
     @property
     def wear_offs(self) -> int:
+        """Confirmed wear-offs: the curve's events."""
         return self.curve.events
 
     def as_json(self) -> dict[str, Any]:

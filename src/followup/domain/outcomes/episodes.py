@@ -87,6 +87,7 @@ class EpisodeOutcome:
 
     @property
     def counted(self) -> bool:
+        """Whether the episode is in the analysis (not left out)."""
         return self.left_out is None
 
 
