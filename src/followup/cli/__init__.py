@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from followup import __version__
-from followup.cli import apps, people, records, routine
+from followup.cli import apps, outcomes, people, records, routine
 from followup.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     records.register(command)
     apps.register(command)
     routine.register(command)
+    outcomes.register(command)
     people.register(command, group)
     return parser
 
