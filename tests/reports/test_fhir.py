@@ -15,14 +15,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft6Validator
 
-from followup.reports.fhir import (
-    ANSWER_SYSTEM,
-    ORDINAL_VALUE,
-    QUESTIONNAIRE_URL,
-    assessments_entries,
-    patients_entries,
-    write_bundle,
-)
+from followup.reports.fhir import assessments_entries, patients_entries, write_bundle
+from followup.reports.fhir_codes import ANSWER_SYSTEM, ORDINAL_VALUE, QUESTIONNAIRE_URL
 from followup.services.context import Context
 from followup.services.exchange import exchange_assessments, exchange_patients
 

@@ -10,64 +10,37 @@ subscale score and total (category ``survey``, ``{score}`` in UCUM, the knee as 
 the R4 ``bodySite`` extension pointing at its BodyStructure, ``derivedFrom`` the response).
 Invalid scores (too many items missing) have no Observation: a missing value is not a zero.
 
-Entries are identified by ``urn:uuid`` full URLs derived from our IDs (the same IDs give the same
-URLs in every export) and refer to each other by them. Our own systems are ``urn:followup:...``
-names; a receiving system maps them to its own.
+Entries refer to each other by their ``urn:uuid`` full URLs (``fhir_codes``).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 from followup.domain.instrument import SUBSCALES, Instrument
+from followup.reports.fhir_codes import (
+    ASSESSMENT_ID_SYSTEM,
+    BODY_SITE,
+    CATEGORY_SYSTEM,
+    GENDERS,
+    KNEE_REGION,
+    PATIENT_ID_SYSTEM,
+    QUESTIONNAIRE_URL,
+    SCORE_NAMES,
+    SCORE_SYSTEM,
+    SIDES,
+    SITE_SYSTEM,
+    UCUM,
+    Entry,
+    Resource,
+    full_url,
+    resource_id,
+)
+from followup.reports.fhir_questionnaire import answer_coding, questionnaire_entry
 from followup.services.exchange import ExchangeAssessment, ExchangePatient
-
-Resource = dict[str, Any]
-Entry = tuple[str, Resource]  # (fullUrl, resource)
-
-SYSTEM = "urn:followup"
-PATIENT_ID_SYSTEM = f"{SYSTEM}:patient-id"
-SITE_SYSTEM = f"{SYSTEM}:site"
-ASSESSMENT_ID_SYSTEM = f"{SYSTEM}:assessment-id"
-ANSWER_SYSTEM = f"{SYSTEM}:womac-style-answer"
-SCORE_SYSTEM = f"{SYSTEM}:womac-style-score"
-QUESTIONNAIRE_URL = f"{SYSTEM}:questionnaire:womac-style"
-SNOMED = "http://snomed.info/sct"
-UCUM = "http://unitsofmeasure.org"
-CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
-ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
-BODY_SITE = "http://hl7.org/fhir/StructureDefinition/bodySite"
-MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
-MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
-KNEE_REGION = {"system": SNOMED, "code": "72696002", "display": "Knee region structure"}
-SIDES = {
-    "left": {"system": SNOMED, "code": "7771000", "display": "Left"},
-    "right": {"system": SNOMED, "code": "24028007", "display": "Right"},
-}
-GENDERS = {"F": "female", "M": "male", "X": "other"}
-SCORE_NAMES = {
-    "pain": "WOMAC-style pain score",
-    "stiffness": "WOMAC-style stiffness score",
-    "function": "WOMAC-style physical function score",
-    "total": "WOMAC-style total score",
-}
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, SYSTEM)
-_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-
-
-def full_url(kind: str, key: str) -> str:
-    """The entry's full URL: a UUID derived from the resource kind and our key."""
-    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}/{key}')}"
-
-
-def resource_id(kind: str, key: str) -> str:
-    """A FHIR id: our key when it fits FHIR's id rules, else the UUID of its full URL."""
-    return key if _ID.fullmatch(key) else full_url(kind, key).removeprefix("urn:uuid:")
 
 
 def patient_entry(p: ExchangePatient) -> Entry:
@@ -93,89 +66,6 @@ def patient_entry(p: ExchangePatient) -> Entry:
     return full_url("Patient", p.patient_id), resource
 
 
-def _answer(code: int, label: str) -> Resource:
-    return {
-        "system": ANSWER_SYSTEM,
-        "code": str(code),
-        "display": label.capitalize(),
-        "extension": [{"url": ORDINAL_VALUE, "valueDecimal": code}],
-    }
-
-
-def _whole_number(link: str, text: str, low: int, high: int) -> Resource:
-    return {
-        "linkId": link,
-        "text": text,
-        "type": "integer",
-        "extension": [
-            {"url": MIN_VALUE, "valueInteger": low},
-            {"url": MAX_VALUE, "valueInteger": high},
-        ],
-    }
-
-
-def questionnaire_entry(instrument: Instrument) -> Entry:
-    """The instrument as a Questionnaire: the knee, the three subscales as groups of items,
-    then the optional extras."""
-    labels = enumerate(instrument.answer_labels)
-    options = [{"valueCoding": _answer(n, label)} for n, label in labels]
-    groups = [
-        {
-            "linkId": s.name,
-            "text": instrument.subscale_prompts[s.name],
-            "type": "group",
-            "item": [
-                {
-                    "linkId": key,
-                    "prefix": str(instrument.item(key).number),
-                    "text": instrument.item(key).text,
-                    "type": "choice",
-                    "answerOption": options,
-                }
-                for key in s.keys
-            ],
-        }
-        for s in SUBSCALES
-    ]
-    resource: Resource = {
-        "resourceType": "Questionnaire",
-        "id": resource_id("Questionnaire", instrument.version),
-        "url": QUESTIONNAIRE_URL,
-        "version": instrument.version,
-        "name": "FollowupWomacStyleKnee",
-        "title": instrument.title,
-        "status": "active",
-        "subjectType": ["Patient"],
-        "description": (
-            "followup's own plain wording of a WOMAC-style knee questionnaire (not the licensed "
-            f"WOMAC text). Items scored 0-4, higher is worse. {instrument.recall}"
-        ).strip(),
-        "item": [
-            {
-                "linkId": "knee",
-                "text": "Which knee is this questionnaire about?",
-                "type": "choice",
-                "required": True,
-                "answerOption": [{"valueCoding": side} for side in SIDES.values()],
-            },
-            *groups,
-            _whole_number("pain_nrs", "Pain right now, 0 (none) to 10 (worst imaginable)", 0, 10),
-            _whole_number(
-                "global", "Overall rating of the knee, 0 (very well) to 100 (very poor)", 0, 100
-            ),
-            {
-                "linkId": "adverse_event",
-                "text": "Adverse event since the last contact",
-                "type": "text",
-            },  # fmt: skip
-            {"linkId": "note", "text": "Note", "type": "text"},
-        ],
-    }
-    if instrument.language:
-        resource["language"] = instrument.language
-    return full_url("Questionnaire", instrument.version), resource
-
-
 def body_structure_entry(patient_id: str, knee: str) -> Entry:
     """The patient's left or right knee."""
     key = f"{patient_id}/{knee}"
@@ -197,7 +87,7 @@ def response_entry(a: ExchangeAssessment, instrument: Instrument) -> Entry:
     items: list[Resource] = [{"linkId": "knee", "answer": [{"valueCoding": SIDES[a.knee]}]}]
     for s in SUBSCALES:
         answered = [
-            {"linkId": key, "answer": [{"valueCoding": _answer(value, labels[value])}]}
+            {"linkId": key, "answer": [{"valueCoding": answer_coding(value, labels[value])}]}
             for key in s.keys
             if (value := a.answer(key)) is not None
         ]

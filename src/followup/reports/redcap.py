@@ -26,15 +26,19 @@ Cells are written as they are: a REDCap import stores the apostrophe a spreadshe
 from __future__ import annotations
 
 import csv
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
-from hashlib import md5
 from pathlib import Path
 from typing import IO
 
 from followup.domain.instrument import ITEM_KEYS, SUBSCALES, Instrument
+from followup.reports.redcap_events import (
+    event_table,
+    write_designations,
+    write_events,
+    write_repeating,
+)
 from followup.reports.redcap_readme import README
 from followup.services.exchange import ExchangeAssessment, FollowUpEvent
 from followup.services.exporting import open_output
@@ -50,13 +54,6 @@ DICTIONARY_HEADER_LINE = (
     '"Question Number (surveys only)","Matrix Group Name","Matrix Ranking?","Field Annotation"'
 )
 DICTIONARY_COLUMNS = next(csv.reader([DICTIONARY_HEADER_LINE]))
-EVENT_COLUMNS = (
-    "event_name", "arm_num", "day_offset", "offset_min", "offset_max", "unique_event_name",
-    "custom_event_label",
-)  # fmt: skip
-DESIGNATION_COLUMNS = ("arm_num", "unique_event_name", "form")
-REPEATING_COLUMNS = ("event_name", "form_name", "custom_form_label")
-ARM = 1
 STATUS_COMPLETE = 2
 FILES = {
     "dictionary": "data_dictionary.csv",
@@ -70,45 +67,6 @@ KNEE_CHOICES = "left, Left | right, Right"
 SOURCE_CHOICES = (
     "phone, Phone call | self_report, Self-report | clinic, Clinic visit | paper, Paper form"
 )
-
-
-def event_name(event: FollowUpEvent) -> str:
-    """The event's name as a REDCap user sees it (REDCap allows 30 characters)."""
-    if event.label in ("baseline", "unscheduled"):
-        return event.label.capitalize()
-    return f"Follow-up {event.label}"[:30]
-
-
-def unique_event_names(names: Iterable[str], arm: int = ARM) -> list[str]:
-    """The unique event names REDCap gives events of these names, in this order, in one arm:
-    letters, digits, underscores and spaces kept, spaces as underscores, the first 18 characters,
-    lower case, no underscores at either end, ``_arm_N`` appended, and a letter (b, c...) after
-    a name already given. (REDCap's own rule, so the designations file can name the events.)"""
-    given: list[str] = []
-    unique = []
-    for name in names:
-        text = re.sub(r"[^0-9a-z_ ]", "", name.strip(), flags=re.IGNORECASE)
-        text = text.replace(" ", "_")[:18].lower().strip("_")
-        if not text:
-            text = md5(name.strip().encode()).hexdigest()[:10]
-        text += f"_arm_{arm}"
-        count = given.count(text)
-        suffix = ""
-        if 0 < count < 26:
-            suffix = chr(97 + count)
-        elif 26 <= count < 702:
-            suffix = chr(96 + count // 26) + chr(97 + count % 26)
-        elif count >= 702:
-            suffix = "??"
-        given.append(text)
-        unique.append(text + suffix)
-    return unique
-
-
-def event_table(events: list[FollowUpEvent]) -> dict[str, str]:
-    """Each event label's unique event name."""
-    names = unique_event_names(event_name(e) for e in events)
-    return {e.label: name for e, name in zip(events, names, strict=True)}
 
 
 def _field(name: str, kind: str, label: str, **extra: str) -> dict[str, str]:
@@ -215,33 +173,6 @@ def write_dictionary(fh: IO[str], instrument: Instrument) -> None:
     writer.writerows(dictionary_rows(instrument))
 
 
-def write_events(fh: IO[str], events: list[FollowUpEvent]) -> None:
-    """``events.csv``: the arm's events with REDCap's day offsets and windows."""
-    writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow(EVENT_COLUMNS)
-    unique = event_table(events)
-    for e in events:
-        writer.writerow(
-            [event_name(e), ARM, e.day_offset, e.days_before, e.days_after, unique[e.label], ""]
-        )
-
-
-def write_designations(fh: IO[str], events: list[FollowUpEvent]) -> None:
-    """``instrument_designations.csv``: the form in every event."""
-    writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow(DESIGNATION_COLUMNS)
-    for unique in event_table(events).values():
-        writer.writerow([ARM, unique, FORM])
-
-
-def write_repeating(fh: IO[str], events: list[FollowUpEvent]) -> None:
-    """``repeating_instruments.csv``: the form repeats in every event."""
-    writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow(REPEATING_COLUMNS)
-    for unique in event_table(events).values():
-        writer.writerow([unique, FORM, ""])
-
-
 def record_row(a: ExchangeAssessment, unique_event: str, instance: int) -> list[object]:
     """One assessment as a row of ``records.csv`` (``RECORD_HEADER`` order)."""
     cells: dict[str, object] = {
@@ -294,18 +225,15 @@ def write_project(
     they hold patient data); returns the number of records."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
-    def target(kind: str) -> IO[str]:
-        return open_output(folder / FILES[kind], sys.stdout)  # type: ignore[return-value]
-
-    with target("readme") as fh:
-        fh.write(README)
-    with target("dictionary") as fh:
-        write_dictionary(fh, instrument)
-    with target("events") as fh:
-        write_events(fh, events)
-    with target("designations") as fh:
-        write_designations(fh, events)
-    with target("repeating") as fh:
-        write_repeating(fh, events)
-    with target("records") as fh:
+    project = {
+        "readme": lambda fh: fh.write(README),
+        "dictionary": lambda fh: write_dictionary(fh, instrument),
+        "events": lambda fh: write_events(fh, events),
+        "designations": lambda fh: write_designations(fh, events),
+        "repeating": lambda fh: write_repeating(fh, events),
+    }
+    for kind, write in project.items():
+        with open_output(folder / FILES[kind], sys.stdout) as fh:
+            write(fh)
+    with open_output(folder / FILES["records"], sys.stdout) as fh:
         return write_records(fh, assessments, events)
