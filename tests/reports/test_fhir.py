@@ -181,3 +181,19 @@ def test_an_unknown_patient_is_refused(demo_ctx: Context) -> None:
 
     with pytest.raises(NotFound, match="no patient with ID P9999"):
         bundle(demo_ctx, "patients", "P9999")
+
+
+def test_a_patient_without_assessments_is_still_in_the_bundle(ctx: Context, tmp_path: Path) -> None:
+    from followup.services.importing import import_file
+
+    path = tmp_path / "p.csv"
+    path.write_text("patient_id,name,birth_date,sex\nP_1,Ada Example,1950-01-01,X\n")
+    import_file(ctx, "patients", path, "test")
+    data = bundle(ctx, "assessments", "P_1")
+    kinds = [e["resource"]["resourceType"] for e in data["entry"]]
+    assert kinds == ["Questionnaire", "Patient"]
+    patient = data["entry"][1]["resource"]
+    assert problems(patient) == []
+    # "P_1" is not a FHIR id (no underscores): the id is derived, the identifier keeps ours.
+    assert patient["id"] != "P_1" and patient["identifier"][0]["value"] == "P_1"
+    assert patient["gender"] == "other"

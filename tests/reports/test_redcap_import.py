@@ -197,3 +197,17 @@ def test_an_unknown_column_is_refused(demo_ctx: Context, tmp_path: Path) -> None
     with pytest.raises(InvalidInput) as caught:
         _import(demo_ctx, tmp_path, _record() + ",x", header=RECORD_HEADER + ",pain_score")
     assert "line 1, column pain_score: unknown column" in str(caught.value)
+
+
+def test_the_likely_mistakes_are_named(demo_ctx: Context, project: Path, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        import_file(demo_ctx, "assessments", project / FILES["records"], "test")
+    assert (
+        "records.csv, line 1: this is a REDCap records export: import it with --format redcap"
+        in str(caught.value)
+    )
+    labels = tmp_path / "labels.csv"
+    labels.write_text("Record ID,Event Name,Knee\nP0001,Baseline,Left\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        import_file(demo_ctx, "assessments", labels, "test", fmt="redcap")
+    assert "the columns are REDCap's field labels" in str(caught.value)

@@ -178,10 +178,10 @@ def assessments_entries(
     assessments: Iterable[ExchangeAssessment],
     instrument: Instrument,
 ) -> Iterator[Entry]:
-    """An assessments bundle's entries: the Questionnaire, then per patient with assessments
-    the Patient, each knee's BodyStructure (before its first Observation) and each assessment's
-    response and Observations."""
-    by_id = {p.patient_id: p for p in patients}
+    """An assessments bundle's entries: the Questionnaire, then per patient the Patient, each
+    knee's BodyStructure (before its first Observation) and each assessment's response and
+    Observations; patients without assessments last."""
+    waiting = {p.patient_id: p for p in patients}
     yield questionnaire_entry(instrument)
     patient = None
     knees: set[str] = set()
@@ -189,13 +189,15 @@ def assessments_entries(
         if a.patient_id != patient:
             patient = a.patient_id
             knees.clear()
-            yield patient_entry(by_id[a.patient_id])
+            yield patient_entry(waiting.pop(a.patient_id))
         yield response_entry(a, instrument)
         observations = observation_entries(a)
         if observations and a.knee not in knees:
             knees.add(a.knee)
             yield body_structure_entry(a.patient_id, a.knee)
         yield from observations
+    for p in waiting.values():
+        yield patient_entry(p)
 
 
 def write_bundle(fh: IO[str], entries: Iterable[Entry], now: datetime) -> int:

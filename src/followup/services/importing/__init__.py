@@ -21,7 +21,7 @@ from followup.services.importing.assessments import check_assessments
 from followup.services.importing.common import Batch, ImportResult, ImportRun
 from followup.services.importing.contacts import check_contacts
 from followup.services.importing.patients import check_patients
-from followup.services.importing.redcap import check_redcap_records
+from followup.services.importing.redcap import check_redcap_records, refuse_misread_export
 from followup.services.importing.treatments import check_treatments
 from followup.store.bulk import bulk_insert
 from followup.store.csv_files import ProblemLog
@@ -96,6 +96,8 @@ def import_into(
         shift=shift_days,
         instrument_version=ctx.instrument.version,
     )
+    if kind == "assessments":
+        refuse_misread_export(path, fmt)
     batch = CHECKERS[(kind, fmt)](run, path)
     log.raise_if_any()
     _write(run.conn, kind, batch)

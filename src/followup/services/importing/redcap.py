@@ -19,11 +19,13 @@ accepted and ignored.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from sqlalchemy import select
 
 from followup.domain.instrument import ITEM_KEYS
+from followup.errors import InvalidInput, Problem
 from followup.services.importing.assessments import COLUMNS as CSV_COLUMNS
 from followup.services.importing.assessments import check_assessment_rows
 from followup.services.importing.common import Batch, ImportRun
@@ -77,6 +79,31 @@ def _columns() -> list[Column]:
 
 
 COLUMNS = _columns()
+
+
+def _header(path: Path) -> list[str]:
+    """The file's first row (empty when it cannot be read; the full read reports why)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return [h.strip() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def refuse_misread_export(path: Path, fmt: str) -> None:
+    """Name the likely mistake when a REDCap file is imported as our CSV, or REDCap's export
+    carries field labels instead of variable names, rather than list every column."""
+    header = _header(path)
+    if fmt == "csv" and {"record_id", "redcap_event_name"} <= set(header):
+        message = "this is a REDCap records export: import it with --format redcap"
+    elif fmt == "redcap" and "record_id" not in header and "Record ID" in header:
+        message = (
+            "the columns are REDCap's field labels: export with variable names "
+            '("CSV / Microsoft Excel (raw data)")'
+        )
+    else:
+        return
+    raise InvalidInput([Problem(path.name, 1, None, message)])
 
 
 def check_redcap_records(run: ImportRun, path: Path) -> Batch:
