@@ -211,3 +211,25 @@ def test_the_likely_mistakes_are_named(demo_ctx: Context, project: Path, tmp_pat
     with pytest.raises(InvalidInput) as caught:
         import_file(demo_ctx, "assessments", labels, "test", fmt="redcap")
     assert "the columns are REDCap's field labels" in str(caught.value)
+
+
+def test_import_and_placement_on_sqlite_and_postgresql(any_ctx: Context, tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("patient_id,name,birth_date\nP0001,Ada Example,1950-01-01\n")
+    (tmp_path / "t.csv").write_text(
+        "treatment_id,patient_id,knee,treated_on,product\nT00001,P0001,left,2026-01-10,prp\n"
+    )
+    import_file(any_ctx, "patients", tmp_path / "p.csv", "test")
+    import_file(any_ctx, "treatments", tmp_path / "t.csv", "test")
+    lines = [
+        _record(assessed_on="2026-01-05", treatment_id="T00001", note="before"),
+        _record(assessed_on="2026-01-24", redcap_repeat_instance="2", pain_nrs="4"),
+        _record(knee="right", assessed_on="2026-01-24", redcap_repeat_instance="3"),
+    ]
+    assert _import(any_ctx, tmp_path, *lines) == 3
+    placed = [(a.knee, a.assessed_on.isoformat(), a.event, a.treatment_id, a.pain_nrs, a.note)
+              for a in exchange_assessments(any_ctx)]  # fmt: skip
+    assert placed == [
+        ("left", "2026-01-05", "baseline", "T00001", None, "before"),
+        ("left", "2026-01-24", "2w", "T00001", 4, None),
+        ("right", "2026-01-24", "unscheduled", None, None, None),
+    ]

@@ -64,16 +64,18 @@ INSTANCE_MAX = 100_000
 
 
 def _columns() -> list[Column]:
-    by_name = {c.name: c for c in CSV_COLUMNS}
-    patient = by_name["patient_id"]
+    """Our CSV's columns, REDCap's and ``treatment_id``, in the order REDCap exports them."""
+    ours = {c.name: c for c in CSV_COLUMNS}
+    theirs = {
+        "record_id": Column("record_id", ours["patient_id"].parse, required=True),
+        "redcap_event_name": Column("redcap_event_name", text(100), required=True),
+        "redcap_repeat_instrument": choice_column("redcap_repeat_instrument", (FORM,)),
+        "redcap_repeat_instance": Column("redcap_repeat_instance", whole_number(1, INSTANCE_MAX)),
+        "treatment_id": Column("treatment_id", text(ID_LENGTH)),
+        COMPLETE: choice_column(COMPLETE, STATUSES),
+    }
     return [
-        Column("record_id", patient.parse, required=True),
-        Column("redcap_event_name", text(100), required=True),
-        choice_column("redcap_repeat_instrument", (FORM,)),
-        Column("redcap_repeat_instance", whole_number(1, INSTANCE_MAX)),
-        *(by_name[name] for name in FORM_FIELDS if name != "treatment_id"),
-        Column("treatment_id", text(ID_LENGTH)),
-        choice_column(COMPLETE, STATUSES),
+        *(theirs.get(name) or ours[name] for name in RECORD_HEADER),
         *(Column(name, text(10_000)) for name in IGNORED),
     ]
 
