@@ -7,9 +7,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from followup.cli.common import EXIT_OK, Command, context, out, print_json, read_password
+from followup.cli.common import (
+    EXIT_OK,
+    Command,
+    UsageError,
+    context,
+    out,
+    print_json,
+    read_password,
+)
 from followup.errors import FollowupError
 from followup.services.context import command_line_actor
+
+KINDS = ("patients", "treatments", "assessments", "contacts", "flags")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -54,23 +64,84 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from followup.services.importing import import_file
+    from followup.services.importing import can_import, import_file
 
+    if not can_import(args.kind, args.format):
+        raise UsageError(f"--format {args.format} imports assessments only, not {args.kind}")
     ctx = context(args)
-    result = import_file(ctx, args.kind, Path(args.file), command_line_actor())
+    result = import_file(ctx, args.kind, Path(args.file), command_line_actor(), fmt=args.format)
     out(result.describe())
     return EXIT_OK
+
+
+# Which kinds each export format writes.
+EXPORT_FORMATS = {
+    "csv": KINDS,
+    "json": KINDS,
+    "redcap": ("assessments",),
+    "fhir": ("patients", "assessments"),
+}
+REDCAP_FOLDER = "followup-redcap"
+
+
+def _check_export_args(args: argparse.Namespace) -> None:
+    kinds = EXPORT_FORMATS[args.format]
+    if args.kind not in kinds:
+        raise UsageError(f"--format {args.format} exports {' and '.join(kinds)} only")
+    if args.patient is not None and args.format != "fhir":
+        raise UsageError("--patient works with --format fhir only")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from followup.services.exporting import export, open_output
 
+    _check_export_args(args)
+    if args.format == "redcap":
+        return _export_redcap(args)
+    if args.format == "fhir":
+        return _export_fhir(args)
     ctx = context(args)
     path = Path(args.out) if args.out else None
     with open_output(path, sys.stdout) as fh:
         count = export(ctx, args.kind, args.format, fh)
     if path is not None:
         out(f"exported {count} {args.kind} to {path}")
+    return EXIT_OK
+
+
+def _export_redcap(args: argparse.Namespace) -> int:
+    from followup.reports.redcap import write_project
+    from followup.services.exchange import exchange_assessments, follow_up_events
+
+    folder = Path(args.out or REDCAP_FOLDER)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} is a file; --format redcap writes a folder")
+    ctx = context(args)
+    count = write_project(
+        folder, ctx.instrument, follow_up_events(ctx.rules), exchange_assessments(ctx)
+    )
+    out(f"exported {count} assessments as a REDCap project to {folder}/ (see README.txt there)")
+    return EXIT_OK
+
+
+def _export_fhir(args: argparse.Namespace) -> int:
+    from followup.reports.fhir import assessments_entries, patients_entries, write_bundle
+    from followup.services.exchange import exchange_assessments, exchange_patients
+    from followup.services.exporting import open_output
+
+    ctx = context(args)
+    patients = exchange_patients(ctx, args.patient)  # an unknown --patient stops here
+    if args.kind == "patients":
+        entries = patients_entries(patients)
+    else:
+        entries = assessments_entries(
+            patients, exchange_assessments(ctx, args.patient), ctx.instrument
+        )
+    path = Path(args.out) if args.out else None
+    with open_output(path, sys.stdout) as fh:
+        count = write_bundle(fh, entries, ctx.now())
+    if path is not None:
+        out(f"exported a FHIR R4 bundle of {count} resources to {path}")
     return EXIT_OK
 
 
@@ -117,10 +188,28 @@ def register(command: Command) -> None:
     p = command("import", cmd_import, "validated all-or-nothing import of a CSV file")
     p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
     p.add_argument("file", metavar="FILE.csv")
-    p = command("export", cmd_export, "export records as CSV or JSON")
-    p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts", "flags"))
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument(
+        "--format",
+        choices=("csv", "redcap"),
+        default="csv",
+        help="redcap: a REDCap records export (raw data, CSV) of assessments",
+    )
+    p = command("export", cmd_export, "export records as CSV, JSON, REDCap or FHIR")
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument(
+        "--format",
+        choices=tuple(EXPORT_FORMATS),
+        default="csv",
+        help="redcap: a REDCap project folder (assessments); fhir: a FHIR R4 bundle "
+        "(patients, assessments)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write to FILE instead of standard output (--format redcap: a folder, "
+        f"default ./{REDCAP_FOLDER})",
+    )
+    p.add_argument("--patient", metavar="ID", help="--format fhir: only this patient")
     p = command("audit", cmd_audit, "list the audit trail")
     p.add_argument("--patient", metavar="ID", help="only events about this patient")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -1,5 +1,5 @@
 """Validated, all-or-nothing bulk import of patients, treatments, assessments and contacts,
-one module per kind.
+one module per kind, from our CSV files; assessments also from a REDCap records export.
 
 Every row is checked (types, ranges, allowed values, references, duplicates, dates real and not in
 the future) before anything is written; on any problem nothing is written and every problem is
@@ -21,6 +21,7 @@ from followup.services.importing.assessments import check_assessments
 from followup.services.importing.common import Batch, ImportResult, ImportRun
 from followup.services.importing.contacts import check_contacts
 from followup.services.importing.patients import check_patients
+from followup.services.importing.redcap import check_redcap_records, refuse_misread_export
 from followup.services.importing.treatments import check_treatments
 from followup.store.bulk import bulk_insert
 from followup.store.csv_files import ProblemLog
@@ -28,27 +29,35 @@ from followup.store.engine import write_session
 from followup.store.models import Assessment, Contact, Patient, Site, Treatment
 
 KINDS = ("patients", "treatments", "assessments", "contacts")
+FORMATS = ("csv", "redcap")
 Checker = Callable[[ImportRun, Path], Batch]
-CHECKERS: dict[str, Checker] = {
-    "patients": check_patients,
-    "treatments": check_treatments,
-    "assessments": check_assessments,
-    "contacts": check_contacts,
+CHECKERS: dict[tuple[str, str], Checker] = {
+    ("patients", "csv"): check_patients,
+    ("treatments", "csv"): check_treatments,
+    ("assessments", "csv"): check_assessments,
+    ("contacts", "csv"): check_contacts,
+    ("assessments", "redcap"): check_redcap_records,
 }
-__all__ = ["KINDS", "ImportResult", "import_file", "import_into"]
+__all__ = ["FORMATS", "KINDS", "ImportResult", "can_import", "import_file", "import_into"]
+
+
+def can_import(kind: str, fmt: str) -> bool:
+    """Whether ``kind`` can be imported from a file in format ``fmt``."""
+    return (kind, fmt) in CHECKERS
 
 
 def import_file(
-    ctx: Context, kind: str, path: Path, actor: str, *, shift_days: int = 0
+    ctx: Context, kind: str, path: Path, actor: str, *, shift_days: int = 0, fmt: str = "csv"
 ) -> ImportResult:
     """Check the whole file, then write it in one transaction, or write nothing and raise
-    InvalidInput. ``shift_days`` moves every date (used by the demo loader)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown import kind {kind!r}")
+    InvalidInput. ``shift_days`` moves every date (used by the demo loader); ``fmt`` is the
+    file's format (``csv``, or ``redcap`` for assessments)."""
+    if not can_import(kind, fmt):
+        raise ValueError(f"cannot import {kind!r} from {fmt!r}")
     path = Path(path)
     log = ProblemLog(path.name)
     with write_session(ctx.engine) as session:
-        return import_into(session, ctx, kind, path, actor, shift_days=shift_days, log=log)
+        return import_into(session, ctx, kind, path, actor, shift_days=shift_days, log=log, fmt=fmt)
 
 
 # An import of treatments or assessments names the patients it touched, up to this many, so the
@@ -73,6 +82,7 @@ def import_into(
     *,
     shift_days: int = 0,
     log: ProblemLog | None = None,
+    fmt: str = "csv",
 ) -> ImportResult:
     """Check and write one file inside the caller's transaction (the demo loads four at once)."""
     log = log or ProblemLog(path.name)
@@ -86,7 +96,9 @@ def import_into(
         shift=shift_days,
         instrument_version=ctx.instrument.version,
     )
-    batch = CHECKERS[kind](run, path)
+    if kind == "assessments":
+        refuse_misread_export(path, fmt)
+    batch = CHECKERS[(kind, fmt)](run, path)
     log.raise_if_any()
     _write(run.conn, kind, batch)
     audit.record(
@@ -98,6 +110,7 @@ def import_into(
         entity_id=path.name,
         new={
             "file": path.name,
+            **({"format": fmt} if fmt != "csv" else {}),
             "rows": len(batch.rows),
             **{k: n for k, n in batch.notes.items() if n},
             **_patients_noted(kind, batch),

@@ -12,7 +12,7 @@ from followup.domain.instrument import ITEM_KEYS
 from followup.domain.scoring import score_numbers
 from followup.services.importing.common import Batch, ImportRun, patients_in_db
 from followup.store.bulk import chunks
-from followup.store.csv_files import column, read_rows
+from followup.store.csv_files import Row, column, read_rows
 from followup.store.models import Assessment, AssessmentBase
 from followup.store.scores import ASSESSMENT_INSERT_COLUMNS
 
@@ -32,13 +32,21 @@ COLUMNS = [
 def check_assessments(run: ImportRun, path: Path) -> Batch:
     """Check an assessments file: known patients, not in the future nor before birth, at least
     one item answered, no duplicate of a row or of a stored form; each form is scored."""
+    return check_assessment_rows(run, read_rows(path, COLUMNS, run.log))
+
+
+def check_assessment_rows(
+    run: ImportRun, rows: list[Row], *, patient_column: str = "patient_id"
+) -> Batch:
+    """The row checks of ``check_assessments`` on rows already read (their values keyed by our
+    column names). ``patient_column`` names the file's patient column in messages (a REDCap
+    file calls it ``record_id``)."""
     conn = run.conn
     log = run.log
     today = run.today
     shift = run.shift
     now = run.now
     actor = run.actor
-    rows = list(read_rows(path, COLUMNS, log))
     patients = patients_in_db(
         conn, (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None)
     )
@@ -59,7 +67,7 @@ def check_assessments(run: ImportRun, path: Path) -> Batch:
         if pid is not None:  # _check_patient_ref, inlined: this loop runs once per row
             born = patients.get(pid)
             if born is None:
-                log.add(row.line, "patient_id", f"{pid} is not a known patient")
+                log.add(row.line, patient_column, f"{pid} is not a known patient")
             elif on is not None and on < born:
                 log.add(row.line, "assessed_on", "is before the patient's birth date")
         answers = tuple(map(get, ITEM_KEYS))
