@@ -40,10 +40,9 @@ from followup.reports.redcap_events import (
     write_repeating,
 )
 from followup.reports.redcap_readme import README
-from followup.services.exchange import ExchangeAssessment, FollowUpEvent
+from followup.services.exchange import MAX_TEXT, ExchangeAssessment, FollowUpEvent
 from followup.services.exporting import open_output
 from followup.services.importing.redcap import COMPLETE, FORM, RECORD_HEADER
-from followup.store.models import MAX_TEXT
 
 # REDCap's data dictionary header, exactly as REDCap writes it.
 DICTIONARY_HEADER_LINE = (

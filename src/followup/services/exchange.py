@@ -31,7 +31,11 @@ from followup.domain.schedule import timepoints_for
 from followup.errors import NotFound
 from followup.services.context import Context
 from followup.store.engine import read_session
+from followup.store.models import MAX_TEXT as STORED_TEXT_MAX
 from followup.store.models import Assessment, Patient, Treatment
+
+# The longest free text a form may hold, for writers that state it (REDCap's field notes).
+MAX_TEXT = STORED_TEXT_MAX
 
 BASELINE = "baseline"
 UNSCHEDULED = "unscheduled"
