@@ -31,8 +31,9 @@ def cmd_due(args: argparse.Namespace) -> int:
 
     if args.days < 0:
         raise UsageError("--days must be 0 or more")
+    day = as_of_date(args.as_of)  # a usage error before the database is opened
     ctx = context(args)
-    as_of = as_of_date(args.as_of) or ctx.today()
+    as_of = day or ctx.today()
     items = due_list(ctx, as_of, args.days)
     if args.json:
         print_json([i.as_json() for i in items])
@@ -73,8 +74,9 @@ def cmd_flags(args: argparse.Namespace) -> int:
     from followup.services.evaluate_flags import evaluate_cohort
     from followup.services.review_queue import open_flag_summaries, open_flags
 
+    day = as_of_date(args.as_of)
     ctx = context(args)
-    as_of = as_of_date(args.as_of) or ctx.today()
+    as_of = day or ctx.today()
     evaluate_cohort(ctx, as_of, full=args.full)
     if args.json:
         print_json([f.as_json(stored_evidence=True) for f in open_flags(ctx)])
@@ -101,13 +103,22 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from followup.reports.packet import write_packet
 
+    day = as_of_date(args.as_of)
     ctx = context(args)
-    as_of = as_of_date(args.as_of) or ctx.today()
+    as_of = day or ctx.today()
     path = Path(args.out) if args.out else None
     count = write_packet(ctx, as_of, args.format, path, sys.stdout)
     if path is not None:
         out(f"review packet with {count} open flag(s) as of {as_of.isoformat()} written to {path}")
     return EXIT_OK
+
+
+def flag_id(text: str) -> int:
+    """A flag's number as ``flags`` prints it (``#9``) or bare (``9``)."""
+    digits = text.strip().removeprefix("#")
+    if not (digits.isascii() and digits.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a flag number like #9 or 9")
+    return int(digits)
 
 
 def register(command: Command) -> None:
@@ -126,7 +137,7 @@ def register(command: Command) -> None:
         "last evaluation and episodes whose result can differ on DATE)",
     )
     p = command("decide", cmd_decide, "record a review decision on a flag")
-    p.add_argument("flag_id", type=int, metavar="FLAG_ID")
+    p.add_argument("flag_id", type=flag_id, metavar="FLAG_ID", help="as `flags` prints it: #9 or 9")
     p.add_argument(
         "--decision",
         required=True,

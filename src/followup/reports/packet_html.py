@@ -17,6 +17,8 @@ from datetime import date
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from followup.domain.records import PRODUCT_NAMES as PRODUCTS
+from followup.domain.records import PRODUCT_SHORT_NAMES as SHORT_PRODUCTS
 from followup.reports.svgchart import HorizontalLine, Marker, Series, number, trajectory_chart
 
 if TYPE_CHECKING:  # review.py imports this module to render; these are its read models
@@ -38,26 +40,6 @@ KIND_TITLES = {
     "possible_wearing_off": "Possibly wearing off",
     "booster_window": "Booster window open",
     "overdue": "Follow-up overdue",
-}
-PRODUCTS = {
-    "adsc_cultured": "Adipose MSCs, culture-expanded",
-    "adsc_uncultured": "Adipose cells, uncultured (SVF)",
-    "bmac": "Bone-marrow concentrate",
-    "umbilical_cord": "Umbilical-cord cells",
-    "prp": "PRP",
-    "hyaluronic_acid": "Hyaluronic acid",
-    "corticosteroid": "Corticosteroid",
-    "other": "Other",
-}
-SHORT_PRODUCTS = {
-    "adsc_cultured": "ADSC",
-    "adsc_uncultured": "SVF",
-    "bmac": "BMAC",
-    "umbilical_cord": "UC",
-    "prp": "PRP",
-    "hyaluronic_acid": "HA",
-    "corticosteroid": "steroid",
-    "other": "other",
 }
 DECISIONS = (
     ("booster_scheduled", "Booster scheduled"),
