@@ -17,13 +17,17 @@ FOLLOWUP = str(Path(sys.executable).with_name("followup"))
 
 
 def run(
-    *args: str, db: str | None = None, stdin: str = "", env: dict[str, str] | None = None
+    *args: str,
+    db: str | None = None,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_DATABASE_URL"}
     full_env.update(env or {})
     cmd = [FOLLOWUP, *(["--db", db] if db else []), *args]
     return subprocess.run(
-        cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=120
+        cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=120, cwd=cwd
     )
 
 

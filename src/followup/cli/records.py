@@ -110,6 +110,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         line = f"{e.at.isoformat(timespec='seconds')}  {e.user:20s} {e.action:22s} {what}"
         if e.action == "decide" and e.new:
             line += f"  decision: {e.new.get('decision')}; note: {e.new.get('note')}"
+        elif e.action == "update" and e.new:
+            line += f"  changed: {', '.join(sorted(e.new))}"  # which fields; values in --json
         if e.reason:
             line += f"  reason: {e.reason}"
         out(line)

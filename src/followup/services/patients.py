@@ -135,10 +135,11 @@ def _checked(values: Mapping[str, Any], today: date) -> dict[str, Any]:
 
 
 def _refuse_other_site(site_id: str | None, staff_site: str | None, patient_id: str) -> None:
+    """Staff limited to a site work on that site's patients only."""
     if staff_site is not None and site_id != staff_site:
         raise PermissionDenied(
-            f"patient {patient_id} is not of your site ({staff_site}); "
-            "staff limited to a site add and edit only its patients"
+            f"patient {patient_id}: you are limited to site {staff_site} and add or edit only "
+            "its patients"
         )
 
 

@@ -188,7 +188,7 @@ def _message(model: type[BaseModel], field: str, error: Any) -> str:
         return f"is longer than {rule.max_length} characters"
     if kind == "string_too_short":
         return "is required"
-    if kind == "missing":
+    if kind == "missing" or (kind.endswith("_type") and error.get("input") is None):
         return "is required"
     if kind in ("int_parsing", "int_from_float", "int_type"):
         return f"must be a whole number, got {error['input']!r}"

@@ -47,7 +47,6 @@ def product(code: str | None) -> str:
     return PRODUCT_NAMES.get(code or "", words(code))
 
 
-
 def level(code: str) -> Text:
     return Text(code, style=LEVEL_STYLES.get(code, ""))
 
