@@ -71,3 +71,7 @@ def test_decide_takes_the_flag_number_as_printed_and_audit_shows_the_decision(
     audit = run("audit", db=db).stdout
     assert f"flag {first['id']}  decision: refer; note: seen by ortho" in audit
     assert f"flag {second['id']}  decision: dismissed; note: known" in audit
+    # The demo has staff accounts but no admin: the way to make one is named.
+    done = run("site", "add", "north", db=db)
+    assert done.returncode == 2
+    assert "there is no admin yet: create one with followup init --admin NAME" in done.stderr

@@ -110,3 +110,15 @@ def test_a_smoker_change_by_import_re_evaluates_the_knees(
     with demo_ctx.engine.connect() as conn:
         status = conn.execute(text(f"SELECT status FROM flag WHERE id = {flag.id}")).scalar()
     assert status == "cleared"
+
+
+def test_a_language_that_is_not_a_tag_is_refused_by_the_import(
+    any_ctx: Context, tmp_path: Path
+) -> None:
+    bad = "patient_id,name,birth_date,language\nP1,Ada,1956-03-02,English (UK)\n"
+    with pytest.raises(InvalidInput) as refused:
+        import_file(any_ctx, "patients", write(tmp_path, "l.csv", bad), "t")
+    assert str(refused.value) == (
+        "l.csv, line 2, column language: 'English (UK)' is not an IETF language tag like en, ja, "
+        "es or pt-BR"
+    )

@@ -105,17 +105,20 @@ def acting_staff(
     first line of standard input) and check their role. Without ``--user``, a database with no
     staff account yet is run by the operating-system account (``cli:NAME``), as it must be to
     create the first one; once accounts exist, ``--user`` is required."""
-    from followup.services.staff import has_staff, require_role, sign_in
+    from followup.services.staff import has_admin, has_staff, require_role, sign_in
 
     if args.user:
         member = sign_in(ctx, args.user, read_secret(f"Password for {args.user}"))
         require_role(member, roles, doing)
         return Acting(member.actor, member.site_id)
     if has_staff(ctx):
+        hint = ""
+        if roles == ("admin",) and not has_admin(ctx):
+            hint = "; there is no admin yet: create one with followup init --admin NAME"
         raise UsageError(
             f"{doing} is done by a staff member: give your user name with --user NAME before "
             "the command (followup --user NAME ...); the password is asked for, or read from "
-            "the first line of standard input"
+            f"the first line of standard input{hint}"
         )
     actor = command_line_actor()
     err(

@@ -34,7 +34,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     if has_admin(ctx):
         return EXIT_OK
     if not sys.stdin.isatty() and args.admin is None:
-        out("no admin account yet: create one with `followup user add NAME --role admin`")
+        out(
+            "no admin account yet: create the first with `followup init --admin NAME` "
+            "(its password is asked for, or read from two lines of standard input)"
+        )
         return EXIT_OK
     name = args.admin or "admin"
     out(f"creating the first admin account {name!r}")

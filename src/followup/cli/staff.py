@@ -25,7 +25,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     ctx = context(args)
     acting = acting_staff(args, ctx, ADMIN, "adding a staff account")
-    member = add_user(ctx, args.name, read_password(), args.role, acting.actor, site_id=args.site)
+    password = read_password(f"Password for the new account {args.name}")
+    member = add_user(ctx, args.name, password, args.role, acting.actor, site_id=args.site)
     where = f" limited to site {member.site_id}" if member.site_id else ""
     out(f"{member.role} {member.username!r} created{where}")
     return EXIT_OK
