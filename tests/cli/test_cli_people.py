@@ -118,6 +118,7 @@ def test_commands_for_a_person_need_a_signed_in_staff_member(clinic: str) -> Non
             "there is no site 'south'; an admin adds it with: followup site add south",
         ),
         (["--birth-date", "2030-01-01"], "birth date: 2030-01-01 is in the future"),
+        (["--birth-date", "1956-02-30"], "birth date: '1956-02-30' is not a date like 1956-03-02"),
         (["--smoker", "maybe"], "smoker: 'maybe' must be yes or no"),
         (["--language", "en_GB"], "language: 'en_GB' is not an IETF language tag"),
     ],
@@ -150,6 +151,10 @@ def test_patient_add_and_edit(clinic: str, tmp_path: Path) -> None:
     )  # fmt: skip
     text = run("audit", db=clinic).stdout
     assert "update                 patient P1  changed: phone, smoker  reason: told us" in text
+    code, _, err = as_nina(clinic, "patient", "edit", "P1")
+    assert code == 1 and "nothing to change: give at least one field" in err
+    code, out, _ = as_nina(clinic, "patient", "edit", "P1", "--language", "en")
+    assert code == 0 and "nothing changed" in out
     code, _, err = as_nina(clinic, "patient", "edit", "P404", "--phone", "1")
     assert code == 1 and "no patient with ID P404" in err
     code, out, _ = as_nina(clinic, "patient", "code", "P1")

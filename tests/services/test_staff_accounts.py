@@ -170,6 +170,8 @@ def test_sites_are_added_once_and_listed(any_ctx: Context) -> None:
     for bad in ("", " north", "x" * 41, "no\nrth"):
         with pytest.raises(FollowupError, match="site ID"):
             add_site(any_ctx, bad, None, "boss")
+    with pytest.raises(FollowupError, match="the site name must be one line of at most 200"):
+        add_site(any_ctx, "south", "x" * 201, "boss")
     [event] = [e for e in list_events(any_ctx.engine) if e.entity_id == "main"]
     assert (event.entity, event.action, event.new) == (
         "site", "create", {"id": "main", "name": "Main clinic"},

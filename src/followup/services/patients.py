@@ -199,7 +199,8 @@ def edit_patient(
         raise FollowupError(f"unknown patient field {unknown[0]!r}")
     reason = (reason or "").strip() or None
     with write_session(ctx.engine) as session:
-        patient = session.get(Patient, patient_id)
+        # Locked (PostgreSQL) so two edits at once each audit the value they really replaced.
+        patient = session.get(Patient, patient_id, with_for_update=True)
         if patient is None:
             raise NotFound(f"no patient with ID {patient_id}")
         _refuse_other_site(patient.site_id, staff_site, patient_id)

@@ -64,6 +64,7 @@ def check_username(username: str) -> None:
 
 
 def check_role(role: str) -> None:
+    """Refuse a role followup does not know."""
     if role not in ROLES:
         raise FollowupError(f"role must be one of: {', '.join(ROLES)}")
 
