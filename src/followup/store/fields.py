@@ -183,7 +183,9 @@ def _message(model: type[BaseModel], field: str, error: Any) -> str:
     kind = error["type"]
     rule = field_rule(model, field) if field in model.model_fields else FieldRule()
     if kind in ("less_than_equal", "greater_than_equal") and rule.low is not None:
-        return f"must be {_number(rule.low)}-{_number(rule.high or 0)}, got {error['input']}"
+        got = error["input"]
+        got = _number(got) if isinstance(got, float) else got
+        return f"must be {_number(rule.low)}-{_number(rule.high or 0)}, got {got}"
     if kind == "string_too_long":
         return f"is longer than {rule.max_length} characters"
     if kind == "string_too_short":
