@@ -70,7 +70,7 @@ def main() -> int:
     if args.csv:
         if args.db.exists():
             sys.exit(f"{args.db} exists; remove it or leave out --csv")
-        ctx = open_context(settings)
+        ctx = open_context(settings, create=True)
         for kind in ("patients", "treatments", "assessments", "contacts"):
             timed(
                 f"import {kind}", lambda k=kind: import_file(ctx, k, args.csv / f"{k}.csv", "bench")

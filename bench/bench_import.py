@@ -81,7 +81,7 @@ def main() -> int:
         p_path, a_path = write_inputs(folder, args.patients, args.rows)
         for attempt in range(args.repeat):
             db = folder / f"bench{attempt}.db"
-            ctx = open_context(Settings(database_url=f"sqlite:///{db}"))
+            ctx = open_context(Settings(database_url=f"sqlite:///{db}"), create=True)
             import_file(ctx, "patients", p_path, "bench")
             started = time.perf_counter()
             result = import_file(ctx, "assessments", a_path, "bench")

@@ -31,7 +31,11 @@ def frozen_clock(now: datetime = FROZEN_NOW) -> Callable[[], datetime]:
 
 
 def make_context(url: str, now: datetime = FROZEN_NOW, **settings: object) -> Context:
-    return open_context(Settings(database_url=url, clock=frozen_clock(now), **settings))  # type: ignore[arg-type]
+    """A context on ``url``, created if new (the fixtures' databases start empty)."""
+    return open_context(
+        Settings(database_url=url, clock=frozen_clock(now), **settings),  # type: ignore[arg-type]
+        create=True,
+    )
 
 
 @pytest.fixture

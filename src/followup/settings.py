@@ -25,12 +25,25 @@ def default_database_path() -> Path:
 
 
 def database_url(cli_value: str | None = None, environ: dict[str, str] | None = None) -> str:
-    """Resolve the database URL; a bare path means a SQLite file."""
+    """Resolve the database URL; a bare path means a SQLite file. A relative SQLite path (a bare
+    one or ``sqlite:///clinic.db``) is resolved against the current directory now, so every
+    message names the file that is actually meant."""
     env = os.environ if environ is None else environ
     value = cli_value or env.get(ENV_DATABASE_URL) or str(default_database_path())
     if "://" in value:
-        return value
+        return _absolute_sqlite(value)
     return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+def _absolute_sqlite(url: str) -> str:
+    """``url`` with a relative SQLite file path made absolute; any other URL as it is."""
+    prefix, sep, rest = url.partition(":///")
+    if not sep or not prefix.startswith("sqlite") or rest.startswith("/"):
+        return url
+    path, query_sep, query = rest.partition("?")
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return url
+    return f"{prefix}:///{Path(path).expanduser().resolve()}{query_sep}{query}"
 
 
 def _utc_now() -> datetime:

@@ -17,19 +17,32 @@ FOLLOWUP = str(Path(sys.executable).with_name("followup"))
 
 
 def run(
-    *args: str, db: str | None = None, stdin: str = "", env: dict[str, str] | None = None
+    *args: str,
+    db: str | None = None,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_DATABASE_URL"}
     full_env.update(env or {})
     cmd = [FOLLOWUP, *(["--db", db] if db else []), *args]
     return subprocess.run(
-        cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=120
+        cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=120, cwd=cwd
     )
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def new_db(tmp_path: Path) -> str:
+    """A path where no database is yet."""
     return str(tmp_path / "clinic.db")
+
+
+@pytest.fixture
+def db(new_db: str) -> str:
+    """A database created by `followup init`, no staff account yet."""
+    created = run("init", db=new_db)
+    assert created.returncode == 0, created.stderr
+    return new_db
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -52,7 +65,8 @@ def test_usage_errors_exit_2(db: str) -> None:
     assert run("due", "--as-of", "2026-02-30", db=db).returncode == 2
 
 
-def test_init_creates_database_and_first_admin(db: str) -> None:
+def test_init_creates_database_and_first_admin(new_db: str) -> None:
+    db = new_db
     result = run("init", "--admin", "chief", db=db, stdin="long-password\nlong-password\n")
     assert result.returncode == 0, result.stderr
     assert "admin 'chief' created" in result.stdout
@@ -144,8 +158,9 @@ def test_backup_while_another_process_writes(db: str, tmp_path: Path) -> None:
 
 def test_database_url_from_environment(tmp_path: Path) -> None:
     path = tmp_path / "env.db"
+    assert run("init", env={"FOLLOWUP_DATABASE_URL": str(path)}).returncode == 0
     result = run("audit", env={"FOLLOWUP_DATABASE_URL": str(path)})
-    assert result.returncode == 0 and path.exists()
+    assert result.returncode == 0 and "import" not in result.stdout
 
 
 def test_unreachable_postgres_is_a_clear_error() -> None:
@@ -156,6 +171,7 @@ def test_unreachable_postgres_is_a_clear_error() -> None:
 
 @pytest.mark.postgres
 def test_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    assert run("init", db=pg_url).returncode == 0
     assert run("import", "patients", write(tmp_path, "p.csv", PATIENTS), db=pg_url).returncode == 0
     result = run("export", "patients", "--format", "json", db=pg_url)
     assert json.loads(result.stdout)[0]["patient_id"] == "P1"
@@ -213,6 +229,9 @@ def test_an_interrupt_prints_one_line_and_no_library_traceback(
             )
             raise
 
+    from tests.conftest import make_context
+
+    make_context(f"sqlite:///{tmp_path / 'clinic.db'}").close()
     monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as in a plain `followup` run
     monkeypatch.setattr(flags, "evaluate_cohort", interrupted_while_a_connection_is_returned)
     code = cli.main(["--db", str(tmp_path / "clinic.db"), "flags"])

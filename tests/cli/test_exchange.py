@@ -44,6 +44,7 @@ def test_redcap_round_trip_through_the_command_line(demo_db: str, tmp_path: Path
     ]
     # A new clinic database with the demo's patients and treatments, then REDCap's records.
     fresh = str(tmp_path / "fresh.db")
+    assert run("init", db=fresh).returncode == 0
     for kind in ("patients", "treatments"):
         path = str(tmp_path / f"{kind}.csv")
         assert run("export", kind, "--out", path, db=demo_db).returncode == 0

@@ -75,7 +75,7 @@ class Clock:
 
 def clocked_context(url: str, clock: Clock, **settings: object) -> Context:
     """A context whose clock the test moves."""
-    return open_context(Settings(database_url=url, clock=clock, **settings))  # type: ignore[arg-type]
+    return open_context(Settings(database_url=url, clock=clock, **settings), create=True)  # type: ignore[arg-type]
 
 
 def write_csv(path: Path, fields: list[str], rows: Iterable[dict[str, object]]) -> Path:

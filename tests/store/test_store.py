@@ -173,7 +173,7 @@ def test_init_upgrades_a_0003_database_and_fills_in_search_names(any_url: str) -
     from followup.services.find_patient import search_patients
     from followup.store.schema import _config
 
-    engine = make_engine(any_url)
+    engine = make_engine(any_url, create=True)
     with engine.begin() as conn:
         command.upgrade(_config(conn), "0003")
     names = ["José Muñoz", "Ahmet Çelik", "Halina Wójcik"]
@@ -227,8 +227,8 @@ def test_new_sqlite_file_is_private_and_in_wal_mode(tmp_path) -> None:  # type: 
 
 
 def test_writes_begin_immediate_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
-    ensure_schema(engine)
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}", create=True)
+    ensure_schema(engine, create=True)
     seen: list[str] = []
     from sqlalchemy import event
 

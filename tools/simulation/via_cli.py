@@ -139,6 +139,7 @@ def compare_via_cli(
     with tempfile.TemporaryDirectory(prefix="followup-sim-") as tmp:
         folder = Path(tmp)
         cli = CommandLine(folder / "simulated.db", rules_file)
+        cli.run("init")  # only init (or demo) creates a database
         for kind, path in write_csvs(histories, folder):
             say(f"  {cli.run('import', kind, str(path)).strip()}")
         days = check_days(histories, step)

@@ -3,8 +3,8 @@ action (with a message naming the file, line and column), 2 on usage errors. No 
 reaches the user, and error messages carry no patient data.
 
 Each module adds its own commands (``register``): records (init, demo, import, export, audit,
-backup), routine (due, flags, decide, review), people (user, patient), apps (tui, selfreport,
-serve).
+backup), routine (due, flags, decide, review), people (patient), staff (user, site), apps (tui,
+selfreport, serve).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from followup import __version__
-from followup.cli import apps, outcomes, people, records, routine
+from followup.cli import apps, outcomes, people, records, routine, staff
 from followup.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL_OR_PATH",
         help="SQLite file or SQLAlchemy URL (overrides FOLLOWUP_DATABASE_URL)",
     )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="act as this staff member (patient, user and site commands; the password is "
+        "asked for, or read from the first line of standard input)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -66,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     apps.register(command)
     routine.register(command)
     outcomes.register(command)
-    people.register(command, group)
+    people.register(group)
+    staff.register(group)
     return parser
 
 

@@ -1,11 +1,12 @@
 """Commands that open an app: the staff terminal UI, the patient kiosk, the kiosk served to
-browsers."""
+browsers. None of them creates a database: a path that does not exist is refused (the apps open
+it with ``open_context``'s default, ``create=False``)."""
 
 from __future__ import annotations
 
 import argparse
 
-from followup.cli.common import Command, UsageError
+from followup.cli.common import Command, UsageError, context
 from followup.settings import Settings
 
 
@@ -18,6 +19,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
 def cmd_selfreport(args: argparse.Namespace) -> int:
     from followup.ui.kiosk.app import run
 
+    # The kiosk opens the database once a patient signs in; refuse a wrong one here, before a
+    # patient ever sees the screen.
+    context(args).close()
     return run(Settings.from_environment(args.db))
 
 

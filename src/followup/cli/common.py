@@ -1,5 +1,6 @@
 """What every command shares: printing (one write for many lines), errors for the user, the
-context (settings, engine) a command opens, passwords read from a terminal or a pipe, dates."""
+context (settings, engine) a command opens, passwords read from a terminal or a pipe, the staff
+member a command acts for, dates."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import orjson
 
 from followup.errors import FollowupError
-from followup.services.context import Context, open_context
+from followup.services.context import Context, command_line_actor, open_context
 from followup.settings import Settings
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -45,9 +47,14 @@ def err(text: str) -> None:
     print(f"followup: {text}", file=sys.stderr, flush=True)
 
 
-def context(args: argparse.Namespace, *, check_schema: bool = True) -> Context:
-    """The context of this run, from the environment and ``--db``."""
-    return open_context(Settings.from_environment(args.db), check_schema=check_schema)
+def context(
+    args: argparse.Namespace, *, create: bool = False, check_schema: bool = True
+) -> Context:
+    """The context of this run, from the environment and ``--db``. Only ``init`` and ``demo``
+    pass ``create``: every other command refuses a database that does not exist."""
+    return open_context(
+        Settings.from_environment(args.db), create=create, check_schema=check_schema
+    )
 
 
 def print_json(value: Any) -> None:
@@ -70,6 +77,55 @@ def read_password(prompt: str = "Password") -> str:
     if first != second:
         raise FollowupError("the two passwords do not match")
     return first
+
+
+def read_secret(prompt: str) -> str:
+    """One secret: asked once on a terminal (not echoed), else the next line of standard input."""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{prompt}: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+ALL_ROLES = ("coordinator", "clinician", "admin")
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who a command acts for: the name the audit trail records, and the site the staff member
+    is limited to (None: every site)."""
+
+    actor: str
+    site_id: str | None = None
+
+
+def acting_staff(
+    args: argparse.Namespace, ctx: Context, roles: tuple[str, ...], doing: str
+) -> Acting:
+    """Sign in the staff member named by ``--user`` (password asked for on a terminal, else the
+    first line of standard input) and check their role. Without ``--user``, a database with no
+    staff account yet is run by the operating-system account (``cli:NAME``), as it must be to
+    create the first one; once accounts exist, ``--user`` is required."""
+    from followup.services.staff import has_admin, has_staff, require_role, sign_in
+
+    if args.user:
+        member = sign_in(ctx, args.user, read_secret(f"Password for {args.user}"))
+        require_role(member, roles, doing)
+        return Acting(member.actor, member.site_id)
+    if has_staff(ctx):
+        hint = ""
+        if roles == ("admin",) and not has_admin(ctx):
+            hint = "; there is no admin yet: create one with followup init --admin NAME"
+        raise UsageError(
+            f"{doing} is done by a staff member: give your user name with --user NAME before "
+            "the command (followup --user NAME ...); the password is asked for, or read from "
+            f"the first line of standard input{hint}"
+        )
+    actor = command_line_actor()
+    err(
+        f"no staff account yet: acting as the operating-system account {actor} "
+        "(create the first admin with: followup init --admin NAME)"
+    )
+    return Acting(actor)
 
 
 def as_of(value: str | None) -> date | None:

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 from followup.cli.common import (
+    ALL_ROLES,
     EXIT_OK,
     Command,
     UsageError,
+    acting_staff,
     context,
     out,
     print_json,
@@ -26,7 +28,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from followup.services.staff import add_user, has_admin
     from followup.store.schema import init_schema
 
-    ctx = context(args, check_schema=False)
+    ctx = context(args, create=True, check_schema=False)
     what, backup = init_schema(ctx.engine, ctx.settings.database_url)
     out(f"database {what}")
     if backup is not None:
@@ -34,7 +36,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     if has_admin(ctx):
         return EXIT_OK
     if not sys.stdin.isatty() and args.admin is None:
-        out("no admin account yet: create one with `followup user add NAME --role admin`")
+        out(
+            "no admin account yet: create the first with `followup init --admin NAME` "
+            "(its password is asked for, or read from two lines of standard input)"
+        )
         return EXIT_OK
     name = args.admin or "admin"
     out(f"creating the first admin account {name!r}")
@@ -46,7 +51,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from followup.services.demo import load_demo
 
-    ctx = context(args)
+    ctx = context(args, create=True)
     result = load_demo(ctx, command_line_actor())
     if result.already_loaded:
         out("demo data already loaded; nothing imported")
@@ -63,13 +68,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _importer(args: argparse.Namespace, ctx) -> str:  # type: ignore[no-untyped-def]
+    """Who a bulk import is attributed to: the staff member named by ``--user`` (signed in),
+    else the operating-system account, marked as such by its ``cli:`` prefix."""
+    if args.user:
+        return acting_staff(args, ctx, ALL_ROLES, "importing").actor
+    return command_line_actor()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from followup.services.importing import can_import, import_file
 
     if not can_import(args.kind, args.format):
         raise UsageError(f"--format {args.format} imports assessments only, not {args.kind}")
+    if args.update and args.kind != "patients":
+        raise UsageError("--update applies to patients only")
     ctx = context(args)
-    result = import_file(ctx, args.kind, Path(args.file), command_line_actor(), fmt=args.format)
+    actor = _importer(args, ctx)
+    result = import_file(
+        ctx, args.kind, Path(args.file), actor, fmt=args.format, update=args.update
+    )
     out(result.describe())
     return EXIT_OK
 
@@ -158,6 +176,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for e in events:
         what = f"{e.entity} {e.entity_id}" if e.entity_id else e.entity
         line = f"{e.at.isoformat(timespec='seconds')}  {e.user:20s} {e.action:22s} {what}"
+        if e.action == "decide" and e.new:
+            line += f"  decision: {e.new.get('decision')}; note: {e.new.get('note')}"
+        elif e.action == "update" and e.new:
+            line += f"  changed: {', '.join(sorted(e.new))}"  # which fields; values in --json
         if e.reason:
             line += f"  reason: {e.reason}"
         out(line)
@@ -172,9 +194,15 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise FollowupError(
             "followup backup copies SQLite databases; back up PostgreSQL with pg_dump"
         )
-    target = Path(args.file)
-    if target.resolve() == Path(ctx.engine.url.database or "").resolve():
+    target = Path(args.file).expanduser().resolve()
+    if target == Path(ctx.engine.url.database or "").resolve():
         raise FollowupError("the backup file must not be the database itself")
+    if target.is_dir():
+        raise FollowupError(f"{target} is a directory; give a file name")
+    if target.exists() and not args.force:
+        raise FollowupError(f"{target} already exists; give --force to overwrite it")
+    if not target.parent.is_dir():
+        raise FollowupError(f"{target.parent} is not a directory")
     sqlite_backup(ctx.engine, target)
     out(f"backup written to {target}")
     return EXIT_OK
@@ -193,6 +221,12 @@ def register(command: Command) -> None:
         choices=("csv", "redcap"),
         default="csv",
         help="redcap: a REDCap records export (raw data, CSV) of assessments",
+    )
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="patients only: update the patients whose ID exists (each column in the file "
+        "replaces the stored value, an empty cell clears it) and add the others",
     )
     p = command("export", cmd_export, "export records as CSV, JSON, REDCap or FHIR")
     p.add_argument("kind", choices=KINDS)
@@ -215,3 +249,4 @@ def register(command: Command) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("backup", cmd_backup, "consistent online backup of a SQLite database")
     p.add_argument("file", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")

@@ -31,8 +31,9 @@ def cmd_due(args: argparse.Namespace) -> int:
 
     if args.days < 0:
         raise UsageError("--days must be 0 or more")
+    day = as_of_date(args.as_of)  # a usage error before the database is opened
     ctx = context(args)
-    as_of = as_of_date(args.as_of) or ctx.today()
+    as_of = day or ctx.today()
     items = due_list(ctx, as_of, args.days)
     if args.json:
         print_json([i.as_json() for i in items])
@@ -76,8 +77,9 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
     if args.kind is not None and args.kind not in KIND_LEVELS:
         raise UsageError(f"--kind must be one of: {', '.join(KIND_LEVELS)}")
+    day = as_of_date(args.as_of)
     ctx = context(args)
-    as_of = as_of_date(args.as_of) or ctx.today()
+    as_of = day or ctx.today()
     evaluate_cohort(ctx, as_of, full=args.full)
 
     def wanted(level: str, kind: str) -> bool:
@@ -115,8 +117,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     if args.max_flags is not None and args.max_flags < 0:
         raise UsageError("--max-flags must be 0 or more")
+    day = as_of_date(args.as_of)
     ctx = context(args)
-    as_of = as_of_date(args.as_of) or ctx.today()
+    as_of = day or ctx.today()
     packet = prepare_packet(
         ctx, as_of, max_sections=args.max_flags, with_charts=args.format == "html"
     )
@@ -134,6 +137,14 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"{packet.left_out_total} open flag(s) left out"
         )
     return EXIT_OK
+
+
+def flag_id(text: str) -> int:
+    """A flag's number as ``flags`` prints it (``#9``) or bare (``9``)."""
+    digits = text.strip().removeprefix("#")
+    if not (digits.isascii() and digits.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a flag number like #9 or 9")
+    return int(digits)
 
 
 def register(command: Command) -> None:
@@ -154,7 +165,7 @@ def register(command: Command) -> None:
         "last evaluation and episodes whose result can differ on DATE)",
     )
     p = command("decide", cmd_decide, "record a review decision on a flag")
-    p.add_argument("flag_id", type=int, metavar="FLAG_ID")
+    p.add_argument("flag_id", type=flag_id, metavar="FLAG_ID", help="as `flags` prints it: #9 or 9")
     p.add_argument(
         "--decision",
         required=True,

@@ -18,6 +18,28 @@ PRODUCTS = (
     "corticosteroid",
     "other",
 )
+# What the clinic calls each product, in full (screens, the packet, reports) and short (chart
+# markers, narrow columns): one name per product everywhere.
+PRODUCT_NAMES = {
+    "adsc_cultured": "Adipose MSCs, culture-expanded",
+    "adsc_uncultured": "Adipose cells, uncultured (SVF)",
+    "bmac": "Bone-marrow concentrate",
+    "umbilical_cord": "Umbilical-cord cells",
+    "prp": "PRP",
+    "hyaluronic_acid": "Hyaluronic acid",
+    "corticosteroid": "Corticosteroid",
+    "other": "Other",
+}
+PRODUCT_SHORT_NAMES = {
+    "adsc_cultured": "ADSC",
+    "adsc_uncultured": "SVF",
+    "bmac": "BMAC",
+    "umbilical_cord": "UC",
+    "prp": "PRP",
+    "hyaluronic_acid": "HA",
+    "corticosteroid": "steroid",
+    "other": "other",
+}
 ROUTES = ("intra_articular", "iv")
 CONTACT_OUTCOMES = ("reached", "voicemail", "no_answer", "wrong_number", "declined")
 DECISIONS = ("booster_scheduled", "continue_monitoring", "refer", "dismissed")

@@ -22,6 +22,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from followup.domain.records import PRODUCT_NAMES as PRODUCTS
+from followup.domain.records import PRODUCT_SHORT_NAMES as SHORT_PRODUCTS
 from followup.reports.svgchart import HorizontalLine, Marker, Series, number, trajectory_chart
 from followup.services.review_packet import WATCH_ROWS_MAX, FlaggedKnee, ReviewPacket
 from followup.services.review_queue import FlagView
@@ -41,26 +43,6 @@ KIND_TITLES = {
     "possible_wearing_off": "Possibly wearing off",
     "booster_window": "Booster window open",
     "overdue": "Follow-up overdue",
-}
-PRODUCTS = {
-    "adsc_cultured": "Adipose MSCs, culture-expanded",
-    "adsc_uncultured": "Adipose cells, uncultured (SVF)",
-    "bmac": "Bone-marrow concentrate",
-    "umbilical_cord": "Umbilical-cord cells",
-    "prp": "PRP",
-    "hyaluronic_acid": "Hyaluronic acid",
-    "corticosteroid": "Corticosteroid",
-    "other": "Other",
-}
-SHORT_PRODUCTS = {
-    "adsc_cultured": "ADSC",
-    "adsc_uncultured": "SVF",
-    "bmac": "BMAC",
-    "umbilical_cord": "UC",
-    "prp": "PRP",
-    "hyaluronic_acid": "HA",
-    "corticosteroid": "steroid",
-    "other": "other",
 }
 DECISIONS = ("Booster scheduled", "Continue monitoring", "Refer", "Dismissed")
 DOMAIN_ROWS = ("pain", "function")

@@ -45,11 +45,18 @@ class Context:
         self.engine.dispose()
 
 
-def open_context(settings: Settings, *, check_schema: bool = True) -> Context:
-    """Create the engine; create the schema in a new database, refuse an outdated one."""
-    engine = make_engine(settings.database_url)
-    if check_schema:
-        ensure_schema(engine)
+def open_context(settings: Settings, *, create: bool = False, check_schema: bool = True) -> Context:
+    """Create the engine and check the schema; refuse an outdated one. Only ``create=True``
+    (``followup init`` and ``followup demo``) makes a new database: every other caller is
+    refused a SQLite file that does not exist, or an empty database, with a message naming it
+    and the command that creates it."""
+    engine = make_engine(settings.database_url, create=create)
+    try:
+        if check_schema:
+            ensure_schema(engine, create=create)
+    except BaseException:
+        engine.dispose()
+        raise
     return Context(settings=settings, engine=engine)
 
 

@@ -1,7 +1,8 @@
 """CSV and JSON exports. Column names match the import formats (DESIGN.md section 7) plus the
 computed scores; CSV cells that a spreadsheet would run as a formula are neutralised (OWASP CSV
-injection) while numbers stay numbers. Rows stream from the database, so exports of a whole
-cohort do not load it into memory."""
+injection) with a leading apostrophe, which the import takes off again, while numbers stay
+numbers: an export imported into a new database gives back the same data. Rows stream from the
+database, so exports of a whole cohort do not load it into memory."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.context import Context
+from followup.store.csv_files import quote
 from followup.store.engine import read_session
 from followup.store.models import (
     Assessment,
@@ -28,16 +30,13 @@ from followup.store.models import (
     Treatment,
 )
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KINDS = ("patients", "treatments", "assessments", "contacts", "flags")
 SCORE_DECIMALS = 2
 
 
 def neutralise(value: Any) -> Any:
     """Make a text cell safe to open in a spreadsheet; leave numbers alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return quote(value) if isinstance(value, str) else value
 
 
 def _yes_no(value: bool | None) -> str | None:
@@ -49,8 +48,8 @@ def _round(value: float | None) -> float | None:
 
 
 PATIENT_FIELDS = [
-    "patient_id", "name", "birth_date", "sex", "phone", "email", "timezone", "site",
-    "smoker", "diabetes", "bmi", "activity",
+    "patient_id", "name", "birth_date", "sex", "phone", "email", "timezone", "language",
+    "site", "smoker", "diabetes", "bmi", "activity",
 ]  # fmt: skip
 TREATMENT_FIELDS = [
     "treatment_id", "patient_id", "knee", "treated_on", "product", "cells_millions", "route",
@@ -68,7 +67,8 @@ def _patients(session: Any) -> Iterator[dict[str, Any]]:
     for p in session.scalars(select(Patient).order_by(Patient.id)).yield_per(2000):
         yield {
             "patient_id": p.id, "name": p.name, "birth_date": p.birth_date, "sex": p.sex,
-            "phone": p.phone, "email": p.email, "timezone": p.timezone, "site": p.site_id,
+            "phone": p.phone, "email": p.email, "timezone": p.timezone, "language": p.language,
+            "site": p.site_id,
             "smoker": _yes_no(p.smoker), "diabetes": _yes_no(p.diabetes), "bmi": p.bmi,
             "activity": p.activity,
         }  # fmt: skip

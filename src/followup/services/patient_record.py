@@ -90,6 +90,7 @@ class PatientDetail:
     contacts: tuple[ContactLine, ...]  # newest first
     assessments: tuple[AssessmentLine, ...]  # newest first
     flags: tuple[FlagView, ...]  # open, urgent first (as flags.open_flags orders them)
+    language: str | None = None  # an IETF tag: en, ja, pt-BR
 
     def age(self, today: date) -> int:
         years = today.year - self.birth_date.year
@@ -198,6 +199,7 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
             diabetes=p.diabetes,
             bmi=p.bmi,
             activity=p.activity,
+            language=p.language,
         )
     return PatientDetail(
         **detail,

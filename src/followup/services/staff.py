@@ -1,5 +1,6 @@
 """Staff accounts: creation with a slow salted hash, and sign-in with a lock-out after repeated
-wrong passwords (counted in the database, so restarting the app does not reset it)."""
+wrong passwords (counted in the database, so restarting the app does not reset it). What admins
+do to accounts later (list, disable, reset a password...) is in ``staff_accounts``."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from followup.errors import FollowupError
+from followup.errors import FollowupError, PermissionDenied
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.security import hash_secret, verify_secret
+from followup.services.sites import require_site
 from followup.store.engine import read_session, write_session
 from followup.store.models import ROLES, StaffUser
 
@@ -39,7 +41,15 @@ class StaffMember:
 
 
 class SignInRefused(FollowupError):
-    pass
+    """A sign-in was refused: wrong name or password, a locked account, no password."""
+
+
+def require_role(member: StaffMember, roles: tuple[str, ...], doing: str) -> None:
+    """Refuse ``member`` unless their role is one of ``roles``; ``doing`` names the action."""
+    if member.role not in roles:
+        raise PermissionDenied(
+            f"{doing} needs the role {' or '.join(roles)}; {member.username!r} is a {member.role}"
+        )
 
 
 def _member(user: StaffUser) -> StaffMember:
@@ -53,6 +63,18 @@ def check_username(username: str) -> None:
         raise FollowupError("user names are 1-80 letters, digits, dots, dashes or underscores")
 
 
+def check_role(role: str) -> None:
+    """Refuse a role followup does not know."""
+    if role not in ROLES:
+        raise FollowupError(f"role must be one of: {', '.join(ROLES)}")
+
+
+def check_password(password: str, *, allow_weak: bool = False) -> None:
+    """Refuse a password too short to resist guessing (the demo accounts may be weak)."""
+    if not allow_weak and len(password) < MIN_PASSWORD_LENGTH:
+        raise FollowupError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
 def add_user(
     ctx: Context,
     username: str,
@@ -63,15 +85,16 @@ def add_user(
     site_id: str | None = None,
     allow_weak: bool = False,
 ) -> StaffMember:
-    """Create a staff account. Weak passwords are refused except for the demo accounts."""
+    """Create a staff account. Weak passwords are refused except for the demo accounts; a site
+    nobody added is refused, saying how to add it."""
     check_username(username)
-    if role not in ROLES:
-        raise FollowupError(f"role must be one of: {', '.join(ROLES)}")
-    if not allow_weak and len(password) < MIN_PASSWORD_LENGTH:
-        raise FollowupError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    check_role(role)
+    check_password(password, allow_weak=allow_weak)
     with write_session(ctx.engine) as session:
         if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
             raise FollowupError(f"a user named {username!r} already exists")
+        if site_id is not None:
+            require_site(session, site_id)
         user = StaffUser(
             username=username,
             password_hash=hash_secret(password),
@@ -95,12 +118,21 @@ def add_user(
 
 
 def has_admin(ctx: Context) -> bool:
+    """Whether an active admin account exists."""
     with read_session(ctx.engine) as session:
         query = select(StaffUser.id).where(StaffUser.role == "admin", StaffUser.active == True)  # noqa: E712
         return session.exec(query).first() is not None
 
 
+def has_staff(ctx: Context) -> bool:
+    """Whether any staff account exists yet: without one, the sign-in screen says how to create
+    the first (``followup init --admin NAME``)."""
+    with read_session(ctx.engine) as session:
+        return session.exec(select(StaffUser.id).limit(1)).first() is not None
+
+
 def user_exists(ctx: Context, username: str) -> bool:
+    """Whether an account of that name exists (active or not)."""
     with read_session(ctx.engine) as session:
         return (
             session.exec(select(StaffUser.id).where(StaffUser.username == username)).first()
@@ -110,7 +142,10 @@ def user_exists(ctx: Context, username: str) -> bool:
 
 def sign_in(ctx: Context, username: str, password: str) -> StaffMember:
     """Check a password. Wrong ones are counted; after MAX_FAILURES the account locks for
-    LOCK_MINUTES. The message never says whether the user name exists."""
+    LOCK_MINUTES. The message never says whether the user name exists. An empty password is
+    refused without counting: pressing Enter too soon is not a guess."""
+    if not password:
+        raise SignInRefused("enter your password")
     refused = SignInRefused("wrong user name or password")
     now = ctx.now()
     with write_session(ctx.engine) as session:

@@ -17,7 +17,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from followup.errors import InvalidInput, Problem
-from followup.store.fields import TimeZoneName, field_rule
+from followup.store.fields import TextCheck, TimeZoneName, field_rule
 
 Parser = Callable[[str], Any]
 # Whole numbers with at most this many allowed values are looked up, not parsed, cell by cell.
@@ -29,13 +29,15 @@ class Column:
     """One CSV column: how to parse a non-empty cell, and whether it must be present and filled.
 
     ``lookup`` (cell text -> value) is a fast path for enumerated cells; ``parse`` still runs
-    for anything not in it, to accept or explain it.
+    for anything not in it, to accept or explain it. ``may_be_absent``: a required column an
+    update file may leave out entirely (the field stays as it is), but not leave empty.
     """
 
     name: str
     parse: Parser
     required: bool = False
     lookup: dict[str, Any] | None = None
+    may_be_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def column(
     if kind is float and rule.low is not None and rule.high is not None:
         return Column(name, decimal(rule.low, rule.high), required)
     if kind is str and rule.max_length is not None:
-        return Column(name, text(rule.max_length), required)
+        return Column(name, text(rule.max_length, rule.text_checks), required)
     raise TypeError(f"no CSV rule for {model.__name__}.{field}")
 
 
@@ -228,7 +230,7 @@ def _check_header(header: list[str], by_name: dict[str, Column], log: ProblemLog
             log.add(1, name or "(empty)", f"unknown column; expected columns are: {expected}")
             ok = False
     for column in by_name.values():
-        if column.required and column.name not in seen:
+        if column.required and not column.may_be_absent and column.name not in seen:
             log.add(1, column.name, "required column is missing from the header")
             ok = False
     return ok
@@ -237,13 +239,43 @@ def _check_header(header: list[str], by_name: dict[str, Column], log: ProblemLog
 # --- cell parsers: each takes a stripped, non-empty cell and raises ValueError with a message ---
 
 
-def text(max_length: int) -> Parser:
+def text(max_length: int, checks: tuple[TextCheck, ...] = ()) -> Parser:
+    """Text of at most ``max_length`` characters passing ``checks``. A leading apostrophe that
+    an export put before a formula-like cell (``'+44 20...``) is taken off again."""
+
     def parse(cell: str) -> str:
+        cell = unquote(cell)
         if len(cell) > max_length:
             raise ValueError(f"is longer than {max_length} characters")
+        for check in checks:
+            check.check(cell)
         return cell
 
     return parse
+
+
+# A spreadsheet runs a cell beginning with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether an export must put an apostrophe before ``value``: it begins like a formula, or
+    it is itself an apostrophe before one (so that taking one off on import gives it back)."""
+    while value.startswith("'"):
+        value = value[1:]
+    return value.startswith(FORMULA_STARTS)
+
+
+def quote(value: str) -> str:
+    """``value`` safe to open in a spreadsheet: an apostrophe before anything formula-like."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def unquote(cell: str) -> str:
+    """The value ``quote`` was given: its apostrophe off, exactly when it put one there."""
+    if cell.startswith("'") and looks_like_formula(cell[1:]):
+        return cell[1:]
+    return cell
 
 
 @lru_cache(maxsize=100_000)

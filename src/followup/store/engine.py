@@ -4,6 +4,10 @@ SQLite: WAL so a coordinator and a self-reporting patient can write at once, for
 busy timeout, and write transactions that start with ``BEGIN IMMEDIATE`` (a deferred BEGIN that
 later writes fails with "database is locked" under concurrency, whatever the timeout).
 ``hide_parameters=True`` keeps patient data out of SQL error messages.
+
+Only the commands that create a database (``followup init`` and ``followup demo``) ask for a
+missing SQLite file to be created (``create=True``): a mistyped ``--db`` path must not quietly
+start an empty clinic next to the real one.
 """
 
 from __future__ import annotations
@@ -17,7 +21,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlmodel import Session
 
+from followup.errors import FollowupError
+
 BUSY_TIMEOUT_MS = 15_000
+CREATE_HINT = "create it with 'followup init' (or 'followup demo' for the demo clinic)"
+POSTGRES_DRIVER_HINT = (
+    "the PostgreSQL driver is not installed; install it with pip install 'followup[postgres]'"
+)
+
+
+class NoDatabase(FollowupError):
+    """The database named does not exist, and this command does not create one."""
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -33,6 +47,14 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def describe(url: str) -> str:
+    """The database as messages name it: a SQLite file's path, or the URL without password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     """Create a new database file readable by its owner only: it holds patient data."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,11 +63,14 @@ def _prepare_sqlite_file(path: Path) -> None:
         os.close(fd)
 
 
-def make_engine(url: str) -> Engine:
-    """Create the process's engine for a SQLAlchemy URL."""
+def make_engine(url: str, *, create: bool = False) -> Engine:
+    """Create the process's engine for a SQLAlchemy URL. A missing SQLite file is created only
+    when ``create`` says so; otherwise it is refused, naming the file."""
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
+            if not create and not path.exists():
+                raise NoDatabase(f"no database at {path}; {CREATE_HINT}")
             _prepare_sqlite_file(path)
         engine = create_engine(
             url,
@@ -56,7 +81,12 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    engine = create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    try:
+        engine = create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    except ImportError as exc:  # the URL's driver is not installed
+        if url.startswith("postgresql"):
+            raise FollowupError(POSTGRES_DRIVER_HINT) from None
+        raise FollowupError(f"the database driver is not installed ({exc.name})") from None
     event.listen(engine, "handle_error", _without_row_values)
     return engine
 

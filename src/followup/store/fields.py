@@ -3,12 +3,14 @@ database's CHECK constraints (``check_constraints``), the CSV import's cell chec
 (``store.csv_files.column``) and the entry forms' checks (``validate``).
 
 A range is pydantic's own field metadata (``Field(ge=..., le=..., max_length=...)``); the allowed
-values of a coded field are ``OneOf`` and an IANA time zone is ``TimeZoneName``, both carried in
-``Annotated`` so the table models inherit them from their base models.
+values of a coded field are ``OneOf``, an IANA time zone is ``TimeZoneName``, text that must stay
+on one line is ``SingleLine`` and text of a set form is ``Matches``, all carried in ``Annotated``
+so the table models inherit them from their base models.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -61,6 +63,45 @@ class TimeZoneName:
         return core_schema.no_info_after_validator_function(self.check, handler(source))
 
 
+# What ``str.splitlines`` breaks a line on: any of them in a one-line field is a pasted paragraph.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+class TextCheck:
+    """A check of a text field beyond its length, run by the models' validation and by the CSV
+    import alike (``check`` raises ValueError with the message)."""
+
+    def check(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+@dataclass(frozen=True)
+class SingleLine(TextCheck):
+    """Text shown on one line (a call note, an adverse event, a phone number): a pasted
+    paragraph is refused rather than stored where every list would cut or garble it."""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, str) and not LINE_BREAKS.isdisjoint(value):
+            raise ValueError("must be one line (it has a line break)")
+        return value
+
+
+@dataclass(frozen=True)
+class Matches(TextCheck):
+    """Text of a set form (``pattern``, matched whole); ``what`` says it in a message."""
+
+    pattern: str
+    what: str
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(self.pattern, value) is None:
+            raise ValueError(f"{value!r} is not {self.what}")
+        return value
+
+
 @dataclass(frozen=True)
 class FieldRule:
     """What a field allows, read from its metadata: bounds, the longest text, the choices."""
@@ -70,6 +111,7 @@ class FieldRule:
     max_length: int | None = None
     one_of: OneOf | None = None
     time_zone: bool = False
+    text_checks: tuple[TextCheck, ...] = ()
 
 
 def field_rule(model: type[BaseModel], name: str) -> FieldRule:
@@ -77,6 +119,7 @@ def field_rule(model: type[BaseModel], name: str) -> FieldRule:
     low = high = max_length = None
     one_of = None
     zone = False
+    text_checks: list[TextCheck] = []
     for item in model.model_fields[name].metadata:
         if isinstance(item, annotated_types.Ge):
             low = item.ge
@@ -88,7 +131,9 @@ def field_rule(model: type[BaseModel], name: str) -> FieldRule:
             one_of = item
         elif isinstance(item, TimeZoneName):
             zone = True
-    return FieldRule(low, high, max_length, one_of, zone)  # type: ignore[arg-type]
+        elif isinstance(item, TextCheck):
+            text_checks.append(item)
+    return FieldRule(low, high, max_length, one_of, zone, tuple(text_checks))  # type: ignore[arg-type]
 
 
 def _number(value: float) -> str:
@@ -138,12 +183,14 @@ def _message(model: type[BaseModel], field: str, error: Any) -> str:
     kind = error["type"]
     rule = field_rule(model, field) if field in model.model_fields else FieldRule()
     if kind in ("less_than_equal", "greater_than_equal") and rule.low is not None:
-        return f"must be {_number(rule.low)}-{_number(rule.high or 0)}, got {error['input']}"
+        got = error["input"]
+        got = _number(got) if isinstance(got, float) else got
+        return f"must be {_number(rule.low)}-{_number(rule.high or 0)}, got {got}"
     if kind == "string_too_long":
         return f"is longer than {rule.max_length} characters"
     if kind == "string_too_short":
         return "is required"
-    if kind == "missing":
+    if kind == "missing" or (kind.endswith("_type") and error.get("input") is None):
         return "is required"
     if kind in ("int_parsing", "int_from_float", "int_type"):
         return f"must be a whole number, got {error['input']!r}"

@@ -28,7 +28,7 @@ from followup.domain.records import (
     ROUTES,
     SOURCES,
 )
-from followup.store.fields import OneOf, TimeZoneName, check_constraints
+from followup.store.fields import Matches, OneOf, SingleLine, TimeZoneName, check_constraints
 
 ROLES = ("coordinator", "clinician", "admin")
 SEXES = ("F", "M", "X")
@@ -39,6 +39,10 @@ MAX_TEXT = 2000
 ID_LENGTH = 40
 
 Item = Annotated[int | None, Field(default=None, ge=0, le=4)]
+# An IETF language tag (BCP 47) in its common forms: en, ja, es-419, pt-BR, zh-Hant-TW.
+LANGUAGE_TAG = Matches(
+    r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*", "an IETF language tag like en, ja, es or pt-BR"
+)
 
 
 def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -55,12 +59,13 @@ class Site(SQLModel, table=True):
 class PatientBase(SQLModel):
     """A patient's details and risk factors as staff enter them."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, SingleLine()] = Field(min_length=1, max_length=200)
     birth_date: date
     sex: Annotated[str | None, OneOf(SEXES)] = Field(default=None, max_length=1)
-    phone: str | None = Field(default=None, max_length=60)
-    email: str | None = Field(default=None, max_length=200)
+    phone: Annotated[str | None, SingleLine()] = Field(default=None, max_length=60)
+    email: Annotated[str | None, SingleLine()] = Field(default=None, max_length=200)
     timezone: Annotated[str | None, TimeZoneName()] = Field(default=None, max_length=64)
+    language: Annotated[str | None, LANGUAGE_TAG] = Field(default=None, max_length=35)
     smoker: bool | None = None
     diabetes: bool | None = None
     bmi: float | None = Field(default=None, ge=10, le=90)
@@ -143,6 +148,8 @@ class AssessmentBase(SQLModel):
     f17: Item
     pain_nrs: int | None = Field(default=None, ge=0, le=10)
     patient_global: int | None = Field(default=None, ge=0, le=100)
+    # Free text may hold line breaks (paper forms and REDCap carry them); the terminal's
+    # one-line entry fields refuse a pasted paragraph themselves, never cutting it.
     adverse_event: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
     note: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
 

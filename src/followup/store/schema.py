@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
-from followup.store.engine import sqlite_path
+from followup.store.engine import CREATE_HINT, NoDatabase, describe, sqlite_path
 
 # The newest migration. Checked against the migration scripts by a test; kept here so that every
 # command can check the schema without loading Alembic (a fifth of start-up time).
@@ -65,9 +65,13 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(_config(conn), "head")
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema in an empty database; refuse to use one at another revision."""
+def ensure_schema(engine: Engine, *, create: bool = False) -> None:
+    """Refuse a database at another revision. An empty one gets the schema when ``create`` says
+    so (``followup init``, ``followup demo``, tests) and is refused otherwise."""
     if is_empty(engine):
+        if not create:
+            where = describe(engine.url.render_as_string(hide_password=False))
+            raise NoDatabase(f"the database {where} is empty; {CREATE_HINT}")
         upgrade(engine)
         return
     current = current_revision(engine)

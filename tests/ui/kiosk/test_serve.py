@@ -18,6 +18,7 @@ from followup.ui.kiosk.serve import (
     selfreport_environment,
     serve,
 )
+from tests.conftest import make_context
 
 
 def test_child_processes_get_the_same_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,6 +78,7 @@ def test_serve_builds_the_server_with_public_url(
     monkeypatch.setenv(serve_module.ENV_PUBLIC_URL, "https://kiosk.clinic.example")
     monkeypatch.setattr(serve_module.os, "environ", dict(serve_module.os.environ))
     url = f"sqlite:///{tmp_path / 'f.db'}"
+    make_context(url).close()  # serve opens a database; it never creates one
     assert serve(Settings(database_url=url), "127.0.0.1", 8123) == 0
     assert made["served"] and made["command"] == selfreport_command()
     assert (made["host"], made["port"]) == ("127.0.0.1", 8123)

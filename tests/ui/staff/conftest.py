@@ -31,15 +31,24 @@ class FakeIdleClock:
 
 
 async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
-    """Let workers finish and their messages be handled (a result can start another worker)."""
+    """Let workers finish and their messages be handled (a result can start another worker, and
+    a message can go through the app to another screen first): until no worker has been running
+    for ``rounds`` pauses in a row."""
     app = pilot.app
-    for _ in range(rounds):
+    quiet = 0
+    for _ in range(100):
+        busy = False
         for worker in list(app.workers):
+            if worker.is_running or worker.state.name == "PENDING":
+                busy = True
             try:
                 await worker.wait()
             except (WorkerCancelled, WorkerFailed):  # replaced by a newer one, or reported
                 pass
         await pilot.pause()
+        quiet = 0 if busy else quiet + 1
+        if quiet >= rounds:
+            return
 
 
 async def sign_in(pilot: Pilot[object], username: str, password: str) -> None:

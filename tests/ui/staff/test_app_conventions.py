@@ -17,6 +17,7 @@ from followup.ui.staff.patient import PatientScreen
 from followup.ui.staff.worklist import WorklistScreen
 from followup.ui.widgets.dialogs import ErrorDialog
 from followup.ui.widgets.keybar import KeyBar
+from tests.conftest import make_context
 
 from .conftest import settle
 
@@ -139,6 +140,7 @@ def test_run_returns_1_without_traceback_when_the_app_fails(tmp_path, monkeypatc
         raise RuntimeError("Halina Wójcik")
 
     monkeypatch.setattr(app_module.FollowupApp, "run", explode)
+    make_context(f"sqlite:///{tmp_path / 'x.db'}").close()  # the app never creates one
     code = run(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
     err = capsys.readouterr().err
     assert code == 1

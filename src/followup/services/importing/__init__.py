@@ -4,7 +4,8 @@ one module per kind, from our CSV files; assessments also from a REDCap records 
 Every row is checked (types, ranges, allowed values, references, duplicates, dates real and not in
 the future) before anything is written; on any problem nothing is written and every problem is
 reported with its file, line and column. A successful import is one audit event naming the file,
-the counts and the patients it touched.
+the counts and the patients it touched; an update of patients adds one event per patient it
+changed, with the old and new values.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, insert, select
 from sqlmodel import Session
 
+from followup.errors import FollowupError
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.importing.assessments import check_assessments
@@ -23,7 +25,8 @@ from followup.services.importing.contacts import check_contacts
 from followup.services.importing.patients import check_patients
 from followup.services.importing.redcap import check_redcap_records, refuse_misread_export
 from followup.services.importing.treatments import check_treatments
-from followup.store.bulk import bulk_insert
+from followup.services.patients import apply_changes
+from followup.store.bulk import bulk_insert, chunks
 from followup.store.csv_files import ProblemLog
 from followup.store.engine import write_session
 from followup.store.models import Assessment, Contact, Patient, Site, Treatment
@@ -47,17 +50,29 @@ def can_import(kind: str, fmt: str) -> bool:
 
 
 def import_file(
-    ctx: Context, kind: str, path: Path, actor: str, *, shift_days: int = 0, fmt: str = "csv"
+    ctx: Context,
+    kind: str,
+    path: Path,
+    actor: str,
+    *,
+    shift_days: int = 0,
+    fmt: str = "csv",
+    update: bool = False,
 ) -> ImportResult:
     """Check the whole file, then write it in one transaction, or write nothing and raise
     InvalidInput. ``shift_days`` moves every date (used by the demo loader); ``fmt`` is the
-    file's format (``csv``, or ``redcap`` for assessments)."""
+    file's format (``csv``, or ``redcap`` for assessments); ``update`` lets a patients file
+    change the patients already in the database."""
     if not can_import(kind, fmt):
         raise ValueError(f"cannot import {kind!r} from {fmt!r}")
+    if update and kind != "patients":
+        raise FollowupError("only patients can be updated by an import")
     path = Path(path)
     log = ProblemLog(path.name)
     with write_session(ctx.engine) as session:
-        return import_into(session, ctx, kind, path, actor, shift_days=shift_days, log=log, fmt=fmt)
+        return import_into(
+            session, ctx, kind, path, actor, shift_days=shift_days, log=log, fmt=fmt, update=update
+        )
 
 
 # An import of treatments or assessments names the patients it touched, up to this many, so the
@@ -83,6 +98,7 @@ def import_into(
     shift_days: int = 0,
     log: ProblemLog | None = None,
     fmt: str = "csv",
+    update: bool = False,
 ) -> ImportResult:
     """Check and write one file inside the caller's transaction (the demo loads four at once)."""
     log = log or ProblemLog(path.name)
@@ -95,12 +111,15 @@ def import_into(
         actor=actor,
         shift=shift_days,
         instrument_version=ctx.instrument.version,
+        update=update,
     )
     if kind == "assessments":
         refuse_misread_export(path, fmt)
     batch = CHECKERS[(kind, fmt)](run, path)
     log.raise_if_any()
     _write(run.conn, kind, batch)
+    if update:
+        batch.notes["patients updated"] = _update_patients(session, ctx, batch, path.name, actor)
     audit.record(
         session,
         at=now,
@@ -117,6 +136,21 @@ def import_into(
         },
     )
     return ImportResult(kind=kind, file=path.name, count=len(batch.rows), notes=batch.notes)
+
+
+def _update_patients(session: Session, ctx: Context, batch: Batch, file: str, actor: str) -> int:
+    """Apply an update file's new values to the patients already in the database, one audit
+    event per patient changed (its old and new values); returns how many changed. Clinical
+    fields need no reason of their own: the file is the reason."""
+    changed = 0
+    ids = sorted(batch.updates)
+    for chunk in chunks(ids):
+        patients = list(session.scalars(select(Patient).where(Patient.id.in_(chunk))))  # type: ignore[attr-defined]
+        for patient in patients:
+            wanted = batch.updates[patient.id]
+            change = apply_changes(session, ctx, patient, wanted, actor, f"import {file}")
+            changed += bool(change.new)
+    return changed
 
 
 def _write(conn: Connection, kind: str, batch: Batch) -> None:

@@ -1,5 +1,11 @@
 """Importing assessments (``assessments.csv``): WOMAC-style forms of one knee, scored as they
-are imported (raw sums, normalised scores, answered and imputed counts, instrument version)."""
+are imported (raw sums, normalised scores, answered and imputed counts, instrument version).
+
+A file exported by followup carries the form's ID and its computed scores too: they are accepted
+(and checked) so the export can be imported as it is, but the scores are computed again from the
+answers and the ID is the new database's own. The wording version the form was answered in is
+kept when the file names it.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,8 @@ from followup.domain.instrument import ITEM_KEYS
 from followup.domain.scoring import score_numbers
 from followup.services.importing.common import Batch, ImportRun, patients_in_db
 from followup.store.bulk import chunks
-from followup.store.csv_files import Row, column, read_rows
-from followup.store.models import Assessment, AssessmentBase
+from followup.store.csv_files import Column, Row, column, read_rows, whole_number
+from followup.store.models import Assessment, AssessmentBase, AssessmentScores
 from followup.store.scores import ASSESSMENT_INSERT_COLUMNS
 
 COLUMNS = [
@@ -26,6 +32,15 @@ COLUMNS = [
     column("global", AssessmentBase, "patient_global"),
     column("adverse_event", AssessmentBase),
     column("note", AssessmentBase),
+    # Written by the export; computed again here.
+    Column("assessment_id", whole_number(1, 2**63 - 1)),
+    *(
+        column(name, AssessmentScores)
+        for name in ("pain_score", "stiffness_score", "function_score", "total_score")
+    ),
+    column("answered", AssessmentScores),
+    column("imputed", AssessmentScores),
+    column("instrument_version", Assessment),
 ]
 
 
@@ -91,7 +106,7 @@ def check_assessment_rows(
                 get("global"),
                 get("adverse_event"),
                 get("note"),
-                version,
+                get("instrument_version") or version,
                 *score_numbers(answers)[:10],
                 False,
                 now,

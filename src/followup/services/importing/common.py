@@ -41,16 +41,20 @@ class ImportRun:
     actor: str
     shift: int
     instrument_version: str
+    # ``--update``: rows of patients already in the database update them.
+    update: bool = False
 
 
 @dataclass
 class Batch:
-    """Rows checked and ready to insert (values in ``columns`` order), and sites to create."""
+    """Rows checked and ready to insert (values in ``columns`` order), sites to create, and
+    (an update of patients) the new values of existing patients by ID."""
 
     columns: list[str]
     rows: list[list[Any]]
     sites: set[str]
     notes: dict[str, int] = field(default_factory=dict)
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_dicts(cls, records: list[dict[str, Any]], sites: set[str] | None = None) -> Batch:

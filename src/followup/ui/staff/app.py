@@ -29,6 +29,7 @@ from followup.store.schema import SchemaError
 from followup.ui.staff.commands import PatientSearchCommands, ScreenCommands
 from followup.ui.staff.messages import (
     DialogRequested,
+    ListOutOfDate,
     PatientRequested,
     RecordsChanged,
     SessionUnlocked,
@@ -226,7 +227,7 @@ class FollowupApp(App[int]):
         they are shown next)."""
         for name in ("worklist", "review"):
             if self.is_screen_installed(name):
-                self.get_screen(name).post_message(RecordsChanged(message.patient_id))
+                self.get_screen(name).post_message(ListOutOfDate())
 
     # -- dialogs and errors ----------------------------------------------------------------
 

@@ -60,3 +60,8 @@ class RecordsChanged(Message):
     screens' lists may show; the app tells every open list to read its page again."""
 
     patient_id: str | None = None
+
+
+class ListOutOfDate(Message, bubble=False):
+    """Sent by the app to the list screens (worklist, review queue) when this session wrote
+    something: each reads the page it shows again. It does not bubble back to the app."""

@@ -25,7 +25,7 @@ from followup.services.decide import decide
 from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.review_queue import FlagPage, FlagView, open_flag_page
 from followup.ui.staff.flag_detail import FlagDetail
-from followup.ui.staff.messages import RecordsChanged
+from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
 from followup.ui.staff.packet_export import PacketExport
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.dialogs import TextDialog
@@ -225,7 +225,7 @@ class ReviewQueueScreen(PacketExport):
         if message.mark != self.mark and not self.evaluating:
             self.action_evaluate()
 
-    def on_records_changed(self, message: RecordsChanged) -> None:
+    def on_list_out_of_date(self, message: ListOutOfDate) -> None:
         if self.is_current:
             self.read_page(keep_cursor=True)
 
@@ -349,5 +349,4 @@ class ReviewQueueScreen(PacketExport):
 
     def on_flag_decided(self, message: FlagDecided) -> None:
         self.notify(f"Decision recorded: {fmt.DECISION_LABELS[message.decision]}.")
-        self.read_page(keep_cursor=True)
         self.app.post_message(RecordsChanged(message.patient_id))

@@ -27,7 +27,7 @@ from followup.services.context import Context
 from followup.services.evaluate_flags import evaluate_cohort
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
-from followup.ui.staff.messages import RecordsChanged
+from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 
@@ -211,7 +211,7 @@ class WorklistScreen(StaffScreen):
             # only that, then the page is read again.
             self.action_refresh()
 
-    def on_records_changed(self, message: RecordsChanged) -> None:
+    def on_list_out_of_date(self, message: ListOutOfDate) -> None:
         if self.is_current:
             self.read_page(keep_cursor=True)
 
@@ -360,7 +360,6 @@ class WorklistScreen(StaffScreen):
 
     def on_call_logged(self, message: CallLogged) -> None:
         self.notify(f"Call logged: {fmt.outcome(message.call.outcome)}.")
-        self.read_page(keep_cursor=True)
         self.app.post_message(RecordsChanged(message.patient_id))
 
     def action_enter_assessment(self) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from rich.text import Text
 
+from followup.domain.records import PRODUCT_NAMES
+
 OUTCOME_LABELS = {
     "reached": "reached",
     "voicemail": "voicemail",
@@ -28,16 +30,6 @@ DECISION_LABELS = {
     "dismissed": "dismissed",
 }
 LEVEL_STYLES = {"urgent": "bold red", "action": "bold yellow", "watch": "cyan"}
-PRODUCT_LABELS = {
-    "adsc_cultured": "ADSC (cultured)",
-    "adsc_uncultured": "ADSC (uncultured)",
-    "bmac": "BMAC",
-    "umbilical_cord": "umbilical cord",
-    "prp": "PRP",
-    "hyaluronic_acid": "hyaluronic acid",
-    "corticosteroid": "corticosteroid",
-    "other": "other",
-}
 DASH = "–"
 
 
@@ -51,7 +43,8 @@ def outcome(code: str | None) -> str:
 
 
 def product(code: str | None) -> str:
-    return PRODUCT_LABELS.get(code or "", words(code))
+    """The product's name, as the packet and every screen give it."""
+    return PRODUCT_NAMES.get(code or "", words(code))
 
 
 def level(code: str) -> Text:

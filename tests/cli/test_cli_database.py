@@ -1,0 +1,77 @@
+"""End-to-end: only ``init`` and ``demo`` create a database; every other command (the apps
+too) refuses a path that does not exist, naming it. Backups never overwrite by accident. A
+flag number is accepted as ``flags`` prints it, and the audit shows what was decided."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import run
+
+HINT = "create it with 'followup init' (or 'followup demo' for the demo clinic)"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["due"], ["flags"], ["audit"], ["export", "patients"], ["tui"], ["selfreport"],
+     ["serve", "--port", "8765"], ["patient", "code", "P1"], ["site", "list"]],
+)  # fmt: skip
+def test_a_mistyped_database_path_is_refused_and_nothing_is_created(
+    tmp_path: Path, command: list[str]
+) -> None:
+    typo = tmp_path / "clinc.db"
+    done = run(*command, db=str(typo))
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"followup: no database at {typo}; {HINT}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_relative_sqlite_url_is_named_in_full(tmp_path: Path) -> None:
+    done = run("due", db="sqlite:///relative.db", cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"no database at {tmp_path / 'relative.db'};" in done.stderr
+    assert run("init", db="sqlite:///relative.db", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "relative.db").exists()
+    assert run("due", db=str(tmp_path / "relative.db")).returncode == 0
+
+
+def test_backup_refuses_a_directory_and_an_existing_file_unless_forced(tmp_path: Path) -> None:
+    db = str(tmp_path / "clinic.db")
+    assert run("init", db=db).returncode == 0
+    done = run("backup", str(tmp_path), db=db)
+    assert done.returncode == 1 and f"{tmp_path} is a directory; give a file name" in done.stderr
+    existing = tmp_path / "copy.db"
+    existing.write_text("keep me")
+    done = run("backup", str(existing), db=db)
+    assert done.returncode == 1 and "already exists; give --force to overwrite it" in done.stderr
+    assert existing.read_text() == "keep me"
+    done = run("backup", "--force", str(existing), db=db)
+    assert done.returncode == 0 and existing.read_bytes().startswith(b"SQLite format 3")
+    done = run("backup", str(tmp_path / "no-such-dir" / "x.db"), db=db)
+    assert done.returncode == 1 and "no-such-dir is not a directory" in done.stderr
+
+
+def test_decide_takes_the_flag_number_as_printed_and_audit_shows_the_decision(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "demo.db")
+    assert run("demo", db=db).returncode == 0
+    first, second = json.loads(run("flags", "--json", db=db).stdout)[:2]
+    printed = run("flags", db=db).stdout
+    assert f"#{first['id']:<5d}" in printed
+    done = run("decide", f"#{first['id']}", "--decision", "refer", "--note", "seen by ortho", db=db)
+    assert done.returncode == 0, done.stderr
+    done = run("decide", str(second["id"]), "--decision", "dismissed", "--note", "known", db=db)
+    assert done.returncode == 0, done.stderr
+    done = run("decide", "#x9", "--decision", "refer", "--note", "x", db=db)
+    assert done.returncode == 2 and "'#x9' is not a flag number like #9 or 9" in done.stderr
+    audit = run("audit", db=db).stdout
+    assert f"flag {first['id']}  decision: refer; note: seen by ortho" in audit
+    assert f"flag {second['id']}  decision: dismissed; note: known" in audit
+    # The demo has staff accounts but no admin: the way to make one is named.
+    done = run("site", "add", "north", db=db)
+    assert done.returncode == 2
+    assert "there is no admin yet: create one with followup init --admin NAME" in done.stderr
