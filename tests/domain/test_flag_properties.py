@@ -9,7 +9,13 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup.domain.flags import KIND_LEVELS, current_call, evaluate_episode, stable_range
+from followup.domain.flags import (
+    KIND_LEVELS,
+    EpisodeView,
+    current_call,
+    evaluate_episode,
+    stable_range,
+)
 from followup.domain.records import (
     DECISIONS,
     DecisionRecord,
@@ -18,9 +24,9 @@ from followup.domain.records import (
     TreatmentRecord,
 )
 from followup.domain.rules import default_rules
-from followup.domain.schedule import baseline, schedule_status
+from followup.domain.schedule import schedule_status
 
-from .test_flags import T0, day
+from .flags.helpers import T0, day
 
 RULES = default_rules()
 LEVEL_RANK = {"urgent": 0, "action": 1, "watch": 2}
@@ -33,16 +39,20 @@ def forms(draw: st.DrawFn, days: st.SearchStrategy[int]) -> list[ScoredAssessmen
     offsets = draw(st.lists(days, max_size=14, unique=True))
     out = []
     for i, n in enumerate(sorted(offsets)):
-        valid = draw(st.sampled_from([True, True, True, False]))  # mostly valid
-        pain, function, stiffness = draw(score), draw(score), draw(score)
+        # Mostly complete forms; sometimes a subscale too incomplete to score (validity is per
+        # domain: a form may count for pain and not for function).
+        pain, function, stiffness = (
+            draw(score) if draw(st.sampled_from([True] * 5 + [False])) else None for _ in range(3)
+        )
+        total = None if None in (pain, function, stiffness) else (pain + function + stiffness) / 3  # type: ignore[operator]
         out.append(
             ScoredAssessment(
                 id=i + 1,
                 assessed_on=day(n),
                 pain=pain,
-                stiffness=stiffness if valid else None,
+                stiffness=stiffness,
                 function=function,
-                total=(pain + function + stiffness) / 3 if valid else None,
+                total=total,
                 patient_global=draw(st.none() | st.integers(0, 100)),
                 adverse_event=draw(st.none() | st.none() | st.just("swelling")),
             )
@@ -95,6 +105,7 @@ def episodes(draw: st.DrawFn) -> tuple[EpisodeInput, date]:
             draw(st.sampled_from(sorted(KIND_LEVELS))),
             draw(st.sampled_from(DECISIONS)),
             datetime.combine(day(draw(st.integers(0, 900))), time(9)),
+            draw(st.none() | st.integers(0, 1000).map(day)),
         )
         for _ in range(draw(st.integers(0, 3)))
     )
@@ -108,7 +119,11 @@ def episodes(draw: st.DrawFn) -> tuple[EpisodeInput, date]:
         route=draw(st.sampled_from(["intra_articular", "iv"])),
         kl_grade=draw(st.none() | st.integers(1, 4)),
         banked_doses=draw(st.none() | st.integers(0, 3)),
+        booster_of=draw(st.none() | st.none() | st.just("T0")),
     )
+    # A booster keeps its chain's first baseline: forms before a first treatment 200 days back.
+    chain_on = day(-200) if treatment.booster_of else None
+    chain = tuple(draw(forms(st.integers(min_value=-300, max_value=-200)))) if chain_on else ()
     ep = EpisodeInput(
         treatment=treatment,
         next_treated_on=None if next_day is None else day(next_day),
@@ -117,6 +132,9 @@ def episodes(draw: st.DrawFn) -> tuple[EpisodeInput, date]:
             a for a in assessments if next_day is None or a.assessed_on < day(next_day)
         ),
         decisions=decisions,
+        chain_treated_on=chain_on,
+        chain_forms=chain,
+        next_treatment_id=None if next_day is None else "T2",
     )
     return ep, as_of
 
@@ -132,9 +150,7 @@ def test_evaluation_is_deterministic_and_idempotent(case: tuple[EpisodeInput, da
     assert evaluate_episode(ep, as_of, RULES) == first
     assert evaluate_episode(ep, as_of, RULES) == evaluate_episode(ep, as_of, RULES)
     # The order in which the forms arrive does not matter (they have distinct dates here).
-    shuffled = EpisodeInput(
-        ep.treatment, ep.next_treated_on, ep.smoker, ep.assessments[::-1], ep.decisions
-    )
+    shuffled = ep._replace(assessments=ep.assessments[::-1])
     assert evaluate_episode(shuffled, as_of, RULES) == first
 
 
@@ -148,12 +164,8 @@ def test_assessments_after_as_of_change_nothing(
     extra = data.draw(forms(st.integers(min_value=horizon, max_value=horizon + 400)))
     if ep.next_treated_on is not None:
         extra = [a for a in extra if a.assessed_on < ep.next_treated_on]
-    longer = EpisodeInput(
-        ep.treatment,
-        ep.next_treated_on,
-        ep.smoker,
-        tuple(sorted(ep.assessments + tuple(extra), key=lambda a: a.assessed_on)),
-        ep.decisions,
+    longer = ep._replace(
+        assessments=tuple(sorted(ep.assessments + tuple(extra), key=lambda a: a.assessed_on))
     )
     assert evaluate_episode(longer, as_of, RULES) == evaluate_episode(ep, as_of, RULES)
     assert schedule_status(longer, as_of, RULES) == schedule_status(ep, as_of, RULES)
@@ -194,17 +206,19 @@ def test_findings_are_well_formed(case: tuple[EpisodeInput, date]) -> None:
     assert not {"overdue", "lost_to_follow_up"} <= set(kinds)
     ranks = [LEVEL_RANK[f.level] for f in found]
     assert ranks == sorted(ranks)
-    base = baseline(ep, RULES)
+    seen = EpisodeView(ep, as_of, RULES)
     for f in found:
         assert f.level == KIND_LEVELS[f.kind]
         assert ep.treatment.treated_on <= f.raised_on <= as_of
         assert f.evidence["rule_set"] == RULES.version
         assert json.loads(json.dumps(f.evidence)) == f.evidence
         assert f.summary.endswith(".") and f.summary[0].isupper()
-        if f.evidence.get("baseline") is not None:
-            assert (
-                base is not None and f.evidence["baseline"]["date"] == base.assessed_on.isoformat()
-            )
+        base = f.evidence.get("baseline")
+        if base is not None:
+            for domain in ("pain", "function"):
+                form = seen.baseline[domain]
+                on = None if form is None else form.assessed_on.isoformat()
+                assert base[f"{domain}_on"] == on
 
 
 @PROPERTY
@@ -218,7 +232,9 @@ def test_booster_check_by_lies_after_the_anchoring_assessment(
             continue
         assert f.kind == "possible_wearing_off"
         anchors = [
-            t["trend"]["last_on"] for d in ("pain", "function") if "trend" in (t := f.evidence[d])
+            t["trend"]["to"]
+            for d in ("pain", "function")
+            if "trend" in (t := f.evidence.get(d, {}))
         ]
         assert anchors
         assert f.booster_check_by > date.fromisoformat(max(anchors))
@@ -236,6 +252,10 @@ def test_the_current_call_is_not_done_and_fits_its_status(case: tuple[EpisodeInp
     if call is None:
         return
     assert ep.next_treated_on is None or ep.next_treated_on > as_of
+    if call.timepoint == "confirm":  # a confirmation call: open until its window closes
+        assert call.window_end >= as_of
+        assert (call.window_end - call.window_start).days == 14
+        return
     statuses = {s.label: s for s in schedule_status(ep, as_of, RULES)}
     assert statuses[call.timepoint].status != "done"
     status = call.status(as_of)

@@ -28,8 +28,8 @@ from followup.domain.outcomes.episodes import (
 )
 from followup.domain.records import EpisodeInput, TreatmentRecord
 
+from .flags.helpers import RESPONDER, RULES, T0, day, decided, episode
 from .test_flag_properties import episodes
-from .test_flags import RESPONDER, RULES, T0, day, decided, episode
 
 BOOSTER = TreatmentRecord(
     "T2", "P1", "left", day(200), "adsc_cultured", booster_of="T1", banked_doses=2
@@ -46,7 +46,7 @@ def test_a_responder_still_holding_is_censored_at_the_latest_assessment() -> Non
     ep = episode(*RESPONDER, (180, 22, 25), (270, 20, 24))
     got = episode_outcome(ep, day(300), RULES)
     assert got.counted and got.left_out is None
-    assert got.responded_on == day(60)
+    assert got.responded_on == day(90)  # the second assessment meeting the criterion
     assert got.responder_by == {3: True, 6: True, 12: None}  # 12-month window still open
     d = got.durability
     assert d is not None
@@ -63,9 +63,9 @@ def test_a_non_responder_counts_without_durability() -> None:
 
 
 def test_a_late_responder_is_a_responder_only_by_the_later_visits() -> None:
-    ep = episode((-7, 70, 60), (90, 65, 58), (180, 66, 57), (250, 20, 25))
+    ep = episode((-7, 70, 60), (90, 65, 58), (180, 66, 57), (250, 20, 25), (300, 22, 25))
     got = episode_outcome(ep, day(400), RULES)
-    assert got.responded_on == day(250)
+    assert got.responded_on == day(300)  # confirmed at the second assessment meeting it
     assert got.responder_by == {3: False, 6: False, 12: True}
 
 

@@ -15,7 +15,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from followup.domain import rules as rules_module
-from followup.domain.flags import current_call
+from followup.domain.flags import EpisodeView, current_call
 from followup.domain.records import EpisodeInput, ScoredAssessment, TreatmentRecord
 from followup.domain.rules import (
     RulesError,
@@ -26,7 +26,6 @@ from followup.domain.rules import (
 )
 from followup.domain.schedule import (
     Timepoint,
-    baseline,
     schedule_status,
     timepoints_for,
 )
@@ -126,20 +125,30 @@ def test_one_month_after_31_january_is_end_of_february(tmp_path: Path) -> None:
     assert [t.due_on for t in timepoints_for(date(2025, 1, 31), None, rules)] == [date(2025, 2, 28)]
 
 
-def test_next_treatment_drops_timepoints_whose_window_opens_on_or_after_it() -> None:
-    # 3m window 18 Mar - 15 Apr; a booster on 10 Apr keeps 3m (cut to 9 Apr) and drops 6m onwards.
+# Rule set 2026.2 drops timepoints *due* on or after the next treatment (v1 dropped those whose
+# window opened on or after it, and a booster given at a scheduled visit left that visit "missed").
+
+
+def test_next_treatment_drops_timepoints_due_on_or_after_it() -> None:
+    # 3m due 1 Apr (window 18 Mar - 15 Apr); a booster on 10 Apr keeps 3m, cut to 9 Apr.
     tps = timepoints_for(T0, date(2026, 4, 10), RULES)
     assert [t.label for t in tps] == ["2w", "6w", "3m"]
     assert tps[-1] == Timepoint("3m", date(2026, 4, 1), date(2026, 3, 18), date(2026, 4, 9))
 
 
-def test_booster_on_window_start_drops_that_timepoint() -> None:
-    assert [t.label for t in timepoints_for(T0, date(2026, 3, 18), RULES)] == ["2w", "6w"]
-    kept = timepoints_for(T0, date(2026, 3, 19), RULES)
-    assert kept[-1] == Timepoint("3m", date(2026, 4, 1), date(2026, 3, 18), date(2026, 3, 18))
+def test_a_booster_on_the_due_day_replaces_that_timepoint() -> None:
+    assert [t.label for t in timepoints_for(T0, date(2026, 4, 1), RULES)] == ["2w", "6w"]
+    kept = timepoints_for(T0, date(2026, 4, 2), RULES)
+    assert kept[-1] == Timepoint("3m", date(2026, 4, 1), date(2026, 3, 18), date(2026, 4, 1))
 
 
 # --- baseline -------------------------------------------------------------------------------------
+# Per domain under rule set 2026.2 (tests/domain/flags/test_course.py); here the whole-form cases.
+
+
+def baseline(ep: EpisodeInput, _rules: object) -> ScoredAssessment | None:
+    """The pain baseline, as the rules see it (every form here scores every subscale or none)."""
+    return EpisodeView(ep, ep.treatment.treated_on, RULES).baseline["pain"]
 
 
 def test_baseline_is_latest_valid_within_90_days_up_to_treatment_day() -> None:
@@ -264,18 +273,31 @@ def test_default_rules_hold_design_numbers() -> None:
     assert r.response.phase_start_day == 28
     assert (r.responder.high_fraction, r.responder.high_points) == (0.5, 20.0)
     assert (r.responder.moderate_fraction, r.responder.moderate_points) == (0.2, 10.0)
-    assert r.responder.moderate_needed == 2
-    assert (r.signal.min_rise_points, r.signal.fraction_lost, r.signal.baseline_fraction) == (
-        10.0,
-        0.5,
+    assert (r.responder.moderate_needed, r.responder.confirm_readings) == (2, 2)
+    assert r.version == "followup-2026.2"
+    assert r.best_level.readings == 2
+    assert (r.responding.min_points, r.responding.min_fraction) == (15.0, 0.2)
+    signal = r.signal
+    assert (signal.detectable_change_points, signal.fraction_lost, signal.baseline_fraction) == (
+        18.0,
+        0.4,
         0.8,
     )
     assert r.wearing_off.min_run_days == 14
+    assert (r.confirmation.opens_after_days, r.confirmation.closes_after_days) == (14, 28)
     assert r.possible_wearing_off.min_points_after_best == 3
     assert r.possible_wearing_off.slope_per_day == pytest.approx(10 / 90)
-    assert r.possible_wearing_off.stiffness_rise_points == 25.0
-    assert (r.no_response.after_days, r.no_response.assessment_from_day) == (180, 90)
+    assert r.possible_wearing_off.stiffness_rise_points == 37.5
+    assert r.possible_wearing_off.stiffness_readings == 2
+    nr = r.no_response
+    assert (nr.after_days, nr.visit_from_day, nr.late_after_days, nr.late_visit_from_day) == (
+        180,
+        150,
+        210,
+        90,
+    )
     assert r.booster_window.lead_days == 60
+    assert r.decisions.booster_scheduled_days == 60
     assert [r.durability.months_for_grade(g) for g in (1, 2, 3, 4, None)] == [36, 36, 24, 9, None]
     assert (r.durability.unknown_kl_months, r.durability.iv_months) == (24, 12)
     assert r.durability.smoker_factor == 0.5
@@ -301,13 +323,13 @@ def test_override_merges_over_defaults(tmp_path: Path) -> None:
     rules = load_rules(
         write(
             tmp_path,
-            'version = "clinic-7"\n[signal]\nmin_rise_points = 12\n'
+            'version = "clinic-7"\n[signal]\ndetectable_change_points = 12\n'
             '[durability]\nmonths_by_kl_grade = { "4" = 12 }\n',
         )
     )
     assert rules.version == "clinic-7"
-    assert rules.signal.min_rise_points == 12.0
-    assert rules.signal.fraction_lost == 0.5  # untouched default
+    assert rules.signal.detectable_change_points == 12.0
+    assert rules.signal.fraction_lost == 0.4  # untouched default
     assert rules.durability.months_for_grade(4) == 12
     assert rules.durability.months_for_grade(3) == 24  # merged, not replaced
     assert rules.schedule == RULES.schedule
@@ -326,10 +348,14 @@ def test_override_schedule_replaces_the_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("[signal]\nmin_rise_points = 12\n", "version"),
-        ('version = "followup-2026.1"\n', "version"),
+        ("[signal]\ndetectable_change_points = 12\n", "version"),
+        ('version = "followup-2026.2"\n', "version"),
         ('version = "c"\n[signal]\nmin_rise = 12\n', "signal.min_rise"),
-        ('version = "c"\n[signal]\nmin_rise_points = "ten"\n', "signal.min_rise_points"),
+        (
+            'version = "c"\n[signal]\ndetectable_change_points = "ten"\n',
+            "signal.detectable_change_points",
+        ),
+        ('version = "c"\n[confirmation]\ncloses_after_days = 7\n', "closes_after_days"),
         ('version = "c"\n[signal]\nfraction_lost = 1.5\n', "signal.fraction_lost"),
         ('version = "c"\n[signal]\nfraction_lost = 0\n', "signal.fraction_lost"),
         ('version = "c"\n[wearing_off]\nmin_run_days = 14.5\n', "wearing_off.min_run_days"),

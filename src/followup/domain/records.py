@@ -44,13 +44,13 @@ ROUTES = ("intra_articular", "iv")
 CONTACT_OUTCOMES = ("reached", "voicemail", "no_answer", "wrong_number", "declined")
 DECISIONS = ("booster_scheduled", "continue_monitoring", "refer", "dismissed")
 LEVELS = ("urgent", "action", "watch")
+# The domains the gain-based rules judge (stiffness has a rule of its own).
+DOMAINS = ("pain", "function")
 
 
 class ScoredAssessment(NamedTuple):
     """One assessment of one knee, already scored. Entered-in-error ones never reach the rules.
-
-    The records here are NamedTuples rather than frozen dataclasses: whole-cohort evaluation
-    builds about a million of them, and tuples are several times cheaper to create."""
+    A subscale too incomplete to score is None, never 0, so validity is judged per domain."""
 
     id: int
     assessed_on: date
@@ -63,8 +63,17 @@ class ScoredAssessment(NamedTuple):
 
     @property
     def valid(self) -> bool:
-        """Valid = every subscale valid (the total is). Invalid forms are ignored by the rules."""
+        """Every subscale valid (the total is)."""
         return self.total is not None
+
+    @property
+    def counts_for_follow_up(self) -> bool:
+        """Pain and function both valid: what a scheduled (or confirmation) call needs."""
+        return self.pain is not None and self.function is not None
+
+    def value(self, domain: str) -> float | None:
+        """The normalised score of ``domain`` (pain, function, stiffness), None when invalid."""
+        return getattr(self, domain)  # type: ignore[no-any-return]
 
 
 class TreatmentRecord(NamedTuple):
@@ -83,11 +92,13 @@ class TreatmentRecord(NamedTuple):
 
 
 class DecisionRecord(NamedTuple):
-    """A review decision already taken on a flag of this episode."""
+    """A review decision in force on a flag of this episode (amended or reopened ones are not
+    passed to the rules). ``until``: a ``booster_scheduled`` decision's stated day."""
 
     kind: str
     decision: str
     decided_at: datetime
+    until: date | None = None
 
 
 class EpisodeInput(NamedTuple):
@@ -95,6 +106,9 @@ class EpisodeInput(NamedTuple):
 
     ``assessments`` are the knee's assessments from 90 days before the treatment up to (not
     including) the next treatment's date, in date order, any "as of" filtering not yet applied.
+    For a booster (``treatment.booster_of`` set), ``chain_treated_on`` is the date of the first
+    treatment of its chain and ``chain_forms`` the knee's assessments of that treatment's
+    baseline look-back, whose baseline the booster keeps.
     """
 
     treatment: TreatmentRecord
@@ -102,3 +116,15 @@ class EpisodeInput(NamedTuple):
     smoker: bool
     assessments: tuple[ScoredAssessment, ...]
     decisions: tuple[DecisionRecord, ...] = ()
+    chain_treated_on: date | None = None
+    chain_forms: tuple[ScoredAssessment, ...] = ()
+    next_treatment_id: str | None = None
+
+    def superseded_as_of(self, as_of: date) -> str | None:
+        """Why the episode is over on ``as_of`` ("superseded by treatment T2 on 2026-05-01"),
+        or None while it is the knee's latest."""
+        nxt = self.next_treated_on
+        if nxt is None or nxt > as_of:
+            return None
+        which = f"treatment {self.next_treatment_id}" if self.next_treatment_id else "a treatment"
+        return f"superseded by {which} on {nxt.isoformat()}"

@@ -84,20 +84,41 @@ class ResponseRules(_Rules):
 
 class ResponderRules(_Rules):
     """OMERACT-OARSI (Pham 2004): a high improvement in pain or function, or a moderate one in
-    ``moderate_needed`` of pain, function and patient global."""
+    ``moderate_needed`` of pain, function and patient global; *confirmed* when met at
+    ``confirm_readings`` assessments (one lucky reading made a fifth of simulated
+    non-responders "responders")."""
 
     high_fraction: Fraction
     high_points: Points
     moderate_fraction: Fraction
     moderate_points: Points
     moderate_needed: Annotated[int, Field(ge=1, le=3)]
+    confirm_readings: Annotated[int, Field(ge=1, le=10)]
+
+
+class BestLevelRules(_Rules):
+    """A domain's best level: the mean of its ``readings`` lowest values in the response phase
+    (the single minimum of noisy readings is biased low, so regression to the mean looked like
+    wearing off)."""
+
+    readings: Annotated[int, Field(ge=1, le=10)]
+
+
+class RespondingRules(_Rules):
+    """A domain responded when its improvement from baseline is at least ``min_points`` and at
+    least ``min_fraction`` of baseline (Tubach 2005 MCII plus an allowance for the best level's
+    bias); only a responding domain can signal or trend."""
+
+    min_points: Points
+    min_fraction: Fraction
 
 
 class SignalRules(_Rules):
-    """A signal: ``min_rise_points`` above the best value, and either ``fraction_lost`` of the
-    improvement lost or back to ``baseline_fraction`` of baseline (Maricar 2020)."""
+    """A signal: at least ``detectable_change_points`` above the best level (the individual
+    minimal detectable change), and either ``fraction_lost`` of the improvement lost or back to
+    ``baseline_fraction`` of baseline (Maricar 2020)."""
 
-    min_rise_points: Points
+    detectable_change_points: Points
     fraction_lost: Fraction
     baseline_fraction: Fraction
 
@@ -108,15 +129,32 @@ class WearingOffRules(_Rules):
     min_run_days: Days
 
 
+class ConfirmationRules(_Rules):
+    """A first signal asks for a confirmation call from ``opens_after_days`` to
+    ``closes_after_days`` after the run's start (a second reading soon, instead of at the next
+    scheduled visit months later)."""
+
+    opens_after_days: Days
+    closes_after_days: Days
+
+    @model_validator(mode="after")
+    def _closes_after_it_opens(self) -> ConfirmationRules:
+        if self.closes_after_days < self.opens_after_days:
+            raise ValueError("closes_after_days must not be before opens_after_days")
+        return self
+
+
 class PossibleWearingOffRules(_Rules):
     """Possible wearing off: a Theil-Sen trend over at least ``min_points_after_best``
-    assessments after the best, worse than ``slope_points`` per ``slope_days``; or stiffness
-    ``stiffness_rise_points`` above its own best while pain and function hold."""
+    assessments after the best level was set, worse than ``slope_points`` per ``slope_days``;
+    or stiffness ``stiffness_rise_points`` above its own best level at its latest
+    ``stiffness_readings`` readings while pain and function hold."""
 
     min_points_after_best: Annotated[int, Field(ge=2, le=1000)]
     slope_points: Points
     slope_days: Annotated[int, Field(ge=1, le=36500)]
     stiffness_rise_points: Points
+    stiffness_readings: Annotated[int, Field(ge=1, le=10)]
 
     @cached_property
     def slope_per_day(self) -> float:
@@ -125,21 +163,13 @@ class PossibleWearingOffRules(_Rules):
 
 
 class NoResponseRules(_Rules):
-    """No response: none by day ``after_days``, judged on assessments from day
-    ``assessment_from_day``."""
+    """No response: judged from day ``after_days`` once the visit from day ``visit_from_day`` is
+    in, or from day ``late_after_days`` with any assessment from day ``late_visit_from_day``."""
 
     after_days: Days
-    assessment_from_day: Days
-
-    @cached_property
-    def after(self) -> timedelta:
-        """``after_days`` as a timedelta."""
-        return timedelta(days=self.after_days)
-
-    @cached_property
-    def assessment_from(self) -> timedelta:
-        """``assessment_from_day`` as a timedelta."""
-        return timedelta(days=self.assessment_from_day)
+    visit_from_day: Days
+    late_after_days: Days
+    late_visit_from_day: Days
 
 
 class BoosterWindowRules(_Rules):
@@ -183,6 +213,13 @@ class SafetyRules(_Rules):
     def flare_within(self) -> timedelta:
         """``flare_within_days`` as a timedelta."""
         return timedelta(days=self.flare_within_days)
+
+
+class DecisionRules(_Rules):
+    """A ``booster_scheduled`` decision keeps its flag closed for ``booster_scheduled_days``
+    (unless the clinician states another day), then the knee is looked at again."""
+
+    booster_scheduled_days: Days
 
 
 class TimepointRule(NamedTuple):
@@ -266,13 +303,17 @@ class RuleSet(_Rules):
     baseline: BaselineRules
     response: ResponseRules
     responder: ResponderRules
+    best_level: BestLevelRules
+    responding: RespondingRules
     signal: SignalRules
     wearing_off: WearingOffRules
+    confirmation: ConfirmationRules
     possible_wearing_off: PossibleWearingOffRules
     no_response: NoResponseRules
     booster_window: BoosterWindowRules
     durability: DurabilityRules
     safety: SafetyRules
+    decisions: DecisionRules
     schedule: Schedule
 
 

@@ -5,12 +5,12 @@ Judgement calls where DESIGN leaves room (each also stated where it is made):
 - Nothing dated after "as of" exists: neither assessments nor the next treatment. An episode whose
   next treatment is dated after "as of" is still the knee's latest episode on that day, so a
   replayed date gives the answer the clinic would have seen then.
-- A timepoint is dropped when its window *opens* on or after the next treatment. A window that
-  opened before it is kept, because the patient could be (and often is) assessed for it before the
-  booster; dropping by due date would throw away timepoints already done early in their window.
-  A kept window is cut at the day before the next treatment: the episode ends there, and later
-  assessments belong to the next episode.
-- One assessment completes every timepoint whose window contains it (default windows never overlap).
+- Timepoints due on or after the next treatment of the knee are dropped (DESIGN 2.3): a booster
+  given at a scheduled visit replaces that visit, it does not miss it. A kept window is cut at the
+  day before the next treatment: the episode ends there, and later assessments belong to the next
+  episode.
+- A timepoint is done by an assessment with valid pain and function in its window; one assessment
+  completes every timepoint whose window contains it (default windows never overlap).
 """
 
 from __future__ import annotations
@@ -81,15 +81,15 @@ def planned_timepoints(treated_on: date, steps: tuple[TimepointRule, ...]) -> tu
 def timepoints_for(
     treated_on: date, next_treated_on: date | None, rules: RuleSet
 ) -> tuple[Timepoint, ...]:
-    """The episode's timepoints: those whose window opens before the next treatment of the knee,
-    windows cut at the day before it (see the module docstring for why)."""
+    """The episode's timepoints: those due before the next treatment of the knee, windows cut at
+    the day before it (see the module docstring for why)."""
     planned = planned_timepoints(treated_on, rules.schedule.timepoints)
     if next_treated_on is None:
         return planned
     last_day = next_treated_on - ONE_DAY
     kept = []
     for tp in planned:
-        if tp.window_start >= next_treated_on:
+        if tp.due_on >= next_treated_on:
             continue
         if tp.window_end > last_day:  # cut
             tp = tp._replace(window_end=last_day)
@@ -103,25 +103,21 @@ def next_treatment_as_of(episode: EpisodeInput, as_of: date) -> date | None:
     return nxt if nxt is not None and nxt <= as_of else None
 
 
-def baseline(episode: EpisodeInput, rules: RuleSet) -> ScoredAssessment | None:
-    """The latest valid assessment from ``lookback_days`` before the treatment up to and including
-    the treatment date; of two on the same day, the one listed later. None: no baseline, so the
-    gain-based rules cannot run (a data-quality warning for the services to show)."""
-    treated_on = episode.treatment.treated_on
-    earliest = treated_on - rules.baseline.lookback
-    found: ScoredAssessment | None = None
-    for a in episode.assessments:
-        day = a.assessed_on
-        if earliest <= day <= treated_on and a.total is not None:
-            if found is None or day >= found.assessed_on:
-                found = a
-    return found
-
-
-def valid_dates(assessments: Sequence[ScoredAssessment], as_of: date) -> list[date]:
-    """Sorted dates of the valid assessments on or before ``as_of``."""
+def follow_up_dates(assessments: Sequence[ScoredAssessment], as_of: date) -> list[date]:
+    """Sorted dates, up to ``as_of``, of the assessments that can complete a timepoint (valid
+    pain and function)."""
     return sorted(
-        a.assessed_on for a in assessments if a.total is not None and a.assessed_on <= as_of
+        a.assessed_on for a in assessments if a.counts_for_follow_up and a.assessed_on <= as_of
+    )
+
+
+def seen_dates(assessments: Sequence[ScoredAssessment], as_of: date) -> list[date]:
+    """Sorted dates, up to ``as_of``, of the assessments valid for pain or function: a patient
+    who answered them is back in follow-up."""
+    return sorted(
+        a.assessed_on
+        for a in assessments
+        if (a.pain is not None or a.function is not None) and a.assessed_on <= as_of
     )
 
 
@@ -148,32 +144,32 @@ def schedule_status(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list[
     timepoints = timepoints_for(
         episode.treatment.treated_on, next_treatment_as_of(episode, as_of), rules
     )
-    return timepoint_statuses(timepoints, valid_dates(episode.assessments, as_of), as_of)
+    return timepoint_statuses(timepoints, follow_up_dates(episode.assessments, as_of), as_of)
 
 
 def missed_follow_up(
-    timepoints: Sequence[Timepoint], dates: Sequence[date], as_of: date
+    timepoints: Sequence[Timepoint],
+    done_dates: Sequence[date],
+    as_of: date,
+    seen: Sequence[date] = (),
 ) -> tuple[Timepoint, ...]:
-    """The missed follow-up that counts on ``as_of``, given the sorted dates of valid assessments
-    up to it: () when on track; (latest closed,) when that was missed; (the one before, latest
-    closed) when both were missed. Judged on the latest timepoint whose window has closed, but a
-    later timepoint already done means the patient is back in follow-up, so nothing is missed."""
-    n = len(dates)
+    """The missed follow-up that counts on ``as_of``: () when on track; (latest closed,) when
+    that was missed; (the one before, latest closed) when both were. Judged on the latest
+    timepoint whose window closed before ``as_of``; ``done_dates`` (sorted) complete a
+    timepoint, and any date in ``seen`` (sorted) after the judged window means the patient is
+    back in follow-up, so nothing is missed."""
+    closed = [tp for tp in timepoints if tp.window_end < as_of]
+    if not closed:
+        return ()
 
     def done(tp: Timepoint) -> bool:
-        i = bisect_left(dates, tp.window_start)
-        return i < n and dates[i] <= tp.window_end
+        i = bisect_left(done_dates, tp.window_start)
+        return i < len(done_dates) and done_dates[i] <= tp.window_end
 
-    for k in range(len(timepoints) - 1, -1, -1):
-        tp = timepoints[k]
-        if tp.window_start > as_of:
-            continue  # upcoming
-        if done(tp):
-            return ()
-        if tp.window_end >= as_of:
-            continue  # due
-        before = timepoints[k - 1] if k > 0 else None
-        if before is not None and before.window_end < as_of and not done(before):
-            return (before, tp)
-        return (tp,)
-    return ()
+    judged = closed[-1]
+    back = [d for d in (*done_dates, *seen) if d > judged.window_end]
+    if done(judged) or back:
+        return ()
+    if len(closed) > 1 and not done(closed[-2]):
+        return (closed[-2], judged)
+    return (judged,)

@@ -1,20 +1,25 @@
-"""Flag rules of one episode (DESIGN.md 2.3): pure and deterministic, one module per rule family.
+"""Flag rules of one episode (DESIGN.md 2.3, rule set ``followup-2026.2``): pure and
+deterministic, one module per rule family.
 
 ``evaluate_episode`` looks at one episode on one "as of" day and returns its open findings; an
-evaluation before the treatment date finds nothing. ``stable_range`` says on which days that
-answer holds. The rule families: ``episode`` (what the rules see, the response and each domain's
-course), ``wearing_off``, ``follow_up``, ``safety``, ``response`` (no response and the booster
-window), ``decisions`` (what a review decision closes), ``calls`` (the call a coordinator
-makes next) and ``stable_range``.
+evaluation before the treatment date finds nothing. ``current_call`` says what a coordinator
+phones about next, ``stable_range`` on which days both answers hold, and ``assess_episode`` gives
+all three at once. The rule families: ``episode`` (what the rules see and the response),
+``course`` (each domain's best level, threshold and signals), ``wearing_off`` (with the
+confirmation call), ``follow_up``, ``safety``, ``response`` (no response, the booster window and
+a missing baseline), ``decisions`` (what a review decision closes), ``calls`` and
+``stable_range``.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
-from followup.domain.flags.calls import Call, current_call
+from followup.domain.flags.calls import Call, confirmation_call, current_call
+from followup.domain.flags.course import DomainCourse, signal_threshold
 from followup.domain.flags.decisions import latest_decisions, still_open
-from followup.domain.flags.episode import DOMAINS, EpisodeView, first_response, signal_threshold
+from followup.domain.flags.episode import EpisodeView
 from followup.domain.flags.finding import (
     EPS,
     FOLLOW_UP_KINDS,
@@ -25,25 +30,29 @@ from followup.domain.flags.finding import (
     Raised,
 )
 from followup.domain.flags.follow_up import follow_up
-from followup.domain.flags.response import booster_window, no_response
+from followup.domain.flags.response import booster_window, no_baseline, no_response
 from followup.domain.flags.safety import safety
 from followup.domain.flags.stable_range import stable_range
 from followup.domain.flags.trend import theil_sen
 from followup.domain.flags.wearing_off import possible_wearing_off, wearing_off
-from followup.domain.records import EpisodeInput
+from followup.domain.records import DOMAINS, EpisodeInput
 from followup.domain.rules import RuleSet
 
 __all__ = [
     "DOMAINS",
-    "Call",
-    "current_call",
     "EPS",
     "FOLLOW_UP_KINDS",
     "KINDS",
     "KIND_LEVELS",
+    "Call",
+    "DomainCourse",
+    "EpisodeAssessment",
+    "EpisodeView",
     "Finding",
+    "assess_episode",
+    "confirmation_call",
+    "current_call",
     "evaluate_episode",
-    "first_response",
     "signal_threshold",
     "stable_range",
     "theil_sen",
@@ -51,24 +60,67 @@ __all__ = [
 
 
 def _raised(ep: EpisodeView) -> list[Raised]:
-    worn = wearing_off(ep)
+    worn = wearing_off(ep) if not ep.superseded else None
     # possible_wearing_off only when wearing_off is not raised.
     wearing = worn if worn is not None else possible_wearing_off(ep)
-    found = (safety(ep), wearing, no_response(ep), booster_window(ep), follow_up(ep))
+    found = (
+        safety(ep),
+        wearing,
+        no_response(ep),
+        booster_window(ep),
+        follow_up(ep),
+        no_baseline(ep),
+    )
     return [r for r in found if r is not None]
+
+
+def _findings(ep: EpisodeView) -> list[Finding]:
+    raised = _raised(ep)
+    decisions = latest_decisions(ep.input.decisions, ep.as_of)
+    findings = [still_open(r, decisions.get(r.finding.kind), ep.as_of, ep.rules) for r in raised]
+    open_findings = [f for f in findings if f is not None]
+    open_findings.sort(key=lambda f: KIND_ORDER[f.kind])
+    return open_findings
 
 
 def evaluate_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> list[Finding]:
     """The open findings of one episode on ``as_of``: urgent first, then action, then watch.
 
     Pure and deterministic: the same episode, day and rules give equal findings. Kinds that apply
-    together (e.g. ``safety`` and ``wearing_off``) are all returned, one finding per kind.
+    together (e.g. ``safety`` and ``wearing_off``) are all returned, one finding per kind. Once a
+    later treatment of the knee is dated on or before ``as_of``, the episode raises only
+    ``safety`` and ``no_baseline``.
     """
     if as_of < episode.treatment.treated_on:
         return []
-    raised = _raised(EpisodeView(episode, as_of, rules))
-    decisions = latest_decisions(episode.decisions, as_of)
-    findings = [still_open(r, decisions.get(r.finding.kind)) for r in raised]
-    open_findings = [f for f in findings if f is not None]
-    open_findings.sort(key=lambda f: KIND_ORDER[f.kind])
-    return open_findings
+    return _findings(EpisodeView(episode, as_of, rules))
+
+
+class EpisodeAssessment(NamedTuple):
+    """An episode's whole result on one day: its open findings, its current call, and the days
+    on which both hold."""
+
+    findings: list[Finding]
+    call: Call | None
+    stable_from: date | None
+    stable_until: date | None
+
+
+def assess_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> EpisodeAssessment:
+    """``evaluate_episode``, ``current_call`` and ``stable_range`` together, for the
+    whole-cohort evaluation."""
+    if as_of < episode.treatment.treated_on:
+        start, end = stable_range(episode, as_of, rules)
+        return EpisodeAssessment([], None, start, end)
+    view = EpisodeView(episode, as_of, rules)
+    start, end = stable_range(episode, as_of, rules, view)
+    return EpisodeAssessment(_findings(view), current_call(episode, as_of, rules), start, end)
+
+
+def first_response(episode: EpisodeInput, as_of: date, rules: RuleSet) -> tuple[date, str] | None:
+    """The day the episode's response was confirmed by ``as_of`` (the criterion met at two
+    assessments) and, in words, the criterion; None when it was not (or has no baseline)."""
+    view = EpisodeView(episode, as_of, rules)
+    if view.confirmed_on is None:
+        return None
+    return view.confirmed_on, view.criterion(view.met[0]) or ""

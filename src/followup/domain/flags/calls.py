@@ -3,15 +3,19 @@
 One call per episode at a time, so the worklist has one row per knee and a coordinator calls
 once, not once per missed timepoint:
 
-- the timepoint whose window is open today and not yet done (``due``);
+- a **confirmation call** while a first signal waits for its second reading (from the day the
+  signal is saved until its window, 14 to 28 days after the run's start, closes); a scheduled
+  timepoint whose window overlaps is served by the same call. Only when a scheduled call is due
+  now or overdue and the confirmation window has not opened yet does the scheduled call come
+  first (its reason names the confirmation call to follow);
+- otherwise the scheduled timepoint whose window is open today and not yet done (``due``);
 - otherwise the latest closed timepoint, when it was missed and the patient has not been
-  assessed since (``overdue``; see ``schedule.missed_follow_up``), until the next window opens;
+  assessed since (``overdue``), until the next window opens;
 - otherwise the next timepoint whose window has not opened yet (``upcoming``).
 
-An episode the knee's next treatment has superseded has no call: its missed timepoints can no
-longer be made up, and follow-up goes on under the new episode's schedule. The call depends on
-"as of" only through the treatment dates, the assessment dates and the window boundaries, which
-``stable_range`` already counts as days on which a result may change.
+An episode the knee's next treatment has superseded has no call. The call depends on "as of" only
+through the treatment dates, the assessment dates and the window boundaries, which
+``stable_range`` counts as days on which a result may change.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from bisect import bisect_left
 from datetime import date
 from typing import NamedTuple
 
+from followup.domain.flags.episode import EpisodeView
+from followup.domain.flags.wearing_off import confirmation_window
+from followup.domain.flags.wording import points
 from followup.domain.records import EpisodeInput
 from followup.domain.rules import RuleSet
 from followup.domain.schedule import (
@@ -27,16 +34,19 @@ from followup.domain.schedule import (
     OVERDUE,
     UPCOMING,
     Timepoint,
+    follow_up_dates,
     missed_follow_up,
     next_treatment_as_of,
+    seen_dates,
     timepoints_for,
-    valid_dates,
 )
+
+CONFIRM = "confirm"
 
 
 class Call(NamedTuple):
-    """A call to make: the timepoint it is for, its due day and window, and why (in words, for
-    calls the schedule does not explain by itself)."""
+    """A call to make: the timepoint it is for (``confirm`` for a confirmation call), its due day
+    and window, and why in a few words when the schedule does not say it by itself."""
 
     timepoint: str
     due_on: date
@@ -55,13 +65,13 @@ def _call(tp: Timepoint) -> Call:
     return Call(tp.label, tp.due_on, tp.window_start, tp.window_end)
 
 
-def current_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call | None:
-    """The call to make about this episode on ``as_of`` (see the module docstring)."""
+def scheduled_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call | None:
+    """The call the follow-up schedule asks for on ``as_of`` (no confirmation calls)."""
     treated_on = episode.treatment.treated_on
     if as_of < treated_on or next_treatment_as_of(episode, as_of) is not None:
         return None
     timepoints = timepoints_for(treated_on, None, rules)
-    dates = valid_dates(episode.assessments, as_of)
+    dates = follow_up_dates(episode.assessments, as_of)
 
     def done(tp: Timepoint) -> bool:
         i = bisect_left(dates, tp.window_start)
@@ -70,10 +80,48 @@ def current_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call | N
     for tp in timepoints:
         if tp.window_start <= as_of <= tp.window_end and not done(tp):
             return _call(tp)
-    missed = missed_follow_up(timepoints, dates, as_of)
+    missed = missed_follow_up(timepoints, dates, as_of, seen_dates(episode.assessments, as_of))
     if missed:
         return _call(missed[-1])
     for tp in timepoints:
         if tp.window_start > as_of and not done(tp):
             return _call(tp)
     return None
+
+
+def confirmation_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call | None:
+    """The open confirmation call of the episode on ``as_of``, if a first signal is waiting for
+    its second reading and the call's window has not closed."""
+    if as_of < episode.treatment.treated_on:
+        return None
+    ep = EpisodeView(episode, as_of, rules)
+    window = confirmation_window(ep)
+    if window is None:
+        return None
+    course, due, opens, closes = window
+    if as_of > closes:
+        return None  # closed without a reading: the review queue takes it (possible wearing off)
+    rise = course.values[-1] - course.best
+    reason = f"{course.domain} up {points(rise)} since best, confirm"
+    return Call(CONFIRM, due, opens, closes, reason)
+
+
+def current_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call | None:
+    """The call to make about this episode on ``as_of`` (see the module docstring)."""
+    scheduled = scheduled_call(episode, as_of, rules)
+    confirm = confirmation_call(episode, as_of, rules)
+    if confirm is None:
+        return scheduled
+    if scheduled is not None:
+        if scheduled.status(as_of) != UPCOMING and confirm.status(as_of) == UPCOMING:
+            return scheduled._replace(
+                reason=f"then a confirmation call from {confirm.window_start.isoformat()}"
+            )
+        if (
+            scheduled.window_start <= confirm.window_end
+            and confirm.window_start <= scheduled.window_end
+        ):
+            return confirm._replace(
+                reason=f"{confirm.reason} (serves the {scheduled.timepoint} too)"
+            )
+    return confirm

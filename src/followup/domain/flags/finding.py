@@ -17,6 +17,7 @@ KIND_LEVELS: dict[str, str] = {
     "possible_wearing_off": "watch",
     "booster_window": "watch",
     "overdue": "watch",
+    "no_baseline": "watch",
 }
 KINDS = tuple(KIND_LEVELS)
 FOLLOW_UP_KINDS = ("overdue", "lost_to_follow_up")

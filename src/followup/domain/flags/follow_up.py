@@ -1,10 +1,12 @@
-"""Follow-up lapses (DESIGN.md 2.3): ``overdue`` (watch) when the latest closed timepoint was
-missed, ``lost_to_follow_up`` (action) when the one before it was missed too.
+"""Follow-up lapses (DESIGN.md 2.3): ``overdue`` (watch) when the latest closed scheduled
+timepoint was missed, ``lost_to_follow_up`` (action, instead) when the one before it was missed
+too.
 
-Judged on the latest timepoint whose window closed before "as of"; nothing is raised when it was
-done or when a later timepoint has been done since (the patient is back in follow-up). raised_on
-is the day after the judged window closed. Superseded episodes are judged on their own (cut)
-timepoints. After a decision, only a window closing on or after the decision day re-raises it.
+Judged on the latest scheduled timepoint whose window closed before "as of" (a confirmation call
+never counts as a missed timepoint); nothing is raised when it was done, or when the patient has
+been assessed since its window (the patient is back: the flag never contradicts a form on record).
+raised_on is the day after the judged window closed. An episode a later treatment has superseded
+raises none. After a decision, only a window closing after the decision day re-raises it.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ from datetime import date, timedelta
 
 from followup.domain.flags.episode import EpisodeView
 from followup.domain.flags.finding import Raised, finding
-from followup.domain.schedule import missed_follow_up, timepoints_for
+from followup.domain.schedule import follow_up_dates, missed_follow_up, seen_dates, timepoints_for
 
 
 def follow_up(ep: EpisodeView) -> Raised | None:
     """``overdue`` or ``lost_to_follow_up`` (see ``schedule.missed_follow_up``)."""
-    timepoints = timepoints_for(ep.treated_on, ep.next_treated_on, ep.rules)
-    missed = missed_follow_up(timepoints, ep.valid_dates, ep.as_of)
+    if ep.superseded:
+        return None
+    timepoints = timepoints_for(ep.treated_on, None, ep.rules)
+    missed = missed_follow_up(
+        timepoints,
+        follow_up_dates(ep.visible, ep.as_of),
+        ep.as_of,
+        seen_dates(ep.visible, ep.as_of),
+    )
     if not missed:
         return None
     judged = missed[-1]
@@ -33,14 +42,14 @@ def follow_up(ep: EpisodeView) -> Raised | None:
         }
         for tp in missed
     ]
-    last = ep.last_valid_since_treatment()
+    last = ep.last_usable_since_treatment()
     last_on = None if last is None else last.isoformat()
     evidence = ep.common_evidence(
         "latest two closed timepoints missed" if lost else "latest closed timepoint missed"
     )
     evidence["missed"] = windows
-    evidence["last_valid_assessment"] = last_on
-    since = f"last valid assessment {last_on}" if last_on else "no valid assessment since treatment"
+    evidence["last_assessment"] = last_on
+    since = f"last assessment {last_on}" if last_on else "no assessment since treatment"
     w = windows[-1]
     if lost:
         what = (
@@ -56,6 +65,6 @@ def follow_up(ep: EpisodeView) -> Raised | None:
     kind = "lost_to_follow_up" if lost else "overdue"
 
     def newer(decided_on: date) -> date | None:
-        return closed_on if judged.window_end >= decided_on else None
+        return closed_on if closed_on > decided_on else None
 
     return Raised(finding(kind, closed_on, None, evidence, what), newer)

@@ -1,15 +1,19 @@
 """Safety (DESIGN.md 2.3), level urgent: an adverse event reported on any form of the episode,
 or a pain flare soon after the treatment.
 
-Events are assessments dated within [treated_on, as_of] recording an adverse event (any form),
-or valid ones within 60 days of treatment with pain >= baseline pain + 30. raised_on is the first
-event's date. An assessment on the treatment day counts (day 0 is within 60 days). After a
-decision, only a newer safety event re-raises the flag.
+Events are assessments dated within [treated_on, as_of] recording an adverse event (any form,
+valid or not), or forms within 60 days of the treatment whose pain (valid on its own: a patient
+who declined the stiffness questions still reports a flare) is at least 30 points worse than the
+pain before this injection. The flare is measured from the episode's own pre-treatment pain when
+it has one (a flare is a reaction to this injection; a maintenance booster given while well at 30
+and followed by 65 is one), else from its baseline. raised_on is the first event's date; an
+assessment on the treatment day counts (day 0 is within 60 days). After a decision, only a newer
+safety event re-raises the flag. A later treatment does not silence it.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,7 +37,7 @@ def safety(ep: EpisodeView) -> Raised | None:
     else:
         what = (
             f"Pain flare to {whole(latest['pain'])} on {latest['date']}, "
-            f"{whole(latest['pain_rise'])} points worse than baseline, "
+            f"{whole(latest['pain_rise'])} points worse than before treatment, "
             f"{latest['day']} days after treatment"
         )
     if len(events) > 1:
@@ -50,17 +54,21 @@ def safety(ep: EpisodeView) -> Raised | None:
 def safety_events(ep: EpisodeView) -> list[dict[str, Any]]:
     """Adverse events on any form from the treatment day, and pain flares on valid forms within
     flare_within_days of it, one entry per assessment in date order."""
-    rules, t0, base = ep.rules.safety, ep.treated_on, ep.baseline
+    rules, t0 = ep.rules.safety, ep.treated_on
     reported = [
         a for a in ep.visible if a.adverse_event and a.assessed_on >= t0 and a.adverse_event.strip()
     ]
+    own = ep.own_baseline["pain"]
+    base_pain = own.pain if own is not None else ep.value_of("pain")
     flares: list[ScoredAssessment] = []
-    if base is not None:
-        dates = ep.valid_dates
-        lo = bisect_left(dates, t0)
-        hi = bisect_right(dates, t0 + timedelta(days=rules.flare_within_days), lo)
-        limit = base.pain + rules.flare_points - EPS  # type: ignore[operator]
-        flares = [a for a in ep.valid[lo:hi] if a.pain >= limit]  # type: ignore[operator]
+    if base_pain is not None:
+        last = t0 + timedelta(days=rules.flare_within_days)
+        limit = base_pain + rules.flare_points - EPS
+        flares = [
+            a
+            for a in ep.visible
+            if t0 <= a.assessed_on <= last and a.pain is not None and a.pain >= limit
+        ]
     if not reported and not flares:
         return []
     reported_ids = {id(a) for a in reported}
@@ -79,6 +87,6 @@ def safety_events(ep: EpisodeView) -> list[dict[str, Any]]:
             event["valid_form"] = a.total is not None
         if key in flare_ids:
             event["pain"] = round(a.pain, 1)  # type: ignore[arg-type]
-            event["pain_rise"] = round(a.pain - base.pain, 1)  # type: ignore[operator, union-attr]
+            event["pain_rise"] = round(a.pain - base_pain, 1)  # type: ignore[operator]
         events.append(event)
     return events

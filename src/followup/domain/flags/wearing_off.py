@@ -1,22 +1,19 @@
-"""Wearing off (DESIGN.md 2.3): ``wearing_off`` (a booster check is due) and
-``possible_wearing_off`` (watch). Both apply only to responders.
+"""Wearing off (DESIGN.md 2.3, rule set 2026.2), for confirmed responders only, never from
+stiffness alone:
 
-- ``wearing_off``: an unbroken trailing run of signals in pain or function whose last and first
-  dates are at least 14 days apart. raised_on is the first assessment of the run at which the
-  span reached 14 days, so it does not move as more confirming assessments arrive.
-- ``possible_wearing_off``: only when ``wearing_off`` is not raised (before decisions are
-  applied: a decision on ``wearing_off`` must not resurface the same evidence as a weaker flag).
-  Its raised_on is the earliest of: the first signal of the current run (latest-signal
-  condition), the latest assessment (trend condition, which is re-judged on every point), the
-  first assessment of the current run of raised stiffness. The trend is "worse than +10 per 90
-  days" when the Theil-Sen slope is strictly greater than 10/90 points a day; the intercept is
-  the median of value - slope x day. booster_check_by is the first day the trend line reaches
-  the domain's signal threshold, at the earliest the day after the latest assessment (a forecast
-  already past means "check now"); the earlier of two domains wins. The trend is judged only in
-  a domain whose latest assessment does not signal (one that does is past its threshold).
-- Returning stiffness: the latest valid assessment's stiffness is >= 25 points above the best
-  (lowest, first on ties) stiffness of the response phase, and the latest assessment signals in
-  neither pain nor function.
+- ``wearing_off`` (action, "booster check due"): in one domain, a run of signals whose last and
+  first readings are at least 14 days apart; raised on the reading at which the span first
+  reached 14 days, so it does not move as more confirming readings arrive.
+- A run shorter than 14 days asks for a **confirmation call** 14 to 28 days after its start
+  (``confirmation_call``): a second reading soon, instead of waiting months for the next visit.
+  While the call is open the signal is on the worklist and the chart, not in the review queue.
+- ``possible_wearing_off`` (watch), when ``wearing_off`` is not raised: (a) the confirmation
+  window closed without a reading (raised on start + 29); (b) a worsening trend in a responding
+  domain without a run: at least 3 readings after the best level was set and a Theil-Sen slope
+  worse than +10 points per 90 days (``booster_check_by``: the day the trend reaches the signal
+  level, at the earliest the day after the latest reading); (c) returning stiffness: the latest
+  two stiffness readings both after stiffness's own best level was set and both at least 37.5
+  points (3 of 8 raw points) above it, while neither pain nor function has a run.
 """
 
 from __future__ import annotations
@@ -25,184 +22,237 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
-from followup.domain.flags.episode import DomainCourse, EpisodeView
-from followup.domain.flags.finding import EPS, Raised, finding, whole
+from followup.domain.flags.course import DomainCourse, best_level, best_readings
+from followup.domain.flags.episode import EpisodeView
+from followup.domain.flags.finding import EPS, Raised, finding
 from followup.domain.flags.trend import theil_sen_intercept, theil_sen_slope
+from followup.domain.flags.wording import lost, plural, points, standing
 
-ONE_DAY = timedelta(days=1)
+
+def runs(ep: EpisodeView) -> list[DomainCourse]:
+    """The domains with a run of signals going on (empty unless a confirmed responder)."""
+    if not ep.confirmed_responder:
+        return []
+    return [c for c in ep.courses if c.has_run]
+
+
+def _domain_evidence(c: DomainCourse) -> dict[str, Any]:
+    latest = c.values[-1]
+    share = c.fraction_lost(latest)
+    found: dict[str, Any] = {
+        "baseline": round(c.baseline, 1),
+        "best_level": round(c.best, 1),
+        "best_level_set_on": c.best_on.isoformat(),
+        "best_level_from": [d.isoformat() for d in c.best_dates],
+        "improvement": round(c.improvement, 1),
+        "responded": c.responded,
+        "signal_level": round(c.threshold, 1),
+        "latest": round(latest, 1),
+        "latest_on": c.dates[-1].isoformat(),
+        "share_of_improvement_lost": None if share is None else round(share, 2),
+    }
+    if c.has_run:
+        found["signal_run"] = {
+            "first_on": c.run_start.isoformat(),
+            "last_on": c.dates[-1].isoformat(),
+            "days": c.run_days,
+            "readings": len(c.values) - c.run_from,
+        }
+    return found
+
+
+def evidence_of_domains(ep: EpisodeView) -> dict[str, Any]:
+    """Each domain's course as evidence (baseline, best level and its day, improvement, whether
+    it responded, signal level, latest reading, share lost, the run)."""
+    return {c.domain: _domain_evidence(c) for c in ep.courses}
+
+
+def _newer_signal(ep: EpisodeView):  # type: ignore[no-untyped-def]
+    """Newer evidence for a wear-off kind after a decision: a signalling reading after it."""
+
+    def newer(decided_on: date) -> date | None:
+        found = [
+            c.dates[i]
+            for c in ep.courses
+            for i in range(len(c.values))
+            if c.dates[i] > decided_on and c.signals_at(i)
+        ]
+        return min(found, default=None)
+
+    return newer
 
 
 def wearing_off(ep: EpisodeView) -> Raised | None:
-    """An unbroken trailing run of signals in pain or function spanning >= min_run_days."""
-    if ep.responded is None:
-        return None
+    """A run of signals spanning at least ``min_run_days`` in pain or function."""
     min_days = ep.rules.wearing_off.min_run_days
-    phase, fired = ep.phase, []
-    for c in ep.courses:
-        if c.run_from == len(phase):
-            continue
-        start = phase[c.run_from].assessed_on
-        if (phase[-1].assessed_on - start).days < min_days:
-            continue
-        reached = next(a for a in phase[c.run_from :] if (a.assessed_on - start).days >= min_days)
-        fired.append((c, start, reached.assessed_on))
+    fired = [(c, reached) for c in runs(ep) if (reached := c.run_reached(min_days)) is not None]
     if not fired:
         return None
-    evidence = ep.common_evidence(f"signal run in {' and '.join(c.domain for c, _, _ in fired)}")
+    domains = " and ".join(c.domain for c, _ in fired)
+    evidence = ep.common_evidence(f"signal confirmed over {min_days} days or more in {domains}")
     evidence["responder"] = ep.responder_evidence()
-    clauses = []
-    for c, start, _ in fired:
-        span = (phase[-1].assessed_on - start).days
-        domain = c.evidence(phase)
-        domain.update(
-            signal_since=start.isoformat(),
-            signal_until=domain["latest_on"],
-            signal_days=span,
-            signal_count=len(phase) - c.run_from,
-            fired_by=_signal_conditions(ep, c, c.values[-1]),
-        )
-        evidence[c.domain] = domain
-        clauses.append(
-            f"{c.describe(c.values[-1])}; signalling since {start.isoformat()} ({span} days)"
-        )
+    evidence.update(evidence_of_domains(ep))
+    clauses = [
+        f"{c.domain} {points(c.values[-1])} on {c.dates[-1].isoformat()}, signalling since "
+        f"{c.run_start.isoformat()} ({plural(c.run_days, 'day')} to the latest reading, "
+        f"{plural(len(c.values) - c.run_from, 'reading')}) at or above its signal level of "
+        f"{points(c.threshold)}; {standing(c)}; {lost(c, c.values[-1])}"
+        for c, _ in fired
+    ]
     raised = finding(
         "wearing_off",
-        min(r for _, _, r in fired),
+        min(reached for _, reached in fired),
         None,
         evidence,
         "Booster check due: " + "; ".join(clauses),
     )
-    return Raised(raised, ep.first_valid_after)
+    return Raised(raised, _newer_signal(ep))
 
 
-def _signal_conditions(ep: EpisodeView, c: DomainCourse, value: float) -> list[str]:
-    s = ep.rules.signal
-    fired = []
-    lost = c.fraction_lost(value)
-    if lost is not None and value - c.best >= s.fraction_lost * c.improvement - EPS:
-        fired.append(f"lost >= {s.fraction_lost:.0%} of the improvement")
-    if value >= s.baseline_fraction * c.baseline - EPS:
-        fired.append(f"back to >= {s.baseline_fraction:g} x baseline")
-    return fired
+def _open_runs(ep: EpisodeView) -> list[DomainCourse]:
+    """Runs still shorter than ``min_run_days``, earliest start first."""
+    min_days = ep.rules.wearing_off.min_run_days
+    short = [c for c in runs(ep) if c.run_days < min_days]
+    return sorted(short, key=lambda c: (c.run_start, c.domain))
+
+
+def confirmation_window(ep: EpisodeView) -> tuple[DomainCourse, date, date, date] | None:
+    """The run a confirmation call is for, its due day and window (start + 14 to start + 28),
+    whether or not the window has closed; None when no run is shorter than 14 days, when
+    ``wearing_off`` is raised, or when a later treatment of the knee exists."""
+    if ep.superseded or wearing_off(ep) is not None:
+        return None
+    short = _open_runs(ep)
+    if not short:
+        return None
+    c = short[0]
+    conf = ep.rules.confirmation
+    opens = c.run_start + timedelta(days=conf.opens_after_days)
+    closes = c.run_start + timedelta(days=conf.closes_after_days)
+    return c, opens, opens, closes
+
+
+def _window_answered(ep: EpisodeView, opens: date, closes: date) -> bool:
+    return any(opens <= a.assessed_on <= closes and a.counts_for_follow_up for a in ep.visible)
 
 
 def possible_wearing_off(ep: EpisodeView) -> Raised | None:
-    """Latest assessment signalling, a worsening trend since the best, or returning stiffness."""
-    if ep.responded is None:
+    """An unconfirmed signal, a worsening trend, or returning stiffness (see the docstring)."""
+    if not ep.confirmed_responder or ep.superseded:
         return None
-    n = len(ep.phase)
-    signalling = [c for c in ep.courses if c.run_from < n]
-    # A domain signalling already is past its threshold: no forecast to make there.
-    trends = [(c, t) for c in ep.courses if c.run_from == n and (t := _trend(ep, c)) is not None]
-    stiffness = None if signalling else _returning_stiffness(ep)
-    if not (signalling or trends or stiffness):
+    window = confirmation_window(ep)
+    unconfirmed = None
+    if window is not None:
+        c, _due, opens, closes = window
+        if ep.as_of > closes and not _window_answered(ep, opens, closes):
+            unconfirmed = (c, opens, closes)
+    has_runs = bool(runs(ep))
+    trends = [(c, t) for c in ep.courses if not c.has_run and (t := _trend(ep, c))]
+    stiffness = None if has_runs else _returning_stiffness(ep)
+    if not (unconfirmed or trends or stiffness):
         return None
-    phase, rules = ep.phase, ep.rules
     evidence = ep.common_evidence("")
     evidence["responder"] = ep.responder_evidence()
-    for c in ep.courses:
-        evidence[c.domain] = c.evidence(phase)
+    evidence.update(evidence_of_domains(ep))
     conditions: list[str] = []
     clauses: list[str] = []
     raised: list[date] = []
-    for c in signalling:
-        start = phase[c.run_from].assessed_on
-        conditions.append(f"latest assessment signals in {c.domain}")
-        raised.append(start)
-        evidence[c.domain].update(
-            signal_since=start.isoformat(), fired_by=_signal_conditions(ep, c, c.values[-1])
-        )
+    if unconfirmed is not None:
+        c, opens, closes = unconfirmed
+        conditions.append(f"unconfirmed signal in {c.domain}")
+        raised.append(closes + timedelta(days=1))
+        evidence["confirmation_call"] = {
+            "window_start": opens.isoformat(),
+            "window_end": closes.isoformat(),
+            "answered": False,
+        }
         clauses.append(
-            f"{c.describe(c.values[-1])} on {evidence[c.domain]['latest_on']}, "
-            f"not yet confirmed over {rules.wearing_off.min_run_days} days"
+            f"{c.domain} rose to {points(c.values[-1])} on {c.dates[-1].isoformat()}, at or above "
+            f"its signal level of {points(c.threshold)} ({standing(c)}); the confirmation call "
+            f"({opens.isoformat()} to {closes.isoformat()}) got no reading"
         )
     for c, trend in trends:
-        reaches = trend["reaches_threshold_on"]
-        conditions.append(f"{c.domain} trend worse than the limit")
-        raised.append(phase[-1].assessed_on)
-        evidence[c.domain]["trend"] = {**trend, "reaches_threshold_on": reaches.isoformat()}
+        conditions.append(f"{c.domain} worsening trend")
+        raised.append(c.dates[-1])
+        evidence[c.domain]["trend"] = trend
         clauses.append(
-            f"{c.domain} worsening by {trend['points_per_period']:g} points per "
-            f"{trend['period_days']} days since its best ({whole(c.best)} on "
-            f"{c.best_on.isoformat()}); at this rate it reaches the signal threshold of "
-            f"{whole(c.threshold)} by {reaches.isoformat()}"
+            f"{c.domain} worsening by {points(trend['points_per_period'])} points per "
+            f"{trend['period_days']} days over {plural(trend['readings'], 'reading')} since its "
+            f"best level ({points(c.best)}, set on {c.best_on.isoformat()}); at this rate it "
+            f"reaches its signal level of {points(c.threshold)} by {trend['reaches_signal_on']}"
         )
     if stiffness is not None:
-        conditions.append("stiffness well above its best while pain and function hold")
-        raised.append(date.fromisoformat(stiffness["since"]))
+        conditions.append("returning stiffness")
+        raised.append(date.fromisoformat(stiffness["latest_on"]))
         evidence["stiffness"] = stiffness
+        values = " and ".join(points(v) for v in stiffness["latest"])
         clauses.append(
-            f"stiffness up to {whole(stiffness['latest'])} from its best of "
-            f"{whole(stiffness['best'])} on {stiffness['best_on']} while pain and function hold "
+            f"stiffness {values} at the latest {plural(len(stiffness['latest']), 'reading')} "
+            f"(to {stiffness['latest_on']}), at least {points(stiffness['rise'])} points above "
+            f"its best level of {points(stiffness['best_level'])}, while pain and function hold "
             "(returning stiffness is often the first sign)"
         )
     evidence["condition"] = "; ".join(conditions)
+    check_by = min((date.fromisoformat(t["reaches_signal_on"]) for _, t in trends), default=None)
     result = finding(
         "possible_wearing_off",
         min(raised),
-        min((t["reaches_threshold_on"] for _, t in trends), default=None),
+        check_by,
         evidence,
         "Possibly wearing off: " + "; ".join(clauses),
     )
-    return Raised(result, ep.first_valid_after)
+    if unconfirmed is not None:
+        return Raised(result, _newer_signal(ep))
+    # A trend or returning stiffness is kept up by readings that do not signal: any reading
+    # after the decision that still shows it is newer evidence.
+    return Raised(result, ep.first_usable_after)
 
 
 def _trend(ep: EpisodeView, c: DomainCourse) -> dict[str, Any] | None:
-    """The Theil-Sen trend over the assessments after the best, when worse than the limit."""
+    """The Theil-Sen trend over the readings after the best level was set, when worse than
+    the limit, in a responding domain."""
     p = ep.rules.possible_wearing_off
-    if len(ep.phase) - c.after < p.min_points_after_best:
+    if not c.responded or len(c.values) - c.after < p.min_points_after_best:
         return None
-    after = ep.phase[c.after :]
-    days = ep.phase_days()[c.after :]
+    days = [(d - ep.treated_on).days for d in c.dates[c.after :]]
     values = c.values[c.after :]
     slope = theil_sen_slope(days, values)
     if slope is None or slope <= p.slope_points / p.slope_days + EPS:
         return None
     intercept = theil_sen_intercept(days, values, slope)
     day = math.ceil((c.threshold - intercept) / slope - EPS)
-    earliest = after[-1].assessed_on + ONE_DAY
-    reaches = max(ep.treated_on + timedelta(days=day), earliest)
+    reaches = max(ep.treated_on + timedelta(days=day), c.dates[-1] + timedelta(days=1))
     return {
         "points_per_period": round(slope * p.slope_days, 1),
         "period_days": p.slope_days,
-        "from": after[0].assessed_on.isoformat(),
-        "last_on": after[-1].assessed_on.isoformat(),
-        "assessments": len(after),
+        "from": c.dates[c.after].isoformat(),
+        "to": c.dates[-1].isoformat(),
+        "readings": len(values),
         "limit_points_per_period": p.slope_points,
-        "reaches_threshold_on": reaches,
+        "reaches_signal_on": reaches.isoformat(),
     }
 
 
 def _returning_stiffness(ep: EpisodeView) -> dict[str, Any] | None:
-    """The latest stiffness >= stiffness_rise_points above its best of the response phase while
-    the latest assessment signals in neither pain nor function."""
-    phase, courses = ep.phase, ep.courses
-    rise = ep.rules.possible_wearing_off.stiffness_rise_points - EPS
+    """The latest stiffness readings all after stiffness's best level was set and all far above
+    it (pain and function having no run: checked by the caller)."""
+    p = ep.rules.possible_wearing_off
+    phase = [a for a in ep.visible if a.assessed_on >= ep.phase_start and a.stiffness is not None]
+    if len(phase) < p.stiffness_readings:
+        return None
     values: list[float] = [a.stiffness for a in phase]  # type: ignore[misc]
-    if values[-1] < rise:
-        return None  # cannot be that far above a best of 0 or more
-    best = min(values)
-    if values[-1] - best < rise:
-        return None
-    at = values.index(best)
-
-    def raised_at(i: int) -> bool:
-        return (
-            phase[i].assessed_on > phase[at].assessed_on
-            and values[i] - best >= rise
-            and not any(c.signals_at(i) for c in courses)
-        )
-
-    last = len(phase) - 1
-    if not raised_at(last):
-        return None
-    first = last
-    while first > 0 and raised_at(first - 1):
-        first -= 1
-    return {
-        "best": round(best, 1),
-        "best_on": phase[at].assessed_on.isoformat(),
-        "latest": round(values[last], 1),
-        "latest_on": phase[last].assessed_on.isoformat(),
-        "since": phase[first].assessed_on.isoformat(),
-    }
+    dates = [a.assessed_on for a in phase]
+    best, best_on = best_level(values, dates, ep.rules.best_level.readings)
+    latest = list(zip(dates, values, strict=True))[-p.stiffness_readings :]
+    if all(d > best_on and v >= best + p.stiffness_rise_points - EPS for d, v in latest):
+        return {
+            "best_level": round(best, 1),
+            "best_level_set_on": best_on.isoformat(),
+            "best_level_from": [
+                dates[i].isoformat() for i in best_readings(values, ep.rules.best_level.readings)
+            ],
+            "rise": p.stiffness_rise_points,
+            "latest": [round(v, 1) for _, v in latest],
+            "latest_on": latest[-1][0].isoformat(),
+        }
+    return None

@@ -3,14 +3,16 @@ episode counts (and why not), when its response was confirmed, whether it was a 
 and 12 months, when its relief was confirmed to wear off or why its follow-up ends there
 (censoring), and its re-treatment.
 
-The clinical definitions come from the flag rules, never re-derived here; the two that the
-coming rule set (v2) changes are isolated in ``confirmed_response_on`` and
-``wearing_off_confirmed_on`` so they can be swapped in one place.
+The clinical definitions come from the flag rules (rule set 2026.2), never re-derived here: a
+response is confirmed when the OMERACT-OARSI criterion is met at two assessments
+(``EpisodeView.confirmed_on``), wearing off when the ``wearing_off`` flag would be raised; a
+booster is judged against its chain's first baseline, as the rules judge it.
 
 Judgement calls (each also stated in the report):
 
-- Counted: an episode with a baseline whose follow-up (up to the analysis day, or the knee's next
-  treatment when that came first) lasted past the close of its 3-month visit window. Otherwise
+- Counted: an episode with a baseline (pain or function) whose follow-up (up to the analysis
+  day, or the knee's next treatment when that came first) lasted past the close of its 3-month
+  visit window. Otherwise
   left out, with the first reason that applies: no baseline, treated too recently, re-treated
   before the 3-month window closed.
 - Responder by M months: the response was confirmed on or before the close of the M-month visit
@@ -33,10 +35,9 @@ from functools import cache
 
 from dateutil.relativedelta import relativedelta
 
-from followup.domain.flags import evaluate_episode, first_response
+from followup.domain.flags import EpisodeView, evaluate_episode
 from followup.domain.records import EpisodeInput, TreatmentRecord
 from followup.domain.rules import RuleSet, TimepointRule
-from followup.domain.schedule import baseline
 
 # Months after treatment at which the responder rate is reported; the first is also the minimum
 # follow-up for an episode to count.
@@ -94,9 +95,14 @@ class EpisodeOutcome:
 def confirmed_response_means(rules: RuleSet) -> str:
     """What ``confirmed_response_on`` means, in words for the report (changed with it)."""
     return (
-        f"the first valid assessment from day {rules.response.phase_start_day} after treatment "
-        "that meets the OMERACT-OARSI responder criteria (Pham 2004) against the baseline"
+        f"the {_ordinal(rules.responder.confirm_readings)} assessment from day "
+        f"{rules.response.phase_start_day} after treatment that meets the OMERACT-OARSI responder "
+        "criteria (Pham 2004) against the baseline (a booster: its first treatment's baseline)"
     )
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
 
 
 def wearing_off_means(rules: RuleSet) -> str:
@@ -109,10 +115,9 @@ def wearing_off_means(rules: RuleSet) -> str:
 
 
 def confirmed_response_on(episode: EpisodeInput, as_of: date, rules: RuleSet) -> date | None:
-    """The day the episode's response was confirmed by ``as_of``. Today's rules: the first
-    assessment meeting OMERACT-OARSI (``flags.first_response``); rule set v2 will require two."""
-    found = first_response(episode, as_of, rules)
-    return None if found is None else found[0]
+    """The day the episode's response was confirmed by ``as_of``: the criterion met at two
+    assessments (rule set 2026.2)."""
+    return EpisodeView(episode, as_of, rules).confirmed_on
 
 
 def wearing_off_confirmed_on(episode: EpisodeInput, as_of: date, rules: RuleSet) -> date | None:
@@ -164,7 +169,7 @@ def episode_outcome(
     retreated = next_on is not None and next_on <= as_of
     ends_on = next_on if retreated else as_of
     left_out = None
-    if baseline(episode, rules) is None:
+    if len(EpisodeView(episode, t.treated_on, rules).missing_baseline) == 2:
         left_out = NO_BASELINE
     elif ends_on <= window_end(t.treated_on, MIN_FOLLOW_UP_MONTHS, rules):
         left_out = RETREATED_EARLY if retreated else TOO_RECENT
@@ -188,7 +193,9 @@ def episode_outcome(
             durability = Durability((next_on - t.treated_on).days, False, next_on, RETREATED)
         else:
             last = max(
-                a.assessed_on for a in episode.assessments if a.valid and a.assessed_on <= as_of
+                a.assessed_on
+                for a in episode.assessments
+                if a.assessed_on <= as_of and (a.pain is not None or a.function is not None)
             )
             lost_on = lost_to_follow_up_on(episode, as_of, rules)
             reason = LATEST_ASSESSMENT if lost_on is None else LOST
