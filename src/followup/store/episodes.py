@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -22,18 +22,21 @@ if TYPE_CHECKING:
 Reader = Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]]
 
 # Columns in TreatmentRecord order.
+# Treatments entered in error do not exist for the rules. The SQL ends where a condition can be
+# added with AND.
 TREATMENT_SQL = (
     "SELECT id, patient_id, knee, treated_on, product, route, kl_grade, cells_millions, "
-    "booster_of, banked_doses FROM treatment"
+    "booster_of, banked_doses FROM treatment WHERE entered_in_error = false"
 )
 ASSESSMENT_SQL = (
     "SELECT patient_id, knee, id, assessed_on, pain_score, stiffness_score, function_score, "
     "total_score, patient_global, adverse_event FROM assessment WHERE entered_in_error = false"
 )
 ORDER = " ORDER BY patient_id, knee, assessed_on, id"
+# Only decisions in force reach the rules (an amended or reopened one has been ended).
 DECISION_SQL = (
-    "SELECT f.treatment_id, f.kind, d.decision, d.decided_at FROM review_decision d "
-    "JOIN flag f ON f.id = d.flag_id"
+    "SELECT f.treatment_id, f.kind, d.decision, d.decided_at, d.until FROM review_decision d "
+    "JOIN flag f ON f.id = d.flag_id WHERE d.status = 'in_force'"
 )
 
 
@@ -73,7 +76,9 @@ def episodes_of_knee(
 ) -> list[EpisodeInput]:
     """Split one knee's history into episodes. ``treatments`` and ``assessments`` are in date
     order. Each episode sees the assessments from the baseline look-back before its treatment
-    up to (not including) the next treatment's date."""
+    up to (not including) the next treatment's date; a booster also sees its chain's first
+    treatment (``booster_of`` followed back within the knee) and that treatment's baseline
+    look-back, whose baseline it keeps."""
     lookback = rules.baseline.lookback
     if len(treatments) == 1:  # most knees: one episode, seeing every assessment in range
         t = treatments[0]
@@ -85,21 +90,52 @@ def episodes_of_knee(
         )
         return [EpisodeInput(t, None, smoker, seen, tuple(decisions.get(t.id, ())))]
     dates = [a.assessed_on for a in assessments]
+    by_id = {t.id: t for t in treatments}
     episodes = []
     for i, t in enumerate(treatments):
-        nxt = treatments[i + 1].treated_on if i + 1 < len(treatments) else None
+        later = treatments[i + 1] if i + 1 < len(treatments) else None
+        nxt = later.treated_on if later is not None else None
         lo = bisect_left(dates, t.treated_on - lookback)
         hi = bisect_left(dates, nxt) if nxt is not None else len(dates)
+        chain_on, chain_forms = None, ()
+        root = chain_root(t, by_id)
+        if root is not t:
+            chain_on = root.treated_on
+            first = bisect_left(dates, root.treated_on - lookback)
+            last = bisect_left(dates, root.treated_on + timedelta(days=1))
+            chain_forms = tuple(assessments[first:last])
         episodes.append(
-            EpisodeInput(t, nxt, smoker, tuple(assessments[lo:hi]), tuple(decisions.get(t.id, ())))
+            EpisodeInput(
+                t,
+                nxt,
+                smoker,
+                tuple(assessments[lo:hi]),
+                tuple(decisions.get(t.id, ())),
+                chain_on,
+                chain_forms,
+            )  # fmt: skip
         )
     return episodes
 
 
+def chain_root(treatment: TreatmentRecord, by_id: dict[str, TreatmentRecord]) -> TreatmentRecord:
+    """The first treatment of a booster's chain (``booster_of`` followed back while it names a
+    treatment of the same knee), or the treatment itself."""
+    root, seen = treatment, {treatment.id}
+    while root.booster_of is not None and root.booster_of in by_id:
+        root = by_id[root.booster_of]
+        if root.id in seen:  # a loop cannot be imported; never follow one forever
+            break
+        seen.add(root.id)
+    return root
+
+
 def _decisions(read: Reader, where: str, params: Sequence[Any]) -> dict[str, list[DecisionRecord]]:
     found: dict[str, list[DecisionRecord]] = defaultdict(list)
-    for tid, kind, decision, decided_at in read(DECISION_SQL + where, params):
-        found[tid].append(DecisionRecord(kind, decision, as_datetime(decided_at)))
+    dates = DateCache()
+    for tid, kind, decision, decided_at, until in read(DECISION_SQL + where, params):
+        day = dates[until] if until is not None else None
+        found[tid].append(DecisionRecord(kind, decision, as_datetime(decided_at), day))
     return found
 
 
@@ -110,7 +146,7 @@ def knee_episodes(
     read: Reader = partial(driver_rows, conn)
     dates = DateCache()
     key = (patient_id, knee)
-    where = " WHERE patient_id = ? AND knee = ?"
+    where = " AND patient_id = ? AND knee = ?"
     treatments = [
         treatment_record(r, dates)
         for r in read(TREATMENT_SQL + where + " ORDER BY treated_on", key)
@@ -122,7 +158,7 @@ def knee_episodes(
     )
     smoker = [r[0] for r in read("SELECT smoker FROM patient WHERE id = ?", key[:1])]
     ids = [t.id for t in treatments]
-    decisions = _decisions(read, f" WHERE f.treatment_id IN ({marks(len(ids))})", ids)
+    decisions = _decisions(read, f" AND f.treatment_id IN ({marks(len(ids))})", ids)
     return episodes_of_knee(treatments, assessments, bool(smoker and smoker[0]), decisions, rules)
 
 
@@ -176,17 +212,16 @@ def _episodes(
     if dates is None:
         dates = DateCache()
     cond, params = which("patient_id")
-    where = f" WHERE {cond}" if cond else ""
     also = f" AND {cond}" if cond else ""
     by_knee: dict[tuple[str, str], list[TreatmentRecord]] = defaultdict(list)
-    sql = TREATMENT_SQL + where + " ORDER BY patient_id, knee, treated_on"
+    sql = TREATMENT_SQL + also + " ORDER BY patient_id, knee, treated_on"
     for r in read(sql, params):
         by_knee[(r[1], r[2])].append(treatment_record(r, dates))
     id_cond, _ = which("id")
     patient_sql = "SELECT id, smoker FROM patient" + (f" WHERE {id_cond}" if id_cond else "")
     smokers = {pid for pid, smoker in read(patient_sql, params) if smoker}
     flag_cond, _ = which("f.patient_id")
-    decisions = _decisions(read, f" WHERE {flag_cond}" if flag_cond else "", params)
+    decisions = _decisions(read, f" AND {flag_cond}" if flag_cond else "", params)
     # One pass over the rows in (patient, knee, date) order, a knee's records built as they
     # come (no per-row grouping key: this loop runs a million times).
     patient = ""

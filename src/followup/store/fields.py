@@ -140,6 +140,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """A CHECK constraint for a coded column of a table without a validation model."""
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name)
+
+
 def _nullable(annotation: Any) -> bool:
     return annotation is None or type(None) in get_args(annotation)
 

@@ -45,6 +45,10 @@ def flag_rows(treatment: TreatmentRecord, findings: Iterable[Finding]) -> list[F
     return [(t.id, t.patient_id, t.knee, f.kind, finding_values(f)) for f in findings]
 
 
+# Why an open flag is cleared when the rules no longer find it (an episode's own reason, such as
+# "superseded by treatment T2 on 2026-05-01", is given by the caller).
+NO_LONGER_FOUND = "the evidence no longer holds"
+
 # An episode's result beyond its flags, as stored in episode_evaluation (RESULT_COLUMNS order):
 # treatment id, patient id, knee, the first and end day of its stable range (None: unbounded),
 # and its current call (timepoint, due day, window start and end, reason; all None: no call).
@@ -116,10 +120,12 @@ def sync_flags(
     as_of: date,
     now: datetime,
     leave_alone: frozenset[str] = frozenset(),
+    why_cleared: dict[str, str] | None = None,
 ) -> SyncResult:
     """Make the stored open flags of the given episodes match the findings: raise new ones,
-    update changed ones, clear those no longer found. The flags of patients in ``leave_alone``
-    are not touched (they are re-evaluated apart)."""
+    update changed ones, clear those no longer found (with the episode's reason in
+    ``why_cleared``, by treatment ID, else NO_LONGER_FOUND). The flags of patients in
+    ``leave_alone`` are not touched (they are re-evaluated apart)."""
     stored = read_open_flags(conn, treatment_ids)
     open_flags = {k: (v[0], v[2]) for k, v in stored.items() if v[1] not in leave_alone}
     inserts: list[list[Any]] = []
@@ -144,8 +150,13 @@ def sync_flags(
                 convert=False)  # fmt: skip
     bulk_update(conn, table, [*FLAG_FIELDS, "evaluated_as_of", "updated_at"], "id", updates,
                 convert=False)  # fmt: skip
-    clears = [["cleared", stamp, stamp, day, flag_id] for flag_id, _v in open_flags.values()]
-    bulk_update(conn, table, ["status", "closed_at", "updated_at", "evaluated_as_of"], "id", clears,
+    reasons = why_cleared or {}
+    clears = [
+        ["cleared", stamp, stamp, day, reasons.get(tid, NO_LONGER_FOUND), flag_id]
+        for (tid, _kind), (flag_id, _v) in open_flags.items()
+    ]
+    bulk_update(conn, table, ["status", "closed_at", "updated_at", "evaluated_as_of",
+                              "closed_reason"], "id", clears,
                 convert=False)  # fmt: skip
     return SyncResult(raised=len(inserts), updated=len(updates), cleared=len(clears))
 

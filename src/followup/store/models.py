@@ -21,19 +21,23 @@ from sqlmodel import Field, SQLModel
 
 from followup.domain.records import (
     CONTACT_OUTCOMES,
-    DECISIONS,
     KNEES,
-    LEVELS,
     PRODUCTS,
     ROUTES,
     SOURCES,
 )
-from followup.store.fields import Matches, OneOf, SingleLine, TimeZoneName, check_constraints
+from followup.store.fields import (
+    Matches,
+    OneOf,
+    SingleLine,
+    TimeZoneName,
+    check_constraints,
+    one_of,
+)
 
 ROLES = ("coordinator", "clinician", "admin")
 SEXES = ("F", "M", "X")
 ACTIVITIES = ("low", "moderate", "high_impact")
-FLAG_STATUSES = ("open", "closed", "cleared")
 # The longest free text (a note, an adverse event) a form or a file may hold.
 MAX_TEXT = 2000
 ID_LENGTH = 40
@@ -43,12 +47,6 @@ Item = Annotated[int | None, Field(default=None, ge=0, le=4)]
 LANGUAGE_TAG = Matches(
     r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*", "an IETF language tag like en, ja, es or pt-BR"
 )
-
-
-def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    """A CHECK constraint for a coded column of a table without a validation model."""
-    allowed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({allowed})", name=name)
 
 
 class Site(SQLModel, table=True):
@@ -102,8 +100,15 @@ class TreatmentBase(SQLModel):
 
 
 class Treatment(TreatmentBase, table=True):
+    """A treatment as recorded. A wrongly entered one is marked entered in error with a reason,
+    never deleted; the rules then no longer see it."""
+
     __table_args__ = (
         *check_constraints(TreatmentBase, "treatment", {"cells_millions": "ck_treatment_cells"}),
+        CheckConstraint(
+            "entered_in_error = false OR error_reason IS NOT NULL",
+            name="ck_treatment_error_reason",
+        ),
         # With the ID: each knee's latest treatment is read from the index alone (the call list).
         Index("ix_treatment_patient_knee_date_id", "patient_id", "knee", "treated_on", "id"),
     )
@@ -111,6 +116,10 @@ class Treatment(TreatmentBase, table=True):
     id: str = Field(primary_key=True, max_length=ID_LENGTH)
     patient_id: str = Field(foreign_key="patient.id", max_length=ID_LENGTH)
     booster_of: str | None = Field(default=None, foreign_key="treatment.id", max_length=ID_LENGTH)
+    entered_in_error: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
+    error_reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
     created_by: str = Field(max_length=120)
 
@@ -262,129 +271,6 @@ class PatientCode(SQLModel, table=True):
     issued_by: str = Field(max_length=120)
 
 
-class Flag(SQLModel, table=True):
-    """A flag raised on one episode (identified by its treatment) of one kind. Decided flags are
-    closed; a flag whose evidence no longer holds on re-evaluation is cleared."""
-
-    __table_args__ = (
-        one_of("level", LEVELS, "ck_flag_level"),
-        one_of("status", FLAG_STATUSES, "ck_flag_status"),
-        Index("ix_flag_treatment_kind", "treatment_id", "kind"),
-        Index("ix_flag_patient_status", "patient_id", "status"),
-        # At most one open flag per episode and kind.
-        Index(
-            "uq_flag_open_episode_kind",
-            "treatment_id",
-            "kind",
-            unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    treatment_id: str = Field(foreign_key="treatment.id", max_length=40)
-    patient_id: str = Field(foreign_key="patient.id", max_length=40)
-    knee: str = Field(max_length=5)
-    kind: str = Field(max_length=40)
-    level: str = Field(max_length=10)
-    status: str = Field(default="open", max_length=10)
-    raised_on: date
-    booster_check_by: date | None = None
-    summary: str = Field(sa_column=Column(Text, nullable=False))
-    evidence: str = Field(sa_column=Column(Text, nullable=False))  # JSON
-    rule_set_version: str = Field(max_length=40)
-    evaluated_as_of: date
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None = None
-
-
-class EpisodeEvaluation(SQLModel, table=True):
-    """An episode's last evaluated result beyond its flags: its current call (the worklist reads
-    its pages from these rows) and the days on which the result holds
-    (domain.flags.stable_range). A whole-cohort evaluation re-runs only the episodes whose data
-    changed since the last one or whose range does not hold the new "as of" day. NULL days:
-    unbounded on that side; NULL call: nothing to call about."""
-
-    __tablename__ = "episode_evaluation"
-    __table_args__ = (
-        Index("ix_episode_evaluation_call_window", "call_window_start", "call_due_on"),
-    )
-
-    treatment_id: str = Field(primary_key=True, foreign_key="treatment.id", max_length=40)
-    patient_id: str = Field(foreign_key="patient.id", max_length=40)
-    knee: str = Field(max_length=5)
-    stable_from: date | None = None
-    stable_until: date | None = None
-    call_timepoint: str | None = Field(default=None, max_length=20)
-    call_due_on: date | None = None
-    call_window_start: date | None = None
-    call_window_end: date | None = None
-    call_reason: str | None = Field(default=None, sa_column=Column(Text))
-
-
-class CohortEvaluation(SQLModel, table=True):
-    """The last whole-cohort evaluation (one row): the audit event it saw last, so changes
-    since are known, and the rules it used, so a change of rules re-runs every episode."""
-
-    __tablename__ = "cohort_evaluation"
-
-    id: int = Field(primary_key=True)
-    audit_mark: int
-    rules_key: str = Field(max_length=64)
-    as_of: date
-    evaluated_at: datetime
-
-
-class ReviewDecision(SQLModel, table=True):
-    __tablename__ = "review_decision"
-    __table_args__ = (one_of("decision", DECISIONS, "ck_review_decision_decision"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    flag_id: int = Field(foreign_key="flag.id", index=True)
-    decision: str = Field(max_length=30)
-    note: str = Field(sa_column=Column(Text, nullable=False))
-    reviewer: str = Field(max_length=120)
-    decided_at: datetime
-
-
-# How a packet carried a flag: a section with its chart, a row of the watch table, or, beyond
-# the packet's cap, deferred to the next packet (so a capped flag is never dropped unseen).
-PACKET_SECTIONS = ("full", "table", "deferred")
-
-
-class ReviewPacketRecord(SQLModel, table=True):
-    """A weekly review packet as written: when it was made, by whom, for which day, and from
-    when it counted flags as new. The next packet covers what changed after ``made_at``."""
-
-    __tablename__ = "review_packet"
-    __table_args__ = (Index("ix_review_packet_made_at", "made_at", "id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    made_at: datetime
-    as_of: date
-    made_by: str = Field(max_length=120)
-    covers_from: datetime
-    flag_count: int
-
-
-class ReviewPacketFlag(SQLModel, table=True):
-    """A flag a packet carried: as a ``full`` section with its chart, as a ``table`` row, or
-    ``deferred`` to the next packet because the packet was full."""
-
-    __tablename__ = "review_packet_flag"
-    __table_args__ = (
-        one_of("section", PACKET_SECTIONS, "ck_review_packet_flag_section"),
-        # "Was this flag in an earlier packet?" is asked by flag.
-        Index("ix_review_packet_flag_flag", "flag_id"),
-    )
-
-    packet_id: int = Field(primary_key=True, foreign_key="review_packet.id")
-    flag_id: int = Field(primary_key=True, foreign_key="flag.id")
-    section: str = Field(max_length=10)
-
-
 class AuditEvent(SQLModel, table=True):
     """Append-only: database triggers reject UPDATE and DELETE on this table."""
 
@@ -403,7 +289,21 @@ class AuditEvent(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
+# The workflow's tables live beside the clinical ones; importing them here registers them.
+from followup.store.review_tables import (  # noqa: E402
+    FLAG_STATUSES,
+    CohortEvaluation,
+    EpisodeEvaluation,
+    Flag,
+    ReviewDecision,
+    ReviewPacketFlag,
+    ReviewPacketRecord,
+)
+
 __all__ = [
+    "FLAG_STATUSES",
+    "CohortEvaluation",
+    "EpisodeEvaluation",
     "Assessment",
     "AuditEvent",
     "Contact",
