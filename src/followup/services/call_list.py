@@ -214,6 +214,30 @@ def due_list(
         return _items(driver_rows(session.connection(), sql, params), ctx.now())
 
 
+def view_list(
+    ctx: Context,
+    view: str,
+    as_of: date | None = None,
+    *,
+    site_id: str | None = None,
+    evaluate: bool = True,
+) -> list[DueItem]:
+    """Every knee's call of a view (``VIEWS``), in ``due_list``'s order, not paged: for the
+    command line and the printed call sheet, which cover a day's or a few weeks' calls and go
+    to a file or a printer. Not for a screen's list: screens read a page (``call_page``). The
+    evaluation is brought up to ``as_of`` first unless ``evaluate`` is False."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown call list view {view!r}")
+    as_of = as_of or ctx.today()
+    if evaluate:
+        evaluate_cohort(ctx, as_of)
+    where, params = _where(view, as_of, site_id)
+    sql = f"{_SELECT} WHERE {where} ORDER BY status, e.call_due_on, e.patient_id, e.knee"
+    with read_session(ctx.engine) as session:
+        rows = driver_rows(session.connection(), sql, [as_of, as_of, *params])
+        return _items(rows, ctx.now())
+
+
 def grouped(items: list[DueItem]) -> list[PatientCall]:
     """Calls grouped by patient, in the order of each patient's most urgent call."""
     by_patient: dict[str, list[DueItem]] = {}

@@ -1,83 +1,211 @@
-"""Review decisions: a clinician records what the meeting decided on a flag (booster
-scheduled, continue monitoring, refer, dismissed) with a note; the decision closes the flag and
-is kept in the audit trail."""
+"""Review decisions: a clinician records what the meeting decided on a flag (booster scheduled,
+continue monitoring, refer, dismissed) with a note; the decision closes the flag. A decision is
+never changed or deleted: amending it ends it (``amended``) and records the new one, reopening it
+ends it (``reopened``) and opens the flag again, each with who, when and why, and the audit trail
+keeps the old and the new. A booster decision may state the day it holds its flag closed to.
+The knee is re-evaluated at once, so what the rules say follows the decision."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlmodel import Session, col, select
 
+from followup.domain.flags.decisions import BOOSTER_SCHEDULED
 from followup.domain.records import DECISIONS
 from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
+from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
 from followup.store.models import Flag, ReviewDecision
+
+IN_FORCE = "in_force"
 
 
 @dataclass(frozen=True)
 class DecisionView:
+    """A decision as recorded, and how it ended when it did."""
+
     id: int
     flag_id: int
     decision: str
     note: str
     reviewer: str
     decided_at: datetime
+    until: date | None = None
+    status: str = IN_FORCE
+    ended_at: datetime | None = None
+    ended_by: str | None = None
+    ended_reason: str | None = None
 
 
-def decide(ctx: Context, flag_id: int, decision: str, note: str, reviewer: str) -> DecisionView:
-    """Record a review decision; it closes the flag."""
+def _view(d: ReviewDecision) -> DecisionView:
+    return DecisionView(
+        d.id or 0, d.flag_id, d.decision, d.note, d.reviewer, d.decided_at, d.until, d.status,
+        d.ended_at, d.ended_by, d.ended_reason,
+    )  # fmt: skip
+
+
+def _checked(decision: str, note: str, until: date | None, today: date) -> str:
     if decision not in DECISIONS:
         raise FollowupError(f"decision must be one of: {', '.join(DECISIONS)}")
     note = note.strip()
     if not note:
         raise FollowupError("a decision needs a note saying why")
+    if until is not None:
+        if decision != BOOSTER_SCHEDULED:
+            raise FollowupError("a day to hold the flag closed to goes with booster_scheduled only")
+        if until <= today:
+            raise FollowupError(f"the booster day {until.isoformat()} must be after today")
+    return note
+
+
+def _flag(session: Session, flag_id: int) -> Flag:
+    flag = session.get(Flag, flag_id)
+    if flag is None:
+        raise NotFound(f"no flag with id {flag_id}")
+    return flag
+
+
+def _in_force(session: Session, flag_id: int) -> ReviewDecision | None:
+    query = select(ReviewDecision).where(
+        ReviewDecision.flag_id == flag_id, ReviewDecision.status == IN_FORCE
+    )
+    return session.exec(query.order_by(col(ReviewDecision.decided_at).desc())).first()
+
+
+def decide(
+    ctx: Context,
+    flag_id: int,
+    decision: str,
+    note: str,
+    reviewer: str,
+    *,
+    until: date | None = None,
+) -> DecisionView:
+    """Record a review decision on an open flag; it closes the flag. On a flag already decided
+    this amends the decision in force (the note says why); see ``amend``."""
     now = ctx.now()
+    note = _checked(decision, note, until, ctx.today())
     with write_session(ctx.engine) as session:
-        flag = session.get(Flag, flag_id)
-        if flag is None:
-            raise NotFound(f"no flag with id {flag_id}")
+        flag = _flag(session, flag_id)
+        if flag.status == "closed" and _in_force(session, flag_id) is not None:
+            return _amend(ctx, session, flag, decision, note, reviewer, until, now)
         if flag.status != "open":
             raise FollowupError(f"flag {flag_id} is {flag.status}, not open; nothing to decide")
         record = ReviewDecision(
-            flag_id=flag_id, decision=decision, note=note, reviewer=reviewer, decided_at=now
-        )
+            flag_id=flag_id, decision=decision, note=note, reviewer=reviewer, decided_at=now,
+            until=until,
+        )  # fmt: skip
         session.add(record)
-        flag.status = "closed"
-        flag.closed_at = now
-        flag.updated_at = now
+        flag.status, flag.closed_at, flag.updated_at = "closed", now, now
+        session.add(flag)
+        session.flush()
+        new = {"status": "closed", "decision": decision, "note": note}
+        if until is not None:
+            new["until"] = until.isoformat()
+        audit.record(
+            session, at=now, actor=reviewer, action="decide", entity="flag", entity_id=flag_id,
+            patient_id=flag.patient_id, old={"status": "open", "kind": flag.kind}, new=new,
+        )  # fmt: skip
+        reevaluate_knee(session, ctx, flag.patient_id, flag.knee)
+        return _view(record)
+
+
+def amend(
+    ctx: Context,
+    flag_id: int,
+    decision: str,
+    reason: str,
+    reviewer: str,
+    *,
+    until: date | None = None,
+) -> DecisionView:
+    """Replace the decision in force on a closed flag with another (a slip of a key, a changed
+    plan): the old one ends as ``amended``, with the reason, and stays on record."""
+    now = ctx.now()
+    reason = _checked(decision, reason, until, ctx.today())
+    with write_session(ctx.engine) as session:
+        flag = _flag(session, flag_id)
+        return _amend(ctx, session, flag, decision, reason, reviewer, until, now)
+
+
+def _amend(
+    ctx: Context,
+    session: Session,
+    flag: Flag,
+    decision: str,
+    reason: str,
+    reviewer: str,
+    until: date | None,
+    now: datetime,
+) -> DecisionView:
+    old = _in_force(session, flag.id or 0)
+    if flag.status != "closed" or old is None:
+        raise FollowupError(f"flag {flag.id} has no decision to amend")
+    _end(old, "amended", reviewer, reason, now)
+    session.add(old)
+    record = ReviewDecision(
+        flag_id=flag.id or 0, decision=decision, note=reason, reviewer=reviewer, decided_at=now,
+        until=until,
+    )  # fmt: skip
+    session.add(record)
+    session.flush()
+    audit.record(
+        session, at=now, actor=reviewer, action="amend_decision", entity="flag",
+        entity_id=flag.id, patient_id=flag.patient_id,
+        old={"decision": old.decision, "note": old.note, "until": _iso(old.until)},
+        new={"decision": decision, "note": reason, "until": _iso(until)}, reason=reason,
+    )  # fmt: skip
+    reevaluate_knee(session, ctx, flag.patient_id, flag.knee)
+    return _view(record)
+
+
+def reopen(ctx: Context, flag_id: int, reason: str, reviewer: str) -> DecisionView:
+    """Withdraw the decision in force on a flag and open the flag again (the rules then judge
+    it afresh): the decision ends as ``reopened``, with the reason, and stays on record."""
+    reason = reason.strip()
+    if not reason:
+        raise FollowupError("reopening a decision needs a note saying why")
+    now = ctx.now()
+    with write_session(ctx.engine) as session:
+        flag = _flag(session, flag_id)
+        old = _in_force(session, flag_id)
+        if flag.status != "closed" or old is None:
+            raise FollowupError(f"flag {flag_id} is {flag.status}, with no decision to reopen")
+        _end(old, "reopened", reviewer, reason, now)
+        session.add(old)
+        flag.status, flag.closed_at, flag.updated_at = "open", None, now
         session.add(flag)
         session.flush()
         audit.record(
-            session,
-            at=now,
-            actor=reviewer,
-            action="decide",
-            entity="flag",
-            entity_id=flag_id,
+            session, at=now, actor=reviewer, action="reopen", entity="flag", entity_id=flag_id,
             patient_id=flag.patient_id,
-            old={"status": "open", "kind": flag.kind},
-            new={"status": "closed", "decision": decision, "note": note},
-        )
-        return DecisionView(
-            id=record.id or 0,
-            flag_id=flag_id,
-            decision=decision,
-            note=note,
-            reviewer=reviewer,
-            decided_at=now,
-        )
+            old={"status": "closed", "decision": old.decision, "note": old.note},
+            new={"status": "open"}, reason=reason,
+        )  # fmt: skip
+        reevaluate_knee(session, ctx, flag.patient_id, flag.knee)
+        return _view(old)
+
+
+def _end(decision: ReviewDecision, how: str, who: str, why: str, now: datetime) -> None:
+    decision.status, decision.ended_at, decision.ended_by = how, now, who
+    decision.ended_reason = why
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def decisions_for(ctx: Context, flag_ids: list[int]) -> dict[int, list[DecisionView]]:
-    found: dict[int, list[DecisionView]] = defaultdict(list)
+    """Every decision of the given flags (in force and ended), oldest first."""
+    found: dict[int, list[DecisionView]] = {}
+    if not flag_ids:
+        return found
     with read_session(ctx.engine) as session:
-        query = select(ReviewDecision).where(ReviewDecision.flag_id.in_(flag_ids))  # type: ignore[attr-defined]
-        for d in session.scalars(query):
-            found[d.flag_id].append(
-                DecisionView(d.id or 0, d.flag_id, d.decision, d.note, d.reviewer, d.decided_at)
-            )
+        query = select(ReviewDecision).where(col(ReviewDecision.flag_id).in_(flag_ids))
+        for d in session.exec(query.order_by(col(ReviewDecision.decided_at), ReviewDecision.id)):
+            found.setdefault(d.flag_id, []).append(_view(d))
     return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import func, select
 
@@ -33,6 +34,7 @@ class DemoResult:
     shift_days: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     flags: int = 0
+    story: list[str] = field(default_factory=list)
 
 
 def sample_data_dir() -> Path:
@@ -43,12 +45,20 @@ def sample_data_dir() -> Path:
     return Path(str(resources.files("followup") / "sample_data"))
 
 
-def anchor_date(folder: Path) -> date:
+def demo_settings(folder: Path) -> dict[str, Any]:
+    """demo.toml: the anchor date and the story knees."""
     try:
         with open(folder / "demo.toml", "rb") as fh:
-            value = tomllib.load(fh)["anchor_date"]
+            found = tomllib.load(fh)
+        found["anchor_date"]  # noqa: B018 - required
     except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
         raise FollowupError(f"{folder / 'demo.toml'}: cannot read anchor_date ({exc})") from None
+    return found
+
+
+def anchor_date(folder: Path) -> date:
+    """The day the demo's dates are written for; loading shifts them to today."""
+    value = demo_settings(folder)["anchor_date"]
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
@@ -73,8 +83,10 @@ def load_demo(ctx: Context, actor: str) -> DemoResult:
             select(func.count()).select_from(Patient)
         ).one()
     if not result.already_loaded:
+        from followup.services.demo_story import play_stories
         from followup.services.evaluate_flags import evaluate_cohort
 
+        result.story = play_stories(ctx, demo_settings(folder).get("story", {}))
         result.flags = evaluate_cohort(ctx).raised
     for username, password, role in DEMO_ACCOUNTS:
         if not user_exists(ctx, username):

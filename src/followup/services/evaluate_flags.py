@@ -15,12 +15,13 @@ from contextlib import closing
 from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
+from typing import NamedTuple
 
 import orjson
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from followup.domain.flags import Finding, current_call, evaluate_episode, stable_range
+from followup.domain.flags import Call, Finding, assess_episode, current_call, evaluate_episode
 from followup.domain.records import KNEES, EpisodeInput
 from followup.domain.rules import RuleSet
 from followup.services import audit
@@ -94,8 +95,8 @@ def evaluate_cohort(
     now = ctx.now()
     with write_session(ctx.engine) as session:
         conn = lock_cohort(session.connection())
-        found, ranges = evaluate_range(partial(driver_rows, conn), ctx.rules, as_of, None)
-        result = _store_batch(ctx, conn, found, ranges, as_of, now, frozenset())
+        batch = evaluate_range(partial(driver_rows, conn), ctx.rules, as_of, None)
+        result = _store_batch(ctx, conn, batch, as_of, now, frozenset())
         store_cohort_evaluation(conn, mark, key, as_of, now)
         return result
 
@@ -116,8 +117,8 @@ def _evaluate_on_snapshot(
         conn = session.connection()
         todo = None if full else _patients_to_evaluate(conn, key, as_of)
         with closing(_evaluate(ctx, conn, as_of, todo)) as batches:
-            for found, ranges in batches:
-                written = _write_batch(ctx, found, ranges, as_of, now, mark)
+            for batch in batches:
+                written = _write_batch(ctx, batch, as_of, now, mark)
                 if written is None:
                     return None
                 total = total.plus(written)
@@ -125,17 +126,12 @@ def _evaluate_on_snapshot(
 
 
 def _write_batch(
-    ctx: Context,
-    found: list[FlagRow],
-    ranges: list[ResultRow],
-    as_of: date,
-    now: datetime,
-    mark: int,
+    ctx: Context, batch: Evaluated, as_of: date, now: datetime, mark: int
 ) -> SyncResult | None:
     """Write one batch of an evaluation made on a snapshot taken after audit event ``mark``, in
     a transaction of its own. The batch's patients changed since are re-evaluated in it; None
     (nothing written) when there are too many of them or a bulk import cannot name them."""
-    if not ranges:
+    if not batch.results:
         return SyncResult(raised=0, updated=0, cleared=0)
     with write_session(ctx.engine) as session:
         conn = lock_cohort(session.connection())
@@ -143,17 +139,16 @@ def _write_batch(
         if changed is None:
             return None
         if changed:
-            changed = changed.intersection(r[1] for r in ranges)
+            changed = changed.intersection(r[1] for r in batch.results)
             if len(changed) > APART_MAX:
                 return None
-        return _store_batch(ctx, conn, found, ranges, as_of, now, changed)
+        return _store_batch(ctx, conn, batch, as_of, now, changed)
 
 
 def _store_batch(
     ctx: Context,
     conn: Connection,
-    found: list[FlagRow],
-    ranges: list[ResultRow],
+    batch: Evaluated,
     as_of: date,
     now: datetime,
     changed: frozenset[str],
@@ -162,12 +157,14 @@ def _store_batch(
     patients ``changed`` since the evaluation's snapshot are re-evaluated here instead (their
     results stored as holding on no day: the next evaluation sees their changes and redoes
     them)."""
-    result = sync_flags(conn, found, [r[0] for r in ranges], as_of, now, changed)
-    store_results(conn, [r for r in ranges if r[1] not in changed] if changed else ranges)
+    results = batch.results
+    episodes = [r[0] for r in results]
+    result = sync_flags(conn, batch.found, episodes, as_of, now, changed, batch.why_cleared)
+    store_results(conn, [r for r in results if r[1] not in changed] if changed else results)
     for patient_id in sorted(changed):
         for knee in KNEES:
             _reevaluate(conn, ctx, patient_id, knee, as_of)
-    return replace(result, episodes=len(ranges))
+    return replace(result, episodes=len(results))
 
 
 def rules_key(rules: RuleSet) -> str:
@@ -187,7 +184,8 @@ def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] 
     sql = (
         "SELECT DISTINCT t.patient_id FROM treatment t "
         "LEFT JOIN episode_evaluation e ON e.treatment_id = t.id "
-        "WHERE e.treatment_id IS NULL OR e.stable_from > ? OR e.stable_until <= ?"
+        "WHERE t.entered_in_error = false "
+        "AND (e.treatment_id IS NULL OR e.stable_from > ? OR e.stable_until <= ?)"
     )
     todo = set(changed)
     todo.update(r[0] for r in driver_rows(conn, sql, (as_of, as_of)))
@@ -197,8 +195,13 @@ def _patients_to_evaluate(conn: Connection, key: str, as_of: date) -> list[str] 
     return sorted(todo)
 
 
-# Flag rows and stable ranges of some episodes, as evaluated.
-Evaluated = tuple[list[FlagRow], list[ResultRow]]
+class Evaluated(NamedTuple):
+    """Some episodes as evaluated: their flag rows, their results (call and stable range), and
+    why their open flags may be cleared (by treatment ID: "superseded by ...")."""
+
+    found: list[FlagRow]
+    results: list[ResultRow]
+    why_cleared: dict[str, str]
 
 
 # Patients per batch of a full run: each batch is written in a short transaction of its own.
@@ -257,18 +260,37 @@ def _reevaluate(
     episodes = knee_episodes(conn, patient_id, knee, ctx.rules)
     pairs = [(e, evaluate_episode(e, as_of, ctx.rules)) for e in episodes]
     rows = [row for e, found in pairs for row in flag_rows(e.treatment, found)]
-    sync_flags(conn, rows, [e.treatment.id for e in episodes], as_of, ctx.now())
+    ids = [e.treatment.id for e in episodes] + _entered_in_error(conn, patient_id, knee)
+    sync_flags(conn, rows, ids, as_of, ctx.now(), why_cleared=_why_cleared(episodes, as_of))
     day = as_of.isoformat()
-    store_results(conn, [result_row(e, as_of, ctx.rules, (day, day)) for e in episodes])
+    calls = [current_call(e, as_of, ctx.rules) for e in episodes]
+    store_results(
+        conn, [_result_row(e, c, (day, day)) for e, c in zip(episodes, calls, strict=True)]
+    )
     return pairs
 
 
-def result_row(
-    episode: EpisodeInput, as_of: date, rules: RuleSet, days: tuple[str | None, str | None]
+def _entered_in_error(conn: Connection, patient_id: str, knee: str) -> list[str]:
+    """The knee's treatments marked entered in error: their open flags are cleared."""
+    sql = "SELECT id FROM treatment WHERE patient_id = ? AND knee = ? AND entered_in_error = true"
+    return [r[0] for r in driver_rows(conn, sql, (patient_id, knee))]
+
+
+def _why_cleared(episodes: Iterable[EpisodeInput], as_of: date) -> dict[str, str]:
+    """Why each superseded episode's open flags close, by treatment ID."""
+    found = {}
+    for e in episodes:
+        reason = e.superseded_as_of(as_of)
+        if reason is not None:
+            found[e.treatment.id] = reason
+    return found
+
+
+def _result_row(
+    episode: EpisodeInput, call: Call | None, days: tuple[str | None, str | None]
 ) -> ResultRow:
     """The episode's stored result: its stable range ``days`` and its current call."""
     t = episode.treatment
-    call = current_call(episode, as_of, rules)
     if call is None:
         return (t.id, t.patient_id, t.knee, *days, None, None, None, None, None)
     return (
@@ -277,20 +299,22 @@ def result_row(
     )  # fmt: skip
 
 
-def evaluate_episodes(
-    episodes: Iterable[EpisodeInput], rules: RuleSet, as_of: date
-) -> tuple[list[FlagRow], list[ResultRow]]:
+def evaluate_episodes(episodes: Iterable[EpisodeInput], rules: RuleSet, as_of: date) -> Evaluated:
     """The flag rows of the episodes and each episode's result (its call and the days it holds)."""
     found: list[FlagRow] = []
     results: list[ResultRow] = []
+    why: dict[str, str] = {}
     for episode in episodes:
-        findings = evaluate_episode(episode, as_of, rules)
-        if findings:
-            found.extend(flag_rows(episode.treatment, findings))
-        start, end = stable_range(episode, as_of, rules)
+        reason = episode.superseded_as_of(as_of)
+        if reason is not None:
+            why[episode.treatment.id] = reason
+        result = assess_episode(episode, as_of, rules)
+        if result.findings:
+            found.extend(flag_rows(episode.treatment, result.findings))
+        start, end = result.stable_from, result.stable_until
         days = (start and start.isoformat(), end and end.isoformat())
-        results.append(result_row(episode, as_of, rules, days))
-    return found, results
+        results.append(_result_row(episode, result.call, days))
+    return Evaluated(found, results, why)
 
 
 PatientRange = tuple[str | None, str | None]
@@ -302,13 +326,11 @@ def evaluate_range(
     as_of: date,
     patients: PatientRange | None,
     dates: DateCache | None = None,
-) -> tuple[list[FlagRow], list[ResultRow]]:
+) -> Evaluated:
     """Every episode of the patients in a half-open ID range (all if None)."""
     return evaluate_episodes(cohort_episodes(read, rules, patients, dates), rules, as_of)
 
 
-def evaluate_patients(
-    read: Reader, rules: RuleSet, as_of: date, ids: Sequence[str]
-) -> tuple[list[FlagRow], list[ResultRow]]:
+def evaluate_patients(read: Reader, rules: RuleSet, as_of: date, ids: Sequence[str]) -> Evaluated:
     """Every episode of the given patients."""
     return evaluate_episodes(patients_episodes(read, rules, ids), rules, as_of)

@@ -185,7 +185,9 @@ def exchange_assessments(
     rules = ctx.rules
     with read_session(ctx.engine) as session:
         _check_patient(session, patient_id)
-        treated = select(Treatment.patient_id, Treatment.knee, Treatment.id, Treatment.treated_on)
+        treated = select(
+            Treatment.patient_id, Treatment.knee, Treatment.id, Treatment.treated_on
+        ).where(Treatment.entered_in_error == False)  # noqa: E712
         found = select(Assessment).where(Assessment.entered_in_error == False)  # noqa: E712
         if patient_id is not None:
             treated = treated.where(Treatment.patient_id == patient_id)

@@ -75,7 +75,12 @@ def _patients(session: Any) -> Iterator[dict[str, Any]]:
 
 
 def _treatments(session: Any) -> Iterator[dict[str, Any]]:
-    query = select(Treatment).order_by(Treatment.patient_id, Treatment.treated_on, Treatment.id)
+    # A treatment marked entered in error is not clinical data, like such an assessment.
+    query = (
+        select(Treatment)
+        .where(Treatment.entered_in_error == False)  # noqa: E712
+        .order_by(Treatment.patient_id, Treatment.treated_on, Treatment.id)
+    )
     for t in session.scalars(query).yield_per(2000):
         yield {
             "treatment_id": t.id, "patient_id": t.patient_id, "knee": t.knee,

@@ -47,6 +47,7 @@ PRODUCT_NAMES = {
 }
 ROUTE_NAMES = {"intra_articular": "Intra-articular", "iv": "Intravenous"}
 SMOKER_NAMES = {"yes": "Smoker", "no": "Non-smoker", "unknown": "Smoking not recorded"}
+KL_GRADES = ("1", "2", "3", "4", "unknown")
 # The log-rank test and each curve are flagged as rough below this many confirmed wear-offs.
 FEW_EVENTS = 10
 
@@ -217,6 +218,25 @@ def _compare(groups: tuple[GroupOutcome, ...]) -> tuple[LogRank | None, str | No
     return test, " ".join(notes) or None
 
 
+def kl_grade_keys(text: str) -> tuple[str, ...]:
+    """Grades as a clinic types them ('2-3', '2,3', '4' or 'unknown') as the group keys a
+    selection takes (``only={"kl_grade": ...}``), in order, each once."""
+    found: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        low, dash, high = part.partition("-")
+        if dash and low.strip().isdigit() and high.strip().isdigit() and int(low) <= int(high):
+            found += [str(g) for g in range(int(low), int(high) + 1)]
+        else:
+            found.append(part.lower())
+    bad = [g for g in found if g not in KL_GRADES]
+    if bad or not found:
+        raise FollowupError(
+            f"KL grade {text.strip()!r}: give grades 1-4 as a list or a range (2,3 or 2-3), "
+            "or unknown"
+        )
+    return tuple(dict.fromkeys(found))
+
+
 def group_names(grouping: str) -> dict[str, str]:
     """The known group keys of a grouping and their names (for help text and the TUI)."""
     if grouping == "product":
@@ -238,4 +258,5 @@ __all__ = [
     "group_key",
     "group_label",
     "group_names",
+    "kl_grade_keys",
 ]

@@ -29,6 +29,12 @@ class TreatmentLine:
     kl_grade: int | None
     booster_of: str | None
     banked_doses: int | None
+    error_reason: str | None = None  # set when the treatment was marked entered in error
+
+    @property
+    def entered_in_error(self) -> bool:
+        """Marked entered in error: shown struck through, never counted."""
+        return self.error_reason is not None
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class AssessmentLine:
     entered_in_error: bool
     error_reason: str | None
     created_by: str
+    created_at: datetime | None = None  # UTC
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,12 @@ class PatientDetail:
 
     @property
     def treated_knees(self) -> tuple[str, ...]:
-        return tuple(k for k in ("left", "right") if self.treatments_of(k))
+        """The knees with a treatment that counts (not entered in error), left first."""
+        return tuple(
+            k
+            for k in ("left", "right")
+            if any(not t.entered_in_error for t in self.treatments_of(k))
+        )
 
 
 def _aware(value: datetime) -> datetime:
@@ -129,6 +141,7 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
                 kl_grade=t.kl_grade,
                 booster_of=t.booster_of,
                 banked_doses=t.banked_doses,
+                error_reason=t.error_reason if t.entered_in_error else None,
             )
             for t in session.exec(
                 select(Treatment)
@@ -171,6 +184,7 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
                 entered_in_error=bool(a.entered_in_error),
                 error_reason=a.error_reason,
                 created_by=a.created_by,
+                created_at=_aware(a.created_at),
             )
             for a in session.exec(
                 select(Assessment)

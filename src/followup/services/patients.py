@@ -267,5 +267,9 @@ def apply_changes(
 
 def treated_knees(session: Session, patient_id: str) -> tuple[str, ...]:
     """The knees of a patient that have a treatment, left first."""
-    query = select(Treatment.knee).where(Treatment.patient_id == patient_id).distinct()
+    query = (
+        select(Treatment.knee)
+        .where(Treatment.patient_id == patient_id, Treatment.entered_in_error == False)  # noqa: E712
+        .distinct()
+    )
     return tuple(sorted(set(session.exec(query))))

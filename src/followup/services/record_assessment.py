@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from followup.domain.flags import Finding
 from followup.domain.instrument import ITEM_KEYS
@@ -17,9 +17,9 @@ from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
-from followup.store.engine import write_session
+from followup.store.engine import read_session, write_session
 from followup.store.fields import validate
-from followup.store.models import Assessment, AssessmentBase, Flag, Patient
+from followup.store.models import Assessment, AssessmentBase, Flag, Patient, Treatment
 from followup.store.scores import score_columns
 
 
@@ -44,6 +44,22 @@ class SavedAssessment:
     scores: Scores
     open_findings: list[Finding] = field(default_factory=list)
     new_kinds: list[str] = field(default_factory=list)
+
+
+def latest_treatments(ctx: Context, patient_id: str) -> dict[str, date]:
+    """Each treated knee of a patient with the day of its latest treatment (an untreated knee
+    is missing; a treatment entered in error does not count): a form for a knee with no
+    treatment on record starts no episode, so the entry screen asks before taking one."""
+    query = (
+        select(Treatment.knee, func.max(Treatment.treated_on))
+        .where(
+            Treatment.patient_id == patient_id,
+            Treatment.entered_in_error == False,  # noqa: E712
+        )
+        .group_by(Treatment.knee)  # type: ignore[arg-type]
+    )
+    with read_session(ctx.engine) as session:
+        return {knee: day for knee, day in session.exec(query)}
 
 
 def check_assessed_on(assessed_on: date, today: date) -> None:

@@ -1,10 +1,11 @@
 """Flags as the people who act on them see them: the review queue's open flags (urgent ->
 action -> watch, oldest first), one patient's flags, and a flag by its ID, as plain read models
-(``FlagView``) read with the driver's own cursor."""
+(``FlagView``) read with the driver's own cursor; and the decided flags, newest decision first,
+for a clinician to amend or reopen a decision."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -16,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from followup.domain.records import LEVELS
 from followup.errors import NotFound
 from followup.services.context import Context
+from followup.services.decide import DecisionView, decisions_for
 from followup.store.bulk import driver_rows, marks
 from followup.store.engine import read_session
 from followup.store.episodes import DateCache
@@ -175,6 +177,48 @@ def open_flag_page(
     return FlagPage(tuple(flags), sum(by_level.values()), by_level)
 
 
+@dataclass(frozen=True)
+class DecidedPage:
+    """One page of the decided flags (closed with a decision in force), newest decision first,
+    each with that decision."""
+
+    flags: tuple[FlagView, ...]
+    decisions: dict[int, DecisionView]
+    total: int
+
+
+def decided_flag_page(
+    ctx: Context, *, page: int = 0, page_size: int = 50, site_id: str | None = None
+) -> DecidedPage:
+    """One page of the flags closed by a decision still in force (of one site's patients for
+    staff limited to a site): what the review meeting decided, to amend or reopen."""
+    where = "f.status = 'closed' AND d.status = 'in_force'"
+    params: list[Any] = []
+    if site_id is not None:
+        where += " AND p.site_id = ?"
+        params.append(site_id)
+    joins = (
+        "FROM review_decision d JOIN flag f ON f.id = d.flag_id "
+        f"JOIN patient p ON p.id = f.patient_id WHERE {where}"
+    )
+    ids_sql = (
+        f"SELECT f.id {joins} ORDER BY d.decided_at DESC, d.id DESC "
+        f"LIMIT {int(page_size)} OFFSET {int(page) * int(page_size)}"
+    )
+    with read_session(ctx.engine) as session:
+        conn = session.connection()
+        ids = [r[0] for r in driver_rows(conn, ids_sql, params)]
+        [(total,)] = list(driver_rows(conn, f"SELECT count(*) {joins}", params))
+    by_id = {f.id: f for f in flags_with_ids(ctx, ids)}
+    in_force = {
+        flag_id: next(d for d in reversed(found) if d.status == "in_force")
+        for flag_id, found in decisions_for(ctx, ids).items()
+        if any(d.status == "in_force" for d in found)
+    }
+    flags = tuple(by_id[i] for i in ids if i in by_id and i in in_force)
+    return DecidedPage(flags, in_force, total)
+
+
 def open_flags(
     ctx: Context, patient_id: str | None = None, site_id: str | None = None
 ) -> list[FlagView]:
@@ -214,3 +258,59 @@ def get_flag(ctx: Context, flag_id: int) -> FlagView:
     if not views:
         raise NotFound(f"no flag with id {flag_id}")
     return views[0]
+
+
+@dataclass(frozen=True)
+class UrgentFlag:
+    """A newly raised open urgent flag, as announced to the clinicians signed in."""
+
+    id: int
+    patient_id: str
+    knee: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class NewUrgentFlags:
+    """What ``new_urgent_flags`` found: the newest urgent flags not yet announced (newest
+    first), whether there were more than it returned, and the newest flag ID of any kind."""
+
+    flags: tuple[UrgentFlag, ...]
+    more: bool
+    newest_id: int
+
+
+def new_urgent_flags(
+    ctx: Context,
+    after_id: int | None,
+    *,
+    announced: Collection[int] = (),
+    site_id: str | None = None,
+    limit: int = 3,
+) -> NewUrgentFlags:
+    """Open urgent flags with an ID above ``after_id``, except the ``announced`` ones, newest
+    first, at most ``limit``; of one site's patients when given. A re-raised flag is a new row,
+    so it counts as new. ``after_id`` None: only the newest ID, where a listener starts.
+
+    Polled every few seconds by every signed-in clinician, so both reads stay on the primary
+    key: the newest ID, then the range above ``after_id``. On PostgreSQL an ID is drawn before
+    its transaction commits, so a long writer can commit a flag below one already seen: the
+    caller keeps ``after_id`` a little behind the newest ID and passes what it has announced."""
+    with read_session(ctx.engine) as session:
+        conn = session.connection()
+        newest = next(iter(driver_rows(conn, "SELECT max(id) FROM flag")))[0] or 0
+        if after_id is None or newest <= after_id:
+            return NewUrgentFlags((), False, newest)
+        skip = sorted(i for i in announced if i > after_id)
+        sql = (
+            "SELECT f.id, f.patient_id, f.knee, f.kind FROM flag f "
+            "JOIN patient p ON p.id = f.patient_id "
+            "WHERE f.id > ? AND f.level = 'urgent' AND f.status = 'open'"
+            + (f" AND f.id NOT IN ({marks(len(skip))})" if skip else "")
+            + (" AND p.site_id = ?" if site_id is not None else "")
+            + f" ORDER BY f.id DESC LIMIT {int(limit) + 1}"
+        )
+        params: list[Any] = [after_id, *skip] + ([site_id] if site_id is not None else [])
+        rows = list(driver_rows(conn, sql, params))
+    flags = tuple(UrgentFlag(*row) for row in rows[:limit])
+    return NewUrgentFlags(flags, len(rows) > limit, newest)

@@ -69,7 +69,11 @@ def knees_in_follow_up(ctx: Context, patient_id: str) -> list[KneeInFollowUp]:
     latest = func.max(Treatment.treated_on)
     query = (
         select(Treatment.knee, latest)
-        .where(Treatment.patient_id == patient_id, Treatment.treated_on <= ctx.today())
+        .where(
+            Treatment.patient_id == patient_id,
+            Treatment.treated_on <= ctx.today(),
+            Treatment.entered_in_error == False,  # noqa: E712
+        )
         .group_by(Treatment.knee)
         .order_by(Treatment.knee)
     )

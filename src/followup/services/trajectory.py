@@ -1,16 +1,16 @@
-"""Per-knee trajectories for charts: every valid assessment of the knee, the treatments, and for
-the latest episode the baseline, best value and signal threshold of pain and function, so a chart
-shows at a glance where the knee stands against the rules."""
+"""Per-knee trajectories for charts: every assessment of the knee valid for pain or function, the
+treatments, and for the latest episode the baseline, best level and signal threshold of pain and
+function exactly as the flag rules compute them (``domain.flags.EpisodeView``), so a chart shows
+at a glance where the knee stands against the rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from followup.domain.flags import signal_threshold
+from followup.domain.flags import EpisodeView
 from followup.domain.records import EpisodeInput
 from followup.domain.rules import RuleSet
-from followup.domain.schedule import baseline
 from followup.services.context import Context
 from followup.store.engine import read_session
 from followup.store.episodes import knee_episodes
@@ -20,10 +20,12 @@ DOMAINS = ("pain", "function")
 
 @dataclass(frozen=True)
 class Point:
+    """One assessment's scores (None where a subscale was too incomplete to score)."""
+
     assessed_on: date
-    pain: float
-    stiffness: float
-    function: float
+    pain: float | None
+    stiffness: float | None
+    function: float | None
 
 
 @dataclass(frozen=True)
@@ -47,22 +49,25 @@ class KneeTrajectory:
 
 
 def _references(episode: EpisodeInput, as_of: date, rules: RuleSet) -> dict[str, Reference]:
-    base = baseline(episode, rules)
-    if base is None:
-        return {}
-    start = episode.treatment.treated_on + timedelta(days=rules.response.phase_start_day)
-    phase = [a for a in episode.assessments if a.valid and start <= a.assessed_on <= as_of]
+    """Each domain's baseline, best level and signal threshold as the rules see them."""
+    view = EpisodeView(episode, as_of, rules)
     refs = {}
     for domain in DOMAINS:
-        b = getattr(base, domain)
-        if not phase:
-            refs[domain] = Reference(b, base.assessed_on)
+        form = view.baseline[domain]
+        if form is None:
             continue
-        best = min(phase, key=lambda a: getattr(a, domain))  # first on ties
-        n = getattr(best, domain)
-        refs[domain] = Reference(
-            b, base.assessed_on, n, best.assessed_on, signal_threshold(b, n, rules)
-        )
+        base = form.value(domain)
+        course = view.course(domain)
+        if course is None:
+            refs[domain] = Reference(base, form.assessed_on)  # type: ignore[arg-type]
+        else:
+            refs[domain] = Reference(
+                base,
+                form.assessed_on,
+                course.best,
+                course.best_on,
+                course.threshold,  # type: ignore[arg-type]
+            )
     return refs
 
 
@@ -85,8 +90,8 @@ def knee_trajectories(
             seen: dict[int, Point] = {}
             for e in episodes:
                 for a in e.assessments:
-                    if a.valid and a.assessed_on <= as_of:
-                        seen[a.id] = Point(a.assessed_on, a.pain, a.stiffness, a.function)  # type: ignore[arg-type]
+                    if a.assessed_on <= as_of and (a.pain is not None or a.function is not None):
+                        seen[a.id] = Point(a.assessed_on, a.pain, a.stiffness, a.function)
             points = sorted(seen.values(), key=lambda p: p.assessed_on)
             result.append(
                 KneeTrajectory(

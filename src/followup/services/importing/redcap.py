@@ -141,7 +141,8 @@ def _check_treatments(run: ImportRun, rows: list[Row]) -> None:
     found: dict[str, tuple[str, str]] = {}
     for chunk in chunks(sorted(wanted)):
         query = select(Treatment.id, Treatment.patient_id, Treatment.knee).where(
-            Treatment.id.in_(chunk)  # type: ignore[attr-defined]
+            Treatment.id.in_(chunk),  # type: ignore[attr-defined]
+            Treatment.entered_in_error == False,  # noqa: E712
         )
         found.update({tid: (pid, knee) for tid, pid, knee in run.conn.execute(query)})
     for row in rows:

@@ -55,14 +55,17 @@ def check_treatments(run: ImportRun, path: Path) -> Batch:
     in_db = existing_ids(conn, Treatment.id, file_ids)
     known: dict[str, tuple[str, str, date]] = {}
     for chunk in chunks(sorted(set(referenced))):
-        query = select(Treatment.id, Treatment.patient_id, Treatment.knee, Treatment.treated_on)
+        query = select(
+            Treatment.id, Treatment.patient_id, Treatment.knee, Treatment.treated_on
+        ).where(Treatment.entered_in_error == False)  # noqa: E712
         for tid, pid, knee, on in conn.execute(query.where(Treatment.id.in_(chunk))):  # type: ignore[attr-defined]
             known[tid] = (pid, knee, on)
     same_day = (
         set(
             conn.execute(
                 select(Treatment.patient_id, Treatment.knee, Treatment.treated_on).where(
-                    Treatment.patient_id.in_(list(patients))  # type: ignore[attr-defined]
+                    Treatment.patient_id.in_(list(patients)),  # type: ignore[attr-defined]
+                    Treatment.entered_in_error == False,  # noqa: E712
                 )
             )
         )
@@ -156,7 +159,8 @@ def _scheduled_boosters(
             "SELECT DISTINCT t.id, t.patient_id, t.knee, t.treated_on, t.banked_doses "
             "FROM treatment t JOIN flag f ON f.treatment_id = t.id "
             "JOIN review_decision d ON d.flag_id = f.id "
-            f"WHERE d.decision = 'booster_scheduled' AND t.patient_id IN ({marks(len(chunk))})"
+            "WHERE d.decision = 'booster_scheduled' AND d.status = 'in_force' "
+            f"AND t.entered_in_error = false AND t.patient_id IN ({marks(len(chunk))})"
         )
         for tid, pid, knee, on, banked in driver_rows(conn, sql, chunk):
             found[tid] = (pid, knee, dates[on], banked)
