@@ -3,7 +3,9 @@ section 7), and a clock the tests move: a packet covers what changed since the p
 
 Three patients, four flags, one knee with two of them: P1's left knee responded, wore off and
 reported an adverse event (safety + wearing_off); P2's right knee missed its 3-month follow-up
-(overdue, a watch flag); P3's left knee was never assessed after treatment (lost_to_follow_up).
+(overdue, a watch flag); P3's left knee was assessed before its treatment but never after it
+(lost_to_follow_up). Every knee has a pre-treatment assessment: without one the knee would also
+raise ``no_baseline`` (rule set 2026.2), a watch flag these tests do not ask for.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ ASSESSMENTS = [
     ("P2", "right", "2026-07-25", 2, ""),
     ("P2", "right", "2026-08-15", 2, ""),
     ("P2", "right", "2026-09-12", 2, ""),
+    ("P3", "left", "2026-07-28", 2, ""),  # the baseline; nothing after the treatment
 ]
 SECTIONS = [  # review order: urgent, then action; oldest first within a level
     ("urgent", "safety", "P1"),
@@ -128,7 +131,8 @@ def load_cohort(ctx: Context, folder: Path) -> Context:
 
 def load_many(ctx: Context, folder: Path, first: int, count: int) -> None:
     """``count`` patients like P2 (overdue: a watch flag) and ``count`` like P3 (lost to
-    follow-up: an action flag), numbered from ``first``."""
+    follow-up: an action flag; a baseline, nothing after the treatment), numbered from
+    ``first``."""
     patients, treatments, assessments = [], [], []
     for n in range(first, first + count):
         for kind, knee in (("W", "right"), ("A", "left")):
@@ -138,8 +142,6 @@ def load_many(ctx: Context, folder: Path, first: int, count: int) -> None:
             )
             treatments.append({"treatment_id": f"T{pid}", "patient_id": pid, "knee": knee,
                                "treated_on": "2026-08-01", "product": "prp"})  # fmt: skip
-            if kind == "W":
-                assessments += [
-                    (pid, knee, d, 2, "") for d in ("2026-07-25", "2026-08-15", "2026-09-12")
-                ]
+            days = ("2026-07-25", "2026-08-15", "2026-09-12") if kind == "W" else ("2026-07-28",)
+            assessments += [(pid, knee, d, 2, "") for d in days]
     import_cohort(ctx, folder, patients, treatments, assessments)

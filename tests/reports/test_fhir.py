@@ -66,7 +66,7 @@ def test_every_resource_of_the_demo_validates_against_the_r4_schema(
     demo_bundle: dict[str, Any],
 ) -> None:
     kinds = Counter(e["resource"]["resourceType"] for e in demo_bundle["entry"])
-    assert kinds["Questionnaire"] == 1 and kinds["QuestionnaireResponse"] == 1745
+    assert kinds["Questionnaire"] == 1 and kinds["QuestionnaireResponse"] == 1592
     assert kinds["Patient"] > 100 and kinds["BodyStructure"] > 100 and kinds["Observation"] > 6000
     found = [p for e in demo_bundle["entry"] for p in problems(e["resource"])]
     assert found == []
@@ -119,16 +119,16 @@ def _resources(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def test_responses_and_observations_say_what_the_assessment_says(demo_ctx: Context) -> None:
-    data = bundle(demo_ctx, "assessments", "P0007")
+    data = bundle(demo_ctx, "assessments", "P0040")
     by_url = {e["fullUrl"]: e["resource"] for e in data["entry"]}
-    assessments = list(exchange_assessments(demo_ctx, "P0007"))
+    assessments = list(exchange_assessments(demo_ctx, "P0040"))
     responses = _resources(data, "QuestionnaireResponse")
     assert len(responses) == len(assessments)
     questionnaire = _resources(data, "Questionnaire")[0]
     for a, qr in zip(assessments, responses, strict=True):
         assert qr["questionnaire"] == f"{QUESTIONNAIRE_URL}|{a.instrument_version}"
         assert qr["status"] == "completed" and qr["authored"] == a.assessed_on.isoformat()
-        assert by_url[qr["subject"]["reference"]]["identifier"][0]["value"] == "P0007"
+        assert by_url[qr["subject"]["reference"]]["identifier"][0]["value"] == "P0040"
         answers = {
             item["linkId"]: item["answer"][0]
             for group in qr["item"]
@@ -145,7 +145,7 @@ def test_responses_and_observations_say_what_the_assessment_says(demo_ctx: Conte
     expected = sum(v is not None for a in assessments for v in a.scores.values())
     assert len(observations) == expected
     invalid = [a for a in assessments if a.total_score is None]
-    assert invalid, "P0007 has a form with too many items missing"
+    assert invalid, "P0040 has a form with too many items missing"
     for obs in observations:
         assert obs["category"][0]["coding"][0] == {
             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
@@ -161,7 +161,7 @@ def test_responses_and_observations_say_what_the_assessment_says(demo_ctx: Conte
         knee = by_url[site["extension"][0]["valueReference"]["reference"]]
         assert knee["resourceType"] == "BodyStructure"
         assert knee["location"]["coding"][0]["code"] == "72696002"
-        assert knee["locationQualifier"][0]["coding"][0]["code"] == "7771000"  # P0007: left
+        assert knee["locationQualifier"][0]["coding"][0]["code"] == "7771000"  # P0040: left
     # Answer options carry their ordinal value.
     option = questionnaire["item"][1]["item"][0]["answerOption"][4]["valueCoding"]
     assert option["code"] == "4" and option["display"] == "Extreme"

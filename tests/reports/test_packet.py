@@ -130,9 +130,14 @@ def test_months_since_treatment_are_counted_to_the_packet_day(cohort: Context) -
 
 
 def test_packet_refreshes_flags_as_of_its_day(cohort: Context) -> None:
-    """Before the 3-month window closed (2026-11-15) neither follow-up flag exists; the P1 knee
-    had only just started to signal, so it was possibly, not yet surely, wearing off."""
-    early = prepare_packet(cohort, date(2026, 3, 5))
+    """Before the 3-month window closed (2026-11-15) neither follow-up flag exists. The P1 knee
+    first signalled on 2026-03-01: while its confirmation call is open (to 2026-03-29) the signal
+    is on the worklist, not in the review; once the call window closed without a reading it was
+    possibly, not yet surely, wearing off."""
+    waiting = prepare_packet(cohort, date(2026, 3, 5))
+    assert kinds(waiting.flags) == [("urgent", "safety", "P1")]
+    assert kinds(waiting.watch) == []
+    early = prepare_packet(cohort, date(2026, 4, 5))
     assert kinds(early.flags) == [("urgent", "safety", "P1")]
     assert kinds(early.watch) == [("watch", "possible_wearing_off", "P1")]
     assert kinds(prepare_packet(cohort, AS_OF).shown) == EXPECTED
@@ -247,10 +252,10 @@ def test_html_has_sections_charts_evidence_and_decision_boxes(cohort: Context) -
         "Booster scheduled",
         "Adipose MSCs, culture-expanded",
         "<dt>KL grade</dt> <dd>2</dd>",
-        "<dt>Months since</dt> <dd>17</dd>",
+        "<dt>Months since (to 2026-11-21)</dt> <dd>17</dd>",
         "<dt>Banked doses</dt> <dd>2</dd>",
         'class="summary"',
-        "signal ≥",
+        "signal level",
         "Watch list — 1 flag",
         "The 3m follow-up",
     ):

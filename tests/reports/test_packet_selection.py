@@ -116,7 +116,8 @@ def test_a_flag_changed_since_the_previous_packet_is_in_the_next(
                 "product": "prp",
             }
         ],  # fmt: skip
-        [("P1", "left", "2026-11-20", 3, "new swelling")],
+        # P9 has a baseline (else no_baseline too) and nothing after its treatment.
+        [("P1", "left", "2026-11-20", 3, "new swelling"), ("P9", "left", "2026-07-28", 2, "")],
     )
     clock.advance(hours=1)
     second = prepare_packet(clinic, AS_OF)

@@ -140,7 +140,7 @@ def test_records_line_up_with_the_dictionary_and_events(project: Path) -> None:
     }
     event_names = {e["unique_event_name"] for e in read_csv(project / FILES["events"])}
     records = read_csv(project / FILES["records"])
-    assert len(records) == 1745
+    assert len(records) == 1592
     for column in records[0]:
         assert column in fields or column in SYSTEM_COLUMNS or column == "knee_assessment_complete"
     seen = set()

@@ -60,7 +60,7 @@ def test_round_trip_through_redcap_loses_nothing(
 ) -> None:
     fresh = _fresh_clinic(tmp_path)
     result = import_file(fresh, "assessments", project / FILES["records"], "test", fmt="redcap")
-    assert result.count == 1745
+    assert result.count == 1592
     assert _assessments(fresh) == _assessments(demo_ctx)
     fresh.close()
 

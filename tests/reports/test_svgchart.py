@@ -96,7 +96,8 @@ def test_reference_lines_are_drawn_and_labelled_per_domain() -> None:
     }
     assert len(set(dashes.values())) == 3  # each kind of line has its own pattern
     labels = texts(root)
-    for label in ("baseline 75", "best 25", "signal ≥ 50", "baseline 60", "signal ≥ 48"):
+    expected = ("before treatment 75", "best level 25", "signal level 50", "before treatment 60")
+    for label in (*expected, "signal level 48"):
         assert label in labels
 
 

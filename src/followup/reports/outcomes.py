@@ -219,6 +219,13 @@ def p_text(p: float) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
+def verdict(p: float) -> str:
+    """What a log-rank p value says, and what it does not, in words."""
+    if p < 0.05:
+        return "The curves differ by more than chance alone would easily give."
+    return "No difference shown; that is not proof that there is none."
+
+
 @cache
 def _environment() -> Environment:
     """Built on first use (nothing is read at import time) and kept for the process."""
@@ -236,6 +243,7 @@ def _environment() -> Environment:
         survival=survival_text,
         median=median_text,
         p_value=p_text,
+        verdict=verdict,
     )
     return env
 

@@ -24,7 +24,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from followup.domain.records import PRODUCT_NAMES as PRODUCTS
 from followup.domain.records import PRODUCT_SHORT_NAMES as SHORT_PRODUCTS
-from followup.reports.svgchart import HorizontalLine, Marker, Series, number, trajectory_chart
+from followup.reports.evidence import DomainRow, domain_rows, notes
+from followup.reports.svgchart import HorizontalLine, Marker, Series, trajectory_chart
 from followup.services.review_packet import WATCH_ROWS_MAX, FlaggedKnee, ReviewPacket
 from followup.services.review_queue import FlagView
 from followup.services.trajectory import KneeTrajectory
@@ -43,26 +44,10 @@ KIND_TITLES = {
     "possible_wearing_off": "Possibly wearing off",
     "booster_window": "Booster window open",
     "overdue": "Follow-up overdue",
+    "no_baseline": "No baseline (data quality)",
 }
 DECISIONS = ("Booster scheduled", "Continue monitoring", "Refer", "Dismissed")
-DOMAIN_ROWS = ("pain", "function")
-# Kinds for which "share of the improvement lost" means something (the knee responded first).
-WEARING_KINDS = ("wearing_off", "possible_wearing_off")
-
-
-@dataclass(frozen=True)
-class EvidenceRow:
-    """One line of a flag's numbers, as printed: a domain's baseline, best, latest, signal
-    threshold and share of the improvement lost."""
-
-    domain: str
-    baseline: str
-    best: str
-    best_on: str
-    latest: str
-    latest_on: str
-    threshold: str
-    lost: str
+CHART_DOMAINS = ("pain", "function")
 
 
 @dataclass(frozen=True)
@@ -71,7 +56,7 @@ class FlagBlock:
 
     flag: FlagView
     details: tuple[str, ...]  # after the kind: "flag #12", "urgent", "raised 2026-07-24", ...
-    rows: tuple[EvidenceRow, ...]
+    rows: tuple[DomainRow, ...]
     notes: tuple[str, ...]
 
 
@@ -196,66 +181,14 @@ def _block(packet: ReviewPacket, f: FlagView, lead: FlagView) -> FlagBlock:
     return FlagBlock(f, tuple(details), _evidence_rows(f), _evidence_notes(f.evidence))
 
 
-def _score(value: Any) -> str:
-    return number(value) if isinstance(value, int | float) else "—"
-
-
-def _evidence_rows(f: FlagView) -> tuple[EvidenceRow, ...]:
+def _evidence_rows(f: FlagView) -> tuple[DomainRow, ...]:
     """The numbers behind the sentence, per domain; stiffness when its rule fired."""
-    rows = []
-    for domain in DOMAIN_ROWS:
-        d = f.evidence.get(domain)
-        if not isinstance(d, dict) or "baseline" not in d:
-            continue
-        lost = d.get("fraction_lost") if f.kind in WEARING_KINDS else None
-        rows.append(
-            EvidenceRow(
-                domain=domain.title(),
-                baseline=_score(d.get("baseline")),
-                best=_score(d.get("best")),
-                best_on=str(d.get("best_on") or ""),
-                latest=_score(d.get("latest")),
-                latest_on=str(d.get("latest_on") or ""),
-                threshold=f"≥ {_score(d.get('signal_threshold'))}",
-                lost=f"{lost * 100:.0f}%" if isinstance(lost, int | float) else "—",
-            )
-        )
-    stiffness = f.evidence.get("stiffness")
-    if isinstance(stiffness, dict) and "latest" in stiffness:
-        rows.append(
-            EvidenceRow(
-                domain="Stiffness",
-                baseline="—",
-                best=_score(stiffness.get("best")),
-                best_on=str(stiffness.get("best_on") or ""),
-                latest=_score(stiffness.get("latest")),
-                latest_on=str(stiffness.get("latest_on") or ""),
-                threshold="—",
-                lost="—",
-            )
-        )
-    return tuple(rows)
+    return tuple(domain_rows(f.evidence))
 
 
 def _evidence_notes(evidence: dict[str, Any]) -> tuple[str, ...]:
-    """Which rule fired, and what else a reviewer should know about the evidence."""
-    notes = []
-    if evidence.get("condition"):
-        notes.append(f"Rule: {evidence['condition']}")
-    responder = evidence.get("responder")
-    if isinstance(responder, dict) and responder.get("responded_on"):
-        notes.append(f"responded {responder['responded_on']}")
-    events = evidence.get("events")
-    if isinstance(events, list) and len(events) > 1:
-        notes.append(f"{len(events)} safety events")
-    reraised = evidence.get("reraised_after")
-    if isinstance(reraised, dict):
-        notes.append(
-            f"raised again after the decision “{reraised.get('decision')}” of "
-            f"{reraised.get('decided_on')} by newer evidence of "
-            f"{reraised.get('newer_evidence_on')}"
-        )
-    return tuple(notes)
+    """What fired and what else a reviewer should know, in words (reports.evidence)."""
+    return tuple(notes(evidence)[:-1])  # the rule set is printed once, on the cover
 
 
 def _facts(packet: ReviewPacket, knee: FlaggedKnee) -> tuple[tuple[str, str], ...]:
@@ -266,7 +199,7 @@ def _facts(packet: ReviewPacket, knee: FlaggedKnee) -> tuple[tuple[str, str], ..
         ("Product", PRODUCTS.get(lead.product, lead.product)),
         ("KL grade", "unknown" if lead.kl_grade is None else str(lead.kl_grade)),
         ("Treated", f"{day(lead.treated_on)} ({lead.treatment_id})"),
-        ("Months since", str(packet.months_since_treatment(lead))),
+        (f"Months since (to {day(packet.as_of)})", str(packet.months_since_treatment(lead))),
         ("Banked doses", "none recorded" if lead.banked_doses is None else str(lead.banked_doses)),
     ]
     if check_by is not None:
@@ -287,10 +220,14 @@ def _chart(packet: ReviewPacket, knee: FlaggedKnee) -> tuple[str | None, str]:
     series = [
         Series(
             domain.title(),
-            [(p.assessed_on, getattr(p, domain)) for p in trajectory.points],
+            [
+                (p.assessed_on, getattr(p, domain))
+                for p in trajectory.points
+                if getattr(p, domain) is not None
+            ],
             _lines(trajectory, domain),
         )
-        for domain in DOMAIN_ROWS
+        for domain in CHART_DOMAINS
     ]
     svg = trajectory_chart(
         series,

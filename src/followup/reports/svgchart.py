@@ -33,8 +33,8 @@ SERIES_STYLES = (
 )
 # Dash pattern and width of each kind of reference line.
 ROLE_STYLES = {"baseline": ("10 4", 1.3), "best": ("1.5 3", 1.8), "threshold": ("6 3 1.5 3", 1.5)}
-ROLE_NAMES = {"baseline": "baseline", "best": "best", "threshold": "signal threshold"}
-LEGEND_NAMES = {"baseline": "baseline", "best": "best", "threshold": "threshold"}
+ROLE_NAMES = {"baseline": "before treatment", "best": "best level", "threshold": "signal level"}
+LEGEND_NAMES = {"baseline": "before treatment", "best": "best level", "threshold": "signal level"}
 
 # Layout in SVG user units. The chart scales to its container through its viewBox; at the
 # default width of 560 printed about 13 cm wide, the 11-unit text comes out near 7 pt.
@@ -60,14 +60,12 @@ class HorizontalLine:
     value: float
     role: str  # one of ROLES
     start: date | None = None
-    label: str | None = None  # default: "baseline 60", "best 25", "signal ≥ 42.5"
+    label: str | None = None  # default: "before treatment 60", "best level 25", "signal level 42.5"
 
     def text(self) -> str:
         if self.label is not None:
             return self.label
-        if self.role == "threshold":
-            return f"signal ≥ {number(self.value)}"
-        return f"{ROLE_NAMES.get(self.role, self.role)} {number(self.value)}"
+        return f"{ROLE_NAMES.get(self.role, self.role)} {self.value:.0f}"
 
 
 @dataclass(frozen=True)
@@ -201,7 +199,7 @@ def describe(series: Sequence[Series], markers: Sequence[Marker]) -> str:
             )
         else:
             text = f"{s.name}: no valid assessments"
-        refs = [f"{ROLE_NAMES.get(ln.role, ln.role)} {number(ln.value)}" for ln in s.lines]
+        refs = [f"{ROLE_NAMES.get(ln.role, ln.role)} {ln.value:.0f}" for ln in s.lines]
         if refs:
             text += " (" + ", ".join(refs) + ")"
         parts.append(text + ".")
@@ -242,7 +240,11 @@ def trajectory_chart(
         lo, hi = lo - timedelta(days=15), hi + timedelta(days=15)
     pad = timedelta(days=max(3, round((hi - lo).days * 0.03)))
     x_lo, x_hi = lo - pad, (hi if as_of is not None and hi == as_of else hi + pad)
-    frame = _Frame(x_lo, max((x_hi - x_lo).days, 1), float(width - LEFT - RIGHT))
+    # The right margin holds the reference lines' labels ("before treatment 62"): as wide as
+    # the longest, past the leader.
+    labels = [text_width(ln.text()) for s in series for ln in s.lines]
+    right_margin = max([RIGHT, *(w + 16 for w in labels)])
+    frame = _Frame(x_lo, max((x_hi - x_lo).days, 1), float(width - LEFT - right_margin))
     placed = _place_markers(frame, markers, as_of, width)
     top = max((row for *_, row in placed), default=0) * MARKER_ROW_H + MARKER_ROW_H + 6
     panels = max(len(series), 1)
