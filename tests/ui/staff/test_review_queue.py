@@ -10,6 +10,7 @@ from followup.domain.records import LEVELS
 from followup.services.review_queue import open_flags
 from followup.store.engine import read_session
 from followup.store.models import Flag, ReviewDecision, ReviewPacketRecord
+from followup.ui.staff.decision_dialog import DecisionDialog
 from followup.ui.staff.packet_export import ExportDialog
 from followup.ui.staff.review_queue import ReviewQueueScreen, ReviewTable
 from followup.ui.widgets.chart import KneeCharts
@@ -51,9 +52,11 @@ async def test_decide_a_flag_with_a_required_note(demo_ctx, run_app):
         flag = screen.shown[1]
         count = screen.data.total
         await pilot.press("m")
-        assert isinstance(pilot.app.screen, TextDialog)
-        await pilot.press("enter")  # no note: refused
-        assert isinstance(pilot.app.screen, TextDialog)
+        assert isinstance(pilot.app.screen, DecisionDialog)
+        await pilot.press("enter")  # no note: refused, and said so
+        assert isinstance(pilot.app.screen, DecisionDialog)
+        problem = str(pilot.app.screen.query_one("#decision-problem", Static).render())
+        assert problem.startswith("note: say why")
         await pilot.press(*"seen in clinic; stable", "enter")
         await settle(pilot)
         assert pilot.app.screen is screen
@@ -140,3 +143,91 @@ async def test_the_queue_is_paged_in_the_database(demo_ctx, run_app, monkeypatch
         await settle(pilot)
         assert [f.id for f in screen.shown] == [f.id for f in every[14:21]]
         assert screen.query_one(ReviewTable).row_count == 7
+
+
+def _decisions(ctx, flag_id: int) -> list[ReviewDecision]:
+    with read_session(ctx.engine) as session:
+        query = select(ReviewDecision).where(ReviewDecision.flag_id == flag_id)
+        return list(session.exec(query.order_by(ReviewDecision.id)))
+
+
+async def test_a_booster_decision_takes_its_booked_day_checked(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="doctor") as pilot:
+        screen = await _queue(pilot)
+        flag = screen.shown[0]
+        await pilot.press("b", *"booked with the clinic", "enter")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, DecisionDialog)
+        day = dialog.query_one("#decision-until", Input)
+        assert day.has_focus  # the day is asked for next, and may be left empty
+        await pilot.press(*"2026-13-01", "enter")
+        problem = dialog.query_one("#decision-problem", Static)
+        assert "booster day: '2026-13-01' is not a day like" in str(problem.render())
+        day.value = "2026-11-21"  # today (the clinic's clock in the tests): not after it
+        await pilot.press("enter")
+        assert "must be after today" in str(problem.render())
+        day.value = "2026-12-10"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+    [decision] = _decisions(demo_ctx, flag.id)
+    assert (decision.decision, decision.until.isoformat()) == ("booster_scheduled", "2026-12-10")
+
+
+async def test_decided_flags_can_be_amended_and_reopened_with_a_reason(demo_ctx, run_app):
+    async with run_app(demo_ctx, user="doctor") as pilot:
+        screen = await _queue(pilot)
+        flag = screen.shown[0]
+        await pilot.press("f", *"ortho opinion", "enter")
+        await settle(pilot)
+        await pilot.press("a")  # amending is for decided flags: nothing happens here
+        assert pilot.app.screen is screen
+        await pilot.press("v")
+        await settle(pilot)
+        assert screen.decided_view and [f.id for f in screen.shown] == [flag.id]
+        detail = str(screen.query_one(".flag-evidence", Static).render())
+        assert "Decided: refer, by doctor" in detail and "ortho opinion" in detail
+        await pilot.press("m")  # deciding is for open flags
+        assert pilot.app.screen is screen
+        await pilot.press("a")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, DecisionDialog)
+        await pilot.press("enter")  # Enter picks the highlighted decision; the reason is next
+        await pilot.press("escape")
+        assert pilot.app.screen is screen  # cancelled: nothing changed
+        await pilot.press("a", "m", *"meant monitoring", "enter")
+        await settle(pilot)
+        await pilot.press("o")
+        assert isinstance(pilot.app.screen, TextDialog)
+        await pilot.press(*"pain came back", "enter")
+        await settle(pilot)
+        assert screen.shown == []  # reopened: back among the open flags
+        await pilot.press("v")
+        await settle(pilot)
+        assert not screen.decided_view and flag.id in {f.id for f in screen.shown}
+    refer, monitor = _decisions(demo_ctx, flag.id)
+    assert (refer.decision, refer.status, refer.ended_reason) == (
+        "refer", "amended", "meant monitoring",
+    )  # fmt: skip
+    assert (monitor.decision, monitor.status, monitor.ended_reason) == (
+        "continue_monitoring", "reopened", "pain came back",
+    )  # fmt: skip
+
+
+async def test_the_booster_is_recorded_from_the_queue(demo_ctx, run_app):
+    from followup.ui.staff.treatment_form import TreatmentForm
+
+    async with run_app(demo_ctx, user="doctor") as pilot:
+        screen = await _queue(pilot)
+        flag = next(f for f in screen.shown if f.kind == "wearing_off")
+        screen.query_one(ReviewTable).move_cursor(row=screen.shown.index(flag))
+        await pilot.press("B")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, TreatmentForm) and form.patient_id == flag.patient_id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert flag.id not in {f.id for f in screen.shown}  # superseded: read again, gone
+    with read_session(demo_ctx.engine) as session:
+        assert session.get(Flag, flag.id).status == "cleared"

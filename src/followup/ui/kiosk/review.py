@@ -19,6 +19,7 @@ from followup.store.models import MAX_TEXT
 from followup.ui.kiosk.kiosk import KioskScreen
 from followup.ui.kiosk.visit import Visit
 from followup.ui.kiosk.words import knee_name
+from followup.ui.widgets.fields import OneLineInput
 
 PROBLEM_EXAMPLES = "for example new swelling, redness, warmth, or a fever"
 
@@ -132,7 +133,7 @@ class ProblemScreen(ModalScreen[str | None]):
                 f"Please describe the new problem with this knee ({PROBLEM_EXAMPLES}).",
                 classes="lead",
             )
-            yield Input(self.problem or "", id="problem-text", max_length=MAX_TEXT)
+            yield OneLineInput(self.problem or "", id="problem-text", max_length=MAX_TEXT)
             yield Static(
                 "Enter: done    Escape: cancel    (leave it empty to report nothing)",
                 classes="hint",

@@ -1,5 +1,5 @@
-"""The staff terminal UI: sign-in, the coordinator's worklist, patients, phone entry and the
-clinicians' review queue.
+"""The staff terminal UI: sign-in, the coordinator's worklist, patients, phone entry, the
+clinicians' review queue and outcomes, and the admins' staff administration.
 
 The App is given its Context (engine + clock) so tests run it on a temporary database at a frozen
 date. It owns the session state (who is signed in, whether the screen is locked), the one place
@@ -37,6 +37,7 @@ from followup.ui.staff.messages import (
     WorkFailed,
 )
 from followup.ui.staff.signin import LockScreen, SignInScreen
+from followup.ui.staff.urgent_flags import URGENT_FLAG_BINDING, UrgentFlagWatch
 from followup.ui.widgets.dialogs import ErrorDialog
 
 CRASH_MESSAGE = (
@@ -48,17 +49,24 @@ THEMES = ("textual-dark", "textual-light")
 SIGNED_IN_ACTIONS = {
     "worklist",
     "review_queue",
+    "outcomes",
+    "staff_admin",
     "find_patient",
     "lock",
     "help",
     "toggle_theme",
     "command_palette",
+    "urgent_flag",
 }
 # Actions that leave the current screen: not while a dialog or an unsaved entry is open.
-NAVIGATION_ACTIONS = {"worklist", "review_queue", "find_patient"}
+NAVIGATION_ACTIONS = {
+    "worklist", "review_queue", "outcomes", "staff_admin", "find_patient", "urgent_flag",
+}  # fmt: skip
+# Sections only clinicians (and admins) may open.
+REVIEW_ACTIONS = {"review_queue", "outcomes"}
 
 
-class FollowupApp(App[int]):
+class FollowupApp(UrgentFlagWatch, App[int]):
     """The staff UI. ``idle_clock`` (seconds, monotonic) is replaceable so tests can lock the
     session without waiting."""
 
@@ -76,12 +84,27 @@ class FollowupApp(App[int]):
             tooltip="Open flags awaiting a clinician's decision",
         ),
         Binding(
+            "f4",
+            "staff_admin",
+            "Staff",
+            id="app.staff_admin",
+            tooltip="Staff accounts and sites (admins)",
+        ),
+        Binding(
+            "f5",
+            "outcomes",
+            "Outcomes",
+            id="app.outcomes",
+            tooltip="Responder rates and how long relief lasts, per group (clinicians)",
+        ),
+        Binding(
             "ctrl+f",
             "find_patient",
             "Find patient",
             id="app.find_patient",
             tooltip="Find a patient by ID or name",
         ),
+        URGENT_FLAG_BINDING,
         Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the screen now (password)"),
         Binding(
             "ctrl+t",
@@ -158,6 +181,7 @@ class FollowupApp(App[int]):
 
     def signed_in(self, staff: StaffMember) -> None:
         """Called by the sign-in screen: open the role's home section."""
+        from followup.ui.staff.outcomes import OutcomesScreen
         from followup.ui.staff.patient import PatientScreen
         from followup.ui.staff.review_queue import ReviewQueueScreen
         from followup.ui.staff.worklist import WorklistScreen
@@ -170,12 +194,20 @@ class FollowupApp(App[int]):
         self.install_screen(PatientScreen(), "patient")
         if staff.can_review:
             self.install_screen(ReviewQueueScreen(), "review")
+            self.install_screen(OutcomesScreen(), "outcomes")
+        if staff.role == "admin":
+            from followup.ui.staff.admin import AdminScreen
+
+            # Admins start on the worklist too: administration is occasional, F4 away.
+            self.install_screen(AdminScreen(), "admin")
         self.switch_screen("review" if staff.role == "clinician" else "worklist")
+        self.start_urgent_watch()
 
     def lock(self) -> None:
         if self.staff is None or self.locked:
             return
         self.locked = True
+        self.pause_urgent_watch()
         self.push_screen(LockScreen(self.staff))
 
     def unlocked(self) -> None:
@@ -184,6 +216,7 @@ class FollowupApp(App[int]):
         self._last_activity = self._idle_clock()
         if isinstance(self.screen, LockScreen):
             self.pop_screen()
+        self.resume_urgent_watch()
         deferred, self._deferred = self._deferred, []
         for screen, callback in deferred:
             self.push_screen(screen, callback)
@@ -192,12 +225,13 @@ class FollowupApp(App[int]):
         """Back to the sign-in screen; the signed-in user's screens (and the patient data they
         hold) are removed, not just hidden."""
         self._deferred.clear()
+        self.stop_urgent_watch()
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.staff = None
         self.locked = False
         self.sub_title = ""
-        for name in ("worklist", "review", "patient"):
+        for name in ("worklist", "review", "outcomes", "patient", "admin"):
             if self.is_screen_installed(name):
                 screen = self.get_screen(name)
                 self.uninstall_screen(name)
@@ -225,7 +259,7 @@ class FollowupApp(App[int]):
     def on_records_changed(self, message: RecordsChanged) -> None:
         """Every open list reads its page again (the one on screen at once, the others when
         they are shown next)."""
-        for name in ("worklist", "review"):
+        for name in ("worklist", "review", "outcomes"):
             if self.is_screen_installed(name):
                 self.get_screen(name).post_message(ListOutOfDate())
 
@@ -264,7 +298,11 @@ class FollowupApp(App[int]):
                 return False
             if self.locked and action != "sign_out":
                 return False
-        if action == "review_queue" and (self.staff is None or not self.staff.can_review):
+        if action in REVIEW_ACTIONS and (self.staff is None or not self.staff.can_review):
+            return False
+        if action == "staff_admin" and (self.staff is None or self.staff.role != "admin"):
+            return False
+        if action == "urgent_flag" and not self.urgent_flag_waiting:
             return False
         if action in NAVIGATION_ACTIONS and self._navigation_blocked():
             return None  # shown, but greyed out
@@ -299,6 +337,24 @@ class FollowupApp(App[int]):
             self.notify("Only clinicians can open the review queue.", severity="warning")
             return
         await self._show_section("review")
+
+    async def action_outcomes(self) -> None:
+        if self.staff is None or not self.staff.can_review:
+            self.notify("Only clinicians can open the outcomes.", severity="warning")
+            return
+        await self._show_section("outcomes")
+
+    async def action_staff_admin(self) -> None:
+        if self.staff is None or self.staff.role != "admin":
+            self.notify("Only admins can manage staff accounts.", severity="warning")
+            return
+        await self._show_section("admin")
+
+    def action_new_patient(self) -> None:
+        from followup.ui.staff.patient_form import PatientForm
+
+        if self.staff is not None and not self.locked:
+            self.push_screen(PatientForm())  # which opens the patient once added
 
     def action_find_patient(self) -> None:
         from followup.ui.staff.find import FindPatientDialog

@@ -23,6 +23,7 @@ from followup.services.log_call import log_contact
 from followup.store.models import MAX_TEXT
 from followup.ui.staff.base import StaffScreen
 from followup.ui.widgets import formatting as fmt
+from followup.ui.widgets.fields import OneLineInput
 
 OUTCOME_KEYS = {
     "reached": "r",
@@ -80,7 +81,7 @@ class LogCallDialog(ModalScreen[CallOutcome | None]):
                 *(Option(f"{OUTCOME_KEYS[o]}  {fmt.outcome(o)}", id=o) for o in CONTACT_OUTCOMES),
                 id="call-outcomes",
             )
-            yield Input(placeholder="note (optional)", id="call-note", max_length=MAX_TEXT)
+            yield OneLineInput(placeholder="note (optional)", id="call-note", max_length=MAX_TEXT)
             yield Static(
                 "Press the letter of the outcome, type a note if needed, Enter saves.",
                 id="call-hint",

@@ -15,9 +15,10 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from followup.services.context import Context
+from followup.services.decide import DecisionView
 from followup.services.review_queue import FlagView
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
-from followup.ui.staff.evidence import evidence_lines, flag_heading
+from followup.ui.staff.evidence import decision_line, evidence_lines, flag_heading
 from followup.ui.staff.session import StaffSession
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.chart import KneeCharts
@@ -46,8 +47,11 @@ class FlagDetail(VerticalScroll):
         yield Static("", classes="flag-evidence")
         yield Vertical(classes="flag-chart")
 
-    def show(self, flag: FlagView | None, empty: str = "") -> None:
-        """Show ``flag`` now and its chart shortly (``empty`` when there is no flag)."""
+    def show(
+        self, flag: FlagView | None, empty: str = "", decision: DecisionView | None = None
+    ) -> None:
+        """Show ``flag`` (with the decision in force on it, when given) now and its chart
+        shortly (``empty`` when there is no flag)."""
         self.flag = flag
         evidence = self.query_one(".flag-evidence", Static)
         self.query_one(".flag-chart").remove_children()
@@ -59,6 +63,8 @@ class FlagDetail(VerticalScroll):
         text = Text()
         text.append(f"{flag.patient_name} ({flag.patient_id}) · ", style="bold")
         text.append(flag_heading(flag) + "\n", style=fmt.LEVEL_STYLES.get(flag.level, ""))
+        if decision is not None:
+            text.append(decision_line(decision) + "\n", style="bold")
         text.append(flag.summary + "\n")
         text.append(
             f"Treated {flag.treated_on.isoformat()} with {fmt.product(flag.product)}, KL "

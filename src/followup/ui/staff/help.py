@@ -15,9 +15,11 @@ GUIDE = """\
 Worklist: the calls to make, overdue first. Enter opens the patient, c logs a call attempt
 (one letter for the outcome, then an optional note), a enters the questionnaire by phone. The
 patient's own time is shown; it is marked when it is outside 9:00-20:00 there. v switches
-between all calls, overdue, due today and coming this week; [ and ] page through long lists.
+between today, this week, the next 14 and 30 days and overdue; [ and ] page through long
+lists; p shows the phone numbers; x writes the view as a call sheet to print (HTML) or as CSV.
 
-Phone entry: pick the knee (l / r), then answer each item with one digit 0-4; Backspace or ↑
+Phone entry: pick the knee (l / r; each marked with its latest treatment; a knee with none on
+record asks first), then answer each item with one digit 0-4; Backspace or ↑
 goes back, d records "declined to answer". Then the optional pain (0-10), overall rating
 (0-100), adverse event and note, and the day the answers were given (today unless you type
 another, YYYY-MM-DD); the review shows the scores and that day before anything is saved.
@@ -30,9 +32,26 @@ Review queue (clinicians): open flags, most urgent first, with the evidence and 
 b booster scheduled, m continue monitoring, f refer, d dismissed: each asks for a note.
 x writes the weekly review packet.
 
+Outcomes (clinicians, F5): responder rates and how long relief lasts, per group, with 95%
+confidence intervals. g steps through the groupings (product, KL grade, smoking, route, site,
+none); f chooses which knees (product, a KL grade range such as 2-3, smoking, route, site); t
+shows censored knees as | on the curves; x writes the same analysis as an HTML report. Each
+group has its own marker as well as its colour; the numbers under the chart are the knees
+still followed at each month; the tables say what was counted, censored and left out.
+
+Patient details: n on the worklist registers a patient, E on the patient screen edits one. Tab
+and Enter move between fields, Ctrl+S (or Enter on the last field) saves, Escape leaves. The
+time zone completes as typed (→ takes it) and ↓ lists the zones ("tokyo" finds Asia/Tokyo).
+Changing smoker, diabetes, BMI or activity needs a reason; every change is audited.
+
+Staff (F4, admins): a adds an account, d and e disable and enable it, p resets its password,
+u unlocks it, r and s set its role and site, n adds a site.
+
 Everywhere: Ctrl+F finds a patient by ID or name (accents optional: "celik" finds Çelik),
 Ctrl+P opens the command palette (every action by name, and patients), Ctrl+L locks the
-screen, Ctrl+T switches light/dark.
+screen, Ctrl+T switches light/dark. Clinicians are told of each new urgent flag as it is
+raised; Ctrl+G opens its patient. A pasted text with a line break, or longer than its field,
+is refused with a message, never cut.
 """
 
 

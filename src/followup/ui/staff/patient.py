@@ -1,9 +1,11 @@
-"""One patient: details and risk factors, treatments per knee, trajectory charts, assessments
-(with the "entered in error" correction), the contact log and open flags with their evidence.
+"""One patient: details and risk factors, treatments per knee, trajectory charts, assessments,
+the contact log and the flags over time (open ones with their evidence, decided and cleared ones
+with what became of them).
 
-Everything is read in one worker (``patients.patient_detail`` + ``trajectory``) and redrawn after
-each change made here (a call logged, a form saved or corrected), so the screen never shows a
-half-updated patient.
+Everything is read in one worker (``patient_record.patient_detail``, ``trajectory``,
+``flag_history``) and redrawn after each change made here (``patient_actions``: a call logged, a
+form saved, a treatment recorded, something marked entered in error), so the screen never shows
+a half-updated patient. The rows and text come from ``patient_views``.
 """
 
 from __future__ import annotations
@@ -16,51 +18,42 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import (
-    DataTable,
-    Header,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from followup.services.call_list import local_time
 from followup.services.context import Context
-from followup.services.patient_codes import IssuedCode, issue_code
+from followup.services.flag_history import FlagEvent, flag_history
 from followup.services.patient_record import PatientDetail, patient_detail
-from followup.services.record_assessment import mark_entered_in_error
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
-from followup.ui.staff.base import StaffScreen
-from followup.ui.staff.calls import ask_and_log_call
-from followup.ui.staff.evidence import evidence_lines, flag_heading
+from followup.ui.staff.patient_actions import PatientActions
+from followup.ui.staff.patient_views import (
+    assessment_row,
+    flag_history_text,
+    open_flag_summary,
+    treatment_row,
+    treatment_summary,
+)
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.chart import KneeCharts
-from followup.ui.widgets.dialogs import CodeDialog, ConfirmDialog, TextDialog
 from followup.ui.widgets.keybar import KeyBar
 
 TABS = ("tab-overview", "tab-charts", "tab-assessments", "tab-contacts", "tab-flags")
+CONTACT_COLUMNS = ("Outcome", "Note", "By")  # after the time, whose title names the clock
+# Where each correction applies: the highlighted row of the table on show.
+IN_ERROR_TABS = ("tab-overview", "tab-assessments")
 
 
 class PatientLoaded(Message):
-    def __init__(self, detail: PatientDetail, trajectories: list[KneeTrajectory]) -> None:
+    """The patient, the knees' trajectories and the flags over time, read together."""
+
+    def __init__(
+        self, detail: PatientDetail, trajectories: list[KneeTrajectory], history: list[FlagEvent]
+    ) -> None:
         super().__init__()
         self.detail = detail
         self.trajectories = trajectories
-
-
-class PatientChanged(Message):
-    """Something was written for this patient; ``note`` says what, for a notification."""
-
-    def __init__(self, note: str) -> None:
-        super().__init__()
-        self.note = note
-
-
-class CodeIssued(Message):
-    def __init__(self, issued: IssuedCode) -> None:
-        super().__init__()
-        self.issued = issued
+        self.history = history
 
 
 def _table(table_id: str, *labels: tuple[str, ...]) -> DataTable[object]:
@@ -71,56 +64,40 @@ def _table(table_id: str, *labels: tuple[str, ...]) -> DataTable[object]:
     return table
 
 
+def _binding(key: str, action: str, label: str, tooltip: str, show: bool = True) -> Binding:
+    return Binding(key, action, label, id=f"patient.{action.split('(')[0]}", tooltip=tooltip,
+                   show=show)  # fmt: skip
+
+
 def _tab_binding(n: int, label: str) -> Binding:
-    return Binding(
-        str(n),
-        f"tab({n - 1})",
-        label,
-        show=False,
-        id=f"patient.tab_{n}",
-        tooltip=f"Show the {label.lower()} tab",
-    )
+    return Binding(str(n), f"tab({n - 1})", label, show=False, id=f"patient.tab_{n}",
+                   tooltip=f"Show the {label.lower()} tab")  # fmt: skip
 
 
-class PatientScreen(StaffScreen):
+class PatientScreen(PatientActions):
+    """One patient, tab by tab; the actions are ``patient_actions``'."""
+
     BINDINGS = [
-        Binding(
-            "a",
-            "enter_assessment",
-            "Assessment",
-            id="patient.enter_assessment",
-            tooltip="Enter a questionnaire by phone",
-        ),
-        Binding("c", "log_call", "Log call", id="patient.log_call", tooltip="Log a call attempt"),
-        Binding(
-            "e",
-            "entered_in_error",
-            "In error",
-            id="patient.entered_in_error",
-            tooltip="Mark the highlighted assessment as entered in error (asks for a reason)",
-        ),
-        Binding(
-            "i",
-            "issue_code",
-            "Code",
-            id="patient.issue_code",
-            tooltip="Issue a new self-report code for this patient (shown once)",
-        ),
-        Binding("escape", "close", "Back", id="patient.close", tooltip="Close this patient"),
-        Binding(
-            "ctrl+r",
-            "reload",
-            "Reload",
-            id="patient.reload",
-            tooltip="Read this patient again",
-            show=False,
-        ),
+        _binding("a", "enter_assessment", "Assessment", "Enter a questionnaire by phone"),
+        _binding("c", "log_call", "Log call", "Log a call attempt"),
+        _binding("t", "record_treatment", "Treatment", "Record a new treatment"),
+        _binding("B", "record_booster", "Booster",
+                 "Record a booster of the highlighted knee, filled in from its latest treatment"),
+        _binding("e", "entered_in_error", "In error",
+                 "Mark the highlighted assessment (Assessments) or treatment (Overview) as "
+                 "entered in error; asks for a reason"),
+        _binding("i", "issue_code", "Code",
+                 "Issue a new self-report code for this patient (shown once)"),
+        _binding("E", "edit_details", "Edit details",
+                 "Change the contact details, time zone, site, language or risk factors"),
+        _binding("escape", "close", "Back", "Close this patient"),
+        _binding("ctrl+r", "reload", "Reload", "Read this patient again", show=False),
         _tab_binding(1, "Overview"),
         _tab_binding(2, "Charts"),
         _tab_binding(3, "Assessments"),
         _tab_binding(4, "Contacts"),
         _tab_binding(5, "Flags"),
-    ]
+    ]  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__(id="patient", classes="patient-screen")
@@ -154,7 +131,7 @@ class PatientScreen(StaffScreen):
                     yield _table(
                         "treatments",
                         ("Knee", "Treated", "Product", "Cells (M)", "Route", "KL", "Banked"),
-                        ("Booster of", "ID"),
+                        ("Booster of", "ID", "Status"),
                     )
                     yield Static("", id="flag-summary")
             with TabPane("2 Charts", id="tab-charts"):
@@ -166,8 +143,8 @@ class PatientScreen(StaffScreen):
                     ("Global", "Answered", "Adverse event", "Status"),
                 )
             with TabPane("4 Contacts", id="tab-contacts"):
-                yield _table("contacts", ("When (caller's time)", "Outcome", "Note", "By"))
-            with TabPane("5 Flags", id="tab-flags"), VerticalScroll():
+                yield _table("contacts", ("When", *CONTACT_COLUMNS))
+            with TabPane("5 Flags & history", id="tab-flags"), VerticalScroll():
                 yield Static("", id="flags")
         yield KeyBar()
 
@@ -204,7 +181,8 @@ class PatientScreen(StaffScreen):
     )
     def _load(self, ctx: Context, patient_id: str, site_id: str | None) -> None:
         detail = patient_detail(ctx, patient_id, site_id=site_id)
-        self.post_message(PatientLoaded(detail, knee_trajectories(ctx, patient_id)))
+        trajectories = knee_trajectories(ctx, patient_id)
+        self.post_message(PatientLoaded(detail, trajectories, flag_history(ctx, patient_id)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if (
@@ -224,7 +202,9 @@ class PatientScreen(StaffScreen):
         self._show_treatments(message.detail)
         self._show_assessments(message.detail)
         self._show_contacts(message.detail)
-        self._show_flags(message.detail)
+        self.query_one("#flags", Static).update(
+            flag_history_text(message.history, message.detail.flags)
+        )
         self.charts_shown = False
         if self.query_one("#patient-tabs", TabbedContent).active == "tab-charts":
             self._show_charts()
@@ -255,101 +235,51 @@ class PatientScreen(StaffScreen):
         )
         if d.flags:
             urgent = sum(1 for f in d.flags if f.level == "urgent")
-            risk.append(f"   {len(d.flags)} open flag(s)", style="bold")
+            risk.append(f"   {fmt.plural(len(d.flags), 'open flag')}", style="bold")
             if urgent:
                 risk.append(f", {urgent} URGENT", style="bold red")
         self.query_one("#patient-risk", Static).update(risk)
 
     def _show_treatments(self, d: PatientDetail) -> None:
         table = self.query_one("#treatments", DataTable)
+        cursor = table.cursor_row
         table.clear()
         for t in d.treatments:
-            table.add_row(
-                t.knee,
-                t.treated_on.isoformat(),
-                fmt.product(t.product),
-                fmt.number(t.cells_millions),
-                fmt.words(t.route),
-                fmt.number(t.kl_grade),
-                fmt.number(t.banked_doses),
-                t.booster_of or fmt.DASH,
-                t.id,
-                key=t.id,
-            )
-        lines = []
-        for knee in ("left", "right"):
-            ts = d.treatments_of(knee)
-            if not ts:
-                continue
-            boosters = sum(1 for t in ts if t.booster_of)
-            last = ts[-1]
-            lines.append(
-                f"{knee.capitalize()} knee: {len(ts)} treatment(s), {boosters} booster(s); latest "
-                f"{last.treated_on.isoformat()} {fmt.product(last.product)}, KL "
-                f"{fmt.number(last.kl_grade)}, banked doses left {fmt.number(last.banked_doses)}"
-            )
-        self.query_one("#treatment-summary", Static).update(
-            "\n".join(lines) if lines else "No treatment recorded."
-        )
-        flags = (
-            "\n".join(f"{flag_heading(f)}\n  {f.summary}" for f in d.flags)
-            if d.flags
-            else "No open flag."
-        )
-        self.query_one("#flag-summary", Static).update(Text("\nOpen flags\n", style="bold") + flags)
+            table.add_row(*treatment_row(t), key=t.id)
+        if d.treatments:
+            table.move_cursor(row=min(max(cursor, 0), len(d.treatments) - 1))
+        self.query_one("#treatment-summary", Static).update(treatment_summary(d))
+        self.query_one("#flag-summary", Static).update(open_flag_summary(d.flags))
 
     def _show_assessments(self, d: PatientDetail) -> None:
         table = self.query_one("#assessments", DataTable)
         cursor = table.cursor_row
         table.clear()
         for a in d.assessments:
-            status = (
-                Text(f"ENTERED IN ERROR: {a.error_reason or ''}", style="dim strike")
-                if a.entered_in_error
-                else Text("valid" if a.total is not None else "not valid", style="")
-            )
-            table.add_row(
-                a.assessed_on.isoformat(),
-                a.knee,
-                fmt.words(a.source),
-                fmt.score(a.pain),
-                fmt.score(a.stiffness),
-                fmt.score(a.function),
-                fmt.score(a.total),
-                fmt.number(a.pain_nrs),
-                fmt.number(a.patient_global),
-                f"{a.answered}/24",
-                Text(a.adverse_event or "", style="bold red", overflow="ellipsis", no_wrap=True),
-                status,
-                key=str(a.id),
-            )
+            table.add_row(*assessment_row(a), key=str(a.id))
         if d.assessments:
             table.move_cursor(row=min(max(cursor, 0), len(d.assessments) - 1))
 
     def _show_contacts(self, d: PatientDetail) -> None:
+        """Each call at the patient's own time (their time zone), said in the column title; the
+        clinic's time, and that, when the patient's time zone is not known."""
         table = self.query_one("#contacts", DataTable)
-        table.clear()
+        known = local_time(self.ctx.now(), d.timezone) is not None
+        title = f"Patient's time ({d.timezone})"
+        if not known:
+            title = "Clinic time (patient's time zone unknown)"
+        table.clear(columns=True)
+        for label in (title, *CONTACT_COLUMNS):
+            table.add_column(label)
         for c in d.contacts:
+            when = local_time(c.contacted_at, d.timezone) if known else c.contacted_at.astimezone()
             table.add_row(
-                c.caller_time.strftime("%Y-%m-%d %H:%M"),
+                f"{when:%Y-%m-%d %H:%M}",
                 fmt.outcome(c.outcome),
                 Text(c.note or "", overflow="ellipsis", no_wrap=True),
                 c.created_by,
                 key=str(c.id),
             )
-
-    def _show_flags(self, d: PatientDetail) -> None:
-        # One Static for all cards: widgets are what makes opening a patient slow, not text.
-        body = Text()
-        if not d.flags:
-            body.append("No open flag.")
-        for f in d.flags:
-            body.append("▌ " + flag_heading(f) + "\n", style=fmt.LEVEL_STYLES.get(f.level, ""))
-            body.append("▌ " + f.summary + "\n")
-            for line in evidence_lines(f.evidence):
-                body.append("▌   " + line + "\n", style="dim")
-            body.append("\n")
-        self.query_one("#flags", Static).update(body)
 
     def _show_charts(self) -> None:
         """Charts are built when their tab is first shown: plots are the costliest widgets."""
@@ -363,21 +293,25 @@ class PatientScreen(StaffScreen):
             return
         box.mount_all(KneeCharts(t, self.ctx.today()) for t in self.trajectories)
 
-    # -- actions ---------------------------------------------------------------------------
+    # -- keys ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Not greyed while a patient loads (the actions wait for it): recomputing the footer
         # twice per patient would cost more than the read.
         if action == "entered_in_error":
-            if self.query_one("#patient-tabs", TabbedContent).active != "tab-assessments":
-                return False  # only where the assessment to correct can be seen
-            return True
+            return self.active_tab() in IN_ERROR_TABS  # where the row to correct is seen
         return True
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-charts" and not self.charts_shown:
             self._show_charts()
         self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an assessment shows it in full."""
+        if event.data_table.id == "assessments":
+            event.stop()
+            self.action_show_assessment()
 
     def action_tab(self, index: int) -> None:
         tabs = self.query_one("#patient-tabs", TabbedContent)
@@ -387,112 +321,3 @@ class PatientScreen(StaffScreen):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-    def action_enter_assessment(self) -> None:
-        from followup.ui.staff.phone_entry import PhoneEntryScreen
-
-        d = self.detail
-        if d is None:
-            return
-        knees = d.treated_knees
-        suggested = knees[0] if len(knees) == 1 else None
-
-        def done(saved: object) -> None:
-            if saved is not None:
-                self.action_reload()
-
-        self.app.push_screen(
-            PhoneEntryScreen(d.id, d.name, knee=suggested, treated_knees=knees, phone=d.phone),
-            done,
-        )
-
-    def action_log_call(self) -> None:
-        d = self.detail
-        if d is None:
-            return
-        ask_and_log_call(
-            self,
-            d.id,
-            d.name,
-            d.phone,
-            local_time(self.ctx.now(), d.timezone),
-            lambda call: PatientChanged(f"Call logged: {fmt.outcome(call.outcome)}."),
-        )
-
-    def _highlighted_assessment(self) -> int | None:
-        table = self.query_one("#assessments", DataTable)
-        if self.detail is None or not self.detail.assessments:
-            return None
-        row = table.cursor_row
-        if row < 0 or row >= len(self.detail.assessments):
-            return None
-        return self.detail.assessments[row].id
-
-    def action_entered_in_error(self) -> None:
-        assessment_id = self._highlighted_assessment()
-        if assessment_id is None or self.detail is None:
-            return
-        line = next(a for a in self.detail.assessments if a.id == assessment_id)
-        if line.entered_in_error:
-            self.notify("That assessment is already marked entered in error.", severity="warning")
-            return
-
-        def reason_given(reason: str | None) -> None:
-            if reason:
-                self._mark_in_error(self.ctx, assessment_id, reason, self.staff.actor)
-
-        self.app.push_screen(
-            TextDialog(
-                "Entered in error",
-                f"Assessment of {line.assessed_on.isoformat()} ({line.knee} knee, "
-                f"{fmt.words(line.source)}) will be kept but no longer counted. Why is it wrong?",
-                placeholder="reason (required), e.g. wrong patient, wrong knee, duplicate",
-            ),
-            reason_given,
-        )
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="entered-in-error",
-        description="Marking the assessment entered in error",
-    )
-    def _mark_in_error(self, ctx: Context, assessment_id: int, reason: str, actor: str) -> None:
-        mark_entered_in_error(ctx, assessment_id, reason, actor)
-        self.post_message(PatientChanged("Assessment marked entered in error."))
-
-    def action_issue_code(self) -> None:
-        d = self.detail
-        if d is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._issue_code(self.ctx, d.id, self.staff.actor)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Issue a new self-report code for {d.name}? Any earlier code stops working.",
-                yes="Issue",
-                no="Cancel",
-            ),
-            confirmed,
-        )
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="issue-code",
-        description="Issuing a self-report code",
-    )
-    def _issue_code(self, ctx: Context, patient_id: str, actor: str) -> None:
-        self.post_message(CodeIssued(issue_code(ctx, patient_id, actor)))
-
-    def on_code_issued(self, message: CodeIssued) -> None:
-        self.show_dialog(CodeDialog(message.issued))
-
-    def on_patient_changed(self, message: PatientChanged) -> None:
-        self.notify(message.note)
-        self.action_reload()

@@ -29,10 +29,12 @@ from followup.services.record_assessment import (
     AssessmentEntry,
     SavedAssessment,
     check_assessed_on,
+    latest_treatments,
 )
 from followup.services.record_assessment import record_assessment as save_assessment
 from followup.store.models import MAX_TEXT
 from followup.ui.staff.base import StaffScreen
+from followup.ui.staff.knee_picker import TreatmentsRead, knee_choices, untreated_question
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.dialogs import ConfirmDialog, OkDialog
 from followup.ui.widgets.fields import MovesOnInput
@@ -213,7 +215,9 @@ class PhoneEntryScreen(StaffScreen):
         self.patient_id = patient_id
         self.patient_name = name
         self.suggested_knee = knee
-        self.treated_knees = treated_knees
+        self.treated_knees = treated_knees  # what the caller knew, until the record is read
+        self.latest: dict[str, date | None] | None = None  # treated knees: latest treatment
+        self.pending_knee: str | None = None  # chosen before the record was read
         self.phone = phone
         self.knee: str | None = None
         self.answers: dict[str, int | None] = {}
@@ -316,16 +320,22 @@ class PhoneEntryScreen(StaffScreen):
         )
 
     def _knee_text(self) -> str:
-        lines = []
-        for key, knee in (("l", "left"), ("r", "right")):
-            notes = []
-            if knee in self.treated_knees:
-                notes.append("treated")
-            if knee == self.suggested_knee:
-                notes.append("suggested · Enter")
-            suffix = f"   ({', '.join(notes)})" if notes else ""
-            lines.append(f"  {key}   {knee} knee{suffix}")
-        return "\n".join(lines)
+        return knee_choices(self.latest, self.suggested_knee, self.treated_knees)
+
+    def on_mount(self) -> None:
+        self._read_treatments(self.ctx, self.patient_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="entry-treatments",
+          description="Reading the patient's treatments")  # fmt: skip
+    def _read_treatments(self, ctx: Context, patient_id: str) -> None:
+        self.post_message(TreatmentsRead(latest_treatments(ctx, patient_id)))
+
+    def on_treatments_read(self, message: TreatmentsRead) -> None:
+        self.latest = message.latest
+        self.query_one("#knee-choices", Static).update(self._knee_text())
+        if self.pending_knee is not None:
+            knee, self.pending_knee = self.pending_knee, None
+            self.action_knee(knee)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -355,6 +365,23 @@ class PhoneEntryScreen(StaffScreen):
         return True
 
     def action_knee(self, knee: str) -> None:
+        """Start on that knee; for one with no treatment on record, only once confirmed."""
+        if self.latest is None:
+            self.pending_knee = knee  # taken when the record is read, a moment from now
+            return
+        if knee in self.latest:
+            self._start(knee)
+            return
+
+        def answer(anyway: bool | None) -> None:
+            if anyway:
+                self._start(knee)
+
+        self.app.push_screen(
+            ConfirmDialog(untreated_question(knee), yes="Enter it", no="Choose again"), answer
+        )
+
+    def _start(self, knee: str) -> None:
         self.knee = knee
         self._go("step-items")
 
@@ -533,7 +560,13 @@ class PhoneEntryScreen(StaffScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # The error itself is shown by WorkerErrors; here the form stays, ready to retry.
-        if event.state == WorkerState.ERROR:
+        if event.state != WorkerState.ERROR:
+            return
+        if event.worker.group == "entry-treatments":  # asked about what the caller did not know
+            self.latest = dict.fromkeys(self.treated_knees)
+            self.pending_knee = None
+            self.query_one("#knee-choices", Static).update(self._knee_text())
+        elif event.worker.group == "save-assessment":
             self.saving = False
             self.query_one("#review-problem", Static).update("Not saved.")
             self.refresh_bindings()

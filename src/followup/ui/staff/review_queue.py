@@ -1,5 +1,7 @@
 """The clinicians' review queue: open flags, urgent → action → watch, with the evidence sentence
 and the knee's chart; one key per decision, each with a required note; the weekly packet export.
+``v`` switches to the decided flags (newest decision first), where a decision is amended (``a``)
+or reopened (``o``) with a reason (``review_decisions``).
 
 The screen holds only the page it shows, read from SQL (``services.review_queue
 .open_flag_page``). On opening, the stored page shows at once while the cohort is re-evaluated in
@@ -18,33 +20,41 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
 
-from followup.domain.records import DECISIONS
 from followup.services.audit import committed_mark
 from followup.services.context import Context
-from followup.services.decide import decide
+from followup.services.decide import DecisionView
 from followup.services.evaluate_flags import evaluate_cohort
-from followup.services.review_queue import FlagPage, FlagView, open_flag_page
+from followup.services.review_queue import (
+    DecidedPage,
+    FlagPage,
+    FlagView,
+    decided_flag_page,
+    open_flag_page,
+)
 from followup.ui.staff.flag_detail import FlagDetail
-from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
-from followup.ui.staff.packet_export import PacketExport
+from followup.ui.staff.messages import ListOutOfDate
+from followup.ui.staff.review_decisions import DECISION_BINDINGS, ReviewDecisions
 from followup.ui.widgets import formatting as fmt
-from followup.ui.widgets.dialogs import TextDialog
 from followup.ui.widgets.keybar import KeyBar
 
 PAGE_SIZE = 50
 POLL_SECONDS = 5.0
-DECISION_KEYS = {
-    "booster_scheduled": "b",
-    "continue_monitoring": "m",
-    "refer": "f",
-    "dismissed": "d",
-}
+OPEN_COLUMNS = (
+    ("Level", "level"), ("Flag", "kind"), ("Patient", "name"), ("ID", "id"), ("Knee", "knee"),
+    ("Raised", "raised"), ("Months", "months"), ("Product", "product"), ("KL", "kl"),
+    ("Banked", "banked"), ("Check by", "check_by"),
+)  # fmt: skip
+DECIDED_COLUMNS = (
+    ("Decided", "decided"), ("Decision", "decision"), ("By", "by"), ("Flag", "kind"),
+    ("Patient", "name"), ("ID", "id"), ("Knee", "knee"), ("Raised", "raised"),
+    ("Booked for", "until"),
+)  # fmt: skip
 
 
 class PageRead(Message):
     """A page of open flags was read (``generation`` drops answers overtaken since)."""
 
-    def __init__(self, page: FlagPage, mark: int, generation: int) -> None:
+    def __init__(self, page: FlagPage | DecidedPage, mark: int, generation: int) -> None:
         super().__init__()
         self.page = page
         self.mark = mark
@@ -59,27 +69,6 @@ class MarkChecked(Message):
         self.mark = mark
 
 
-class FlagDecided(Message):
-    """A decision was recorded on a flag."""
-
-    def __init__(self, flag_id: int, patient_id: str, decision: str) -> None:
-        super().__init__()
-        self.flag_id = flag_id
-        self.patient_id = patient_id
-        self.decision = decision
-
-
-def _decision_binding(decision: str) -> Binding:
-    label = fmt.DECISION_LABELS[decision]
-    return Binding(
-        DECISION_KEYS[decision],
-        f"decide('{decision}')",
-        fmt.DECISION_SHORT[decision],
-        id=f"review.{decision}",
-        tooltip=f"Decide: {label} (asks for a note)",
-    )
-
-
 class ReviewTable(DataTable[object]):
     BINDINGS = [
         Binding(
@@ -92,11 +81,25 @@ class ReviewTable(DataTable[object]):
     ]
 
 
-class ReviewQueueScreen(PacketExport):
+class ReviewQueueScreen(ReviewDecisions):
     """Clinicians only (the app never opens it for others)."""
 
     BINDINGS = [
-        *(_decision_binding(d) for d in DECISIONS),
+        *DECISION_BINDINGS,
+        Binding(
+            "v",
+            "switch_view(True)",
+            "Decided",
+            id="review.decided_view",
+            tooltip="Show the decided flags, to amend or reopen a decision",
+        ),
+        Binding(
+            "v",
+            "switch_view(False)",
+            "Open flags",
+            id="review.open_view",
+            tooltip="Back to the open flags",
+        ),
         Binding(
             "x",
             "export_packet",
@@ -118,7 +121,8 @@ class ReviewQueueScreen(PacketExport):
 
     def __init__(self) -> None:
         super().__init__(id="review")
-        self.data: FlagPage | None = None
+        self.data: FlagPage | DecidedPage | None = None
+        self.decided_view = False
         self.evaluating = False
         self.evaluated = False
         self.page = 0
@@ -131,19 +135,7 @@ class ReviewQueueScreen(PacketExport):
         yield Header()
         yield Static("Loading open flags…", id="review-summary", classes="bar")
         table = ReviewTable(id="review-table", cursor_type="row", zebra_stripes=True)
-        for label, key in (
-            ("Level", "level"),
-            ("Flag", "kind"),
-            ("Patient", "name"),
-            ("ID", "id"),
-            ("Knee", "knee"),
-            ("Raised", "raised"),
-            ("Months", "months"),
-            ("Product", "product"),
-            ("KL", "kl"),
-            ("Banked", "banked"),
-            ("Check by", "check_by"),
-        ):
+        for label, key in OPEN_COLUMNS:
             table.add_column(label, key=key)
         yield table
         yield FlagDetail(id="review-detail")
@@ -164,13 +156,16 @@ class ReviewQueueScreen(PacketExport):
         """Read the current page of open flags (as stored) in a worker."""
         self.generation += 1
         self.keep_cursor = keep_cursor
-        self._read(self.ctx, self.page, self.staff.site_id, self.generation)
+        self._read(self.ctx, self.page, self.staff.site_id, self.generation, self.decided_view)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-list",
-          description="Listing open flags")  # fmt: skip
-    def _read(self, ctx: Context, page: int, site_id: str | None, generation: int) -> None:
+          description="Listing flags")  # fmt: skip
+    def _read(
+        self, ctx: Context, page: int, site_id: str | None, generation: int, decided: bool
+    ) -> None:
         mark = committed_mark(ctx.engine)
-        found = open_flag_page(ctx, page=page, page_size=PAGE_SIZE, site_id=site_id)
+        read = decided_flag_page if decided else open_flag_page
+        found = read(ctx, page=page, page_size=PAGE_SIZE, site_id=site_id)
         self.post_message(PageRead(found, mark, generation))
 
     def on_page_read(self, message: PageRead) -> None:
@@ -231,10 +226,34 @@ class ReviewQueueScreen(PacketExport):
 
     # -- showing ---------------------------------------------------------------------------
 
+    def action_switch_view(self, decided: bool) -> None:
+        """Open flags ↔ decided flags, from the first page."""
+        if decided == self.decided_view:
+            return
+        self.decided_view = decided
+        self.page = 0
+        self.data, self.shown = None, []
+        table = self.query_one(ReviewTable)
+        table.clear(columns=True)
+        for label, key in DECIDED_COLUMNS if self.decided_view else OPEN_COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one(FlagDetail).show(None, "Reading…")
+        self._summarise()
+        self.refresh_bindings()
+        self.read_page()
+
     def _summarise(self) -> None:
         summary = self.query_one("#review-summary", Static)
         if self.data is None:
-            summary.update("Loading open flags…")
+            summary.update("Loading decided flags…" if self.decided_view else "Loading open flags…")
+            return
+        if isinstance(self.data, DecidedPage):
+            start = self.page * PAGE_SIZE
+            shown = f"showing {start + 1}–{start + len(self.shown)}" if self.shown else "none"
+            summary.update(
+                f"{self.data.total} decided flags, newest decision first · {shown} · "
+                "a: amend · o: reopen · v: back to the open flags"
+            )
             return
         start = self.page * PAGE_SIZE
         shown = f"showing {start + 1}–{start + len(self.shown)}" if self.shown else "none"
@@ -259,6 +278,10 @@ class ReviewQueueScreen(PacketExport):
         table.clear()
         today = self.ctx.today()
         for n, f in enumerate(self.shown):
+            decision = self._decision(f)
+            if decision is not None:
+                table.add_row(*self._decided_cells(f, decision, today), key=str(n))
+                continue
             table.add_row(
                 fmt.level(f.level),
                 fmt.words(f.kind),
@@ -276,11 +299,33 @@ class ReviewQueueScreen(PacketExport):
         if self.shown:
             table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
         else:
-            self.query_one(FlagDetail).show(None, "No open flag.")
+            self.query_one(FlagDetail).show(None, self._empty())
         self._summarise()
         self.refresh_bindings()
 
-    def _current(self) -> FlagView | None:
+    def _empty(self) -> str:
+        return "No decided flag." if self.decided_view else "No open flag."
+
+    def _decision(self, flag: FlagView) -> DecisionView | None:
+        if isinstance(self.data, DecidedPage):
+            return self.data.decisions.get(flag.id)
+        return None
+
+    @staticmethod
+    def _decided_cells(f: FlagView, d: DecisionView, today) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+        return (
+            fmt.short_day(d.decided_at.date(), today),
+            fmt.DECISION_LABELS.get(d.decision, d.decision),
+            Text(d.reviewer, overflow="ellipsis", no_wrap=True),
+            fmt.words(f.kind),
+            Text(f.patient_name, overflow="ellipsis", no_wrap=True),
+            f.patient_id,
+            f.knee,
+            fmt.short_day(f.raised_on, today),
+            d.until.isoformat() if d.until else "",
+        )
+
+    def current_flag(self) -> FlagView | None:
         row = self.query_one(ReviewTable).cursor_row
         if 0 <= row < len(self.shown):
             return self.shown[row]
@@ -288,13 +333,19 @@ class ReviewQueueScreen(PacketExport):
 
     @on(DataTable.RowHighlighted, "#review-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.query_one(FlagDetail).show(self._current(), "No open flag.")
+        flag = self.current_flag()
+        decision = None if flag is None else self._decision(flag)
+        self.query_one(FlagDetail).show(flag, self._empty(), decision)
 
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "decide":
-            return (not self.evaluating and self._current() is not None) or None
+        if action in ("decide", "amend", "reopen"):
+            return self.decision_allowed(action)
+        if action == "record_booster":
+            return self.current_flag() is not None or None
+        if action == "switch_view":
+            return bool(parameters) and parameters[0] != self.decided_view
         if action == "page":
             step = parameters[0] if parameters else 0
             total = self.data.total if self.data else 0
@@ -307,46 +358,10 @@ class ReviewQueueScreen(PacketExport):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        flag = self._current()
+        flag = self.current_flag()
         if flag is not None:
             self.open_patient(flag.patient_id)
 
     def action_page(self, step: int) -> None:
         self.page = max(0, self.page + step)
         self.read_page()
-
-    def action_decide(self, decision: str) -> None:
-        flag = self._current()
-        if flag is None or self.evaluating:
-            return
-
-        def noted(note: str | None) -> None:
-            if note:
-                self._decide(self.ctx, flag, decision, note, self.staff.actor)
-
-        self.app.push_screen(
-            TextDialog(
-                f"Decision: {fmt.DECISION_LABELS[decision]}",
-                f"{flag.patient_name} ({flag.patient_id}), {flag.knee} knee: "
-                f"{fmt.words(flag.kind)}. Why? The note is kept with the decision.",
-                placeholder="note (required)",
-            ),
-            noted,
-        )
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="review-decide",
-        description="Recording the decision",
-    )
-    def _decide(
-        self, ctx: Context, flag: FlagView, decision: str, note: str, reviewer: str
-    ) -> None:
-        decide(ctx, flag.id, decision, note, reviewer)
-        self.post_message(FlagDecided(flag.id, flag.patient_id, decision))
-
-    def on_flag_decided(self, message: FlagDecided) -> None:
-        self.notify(f"Decision recorded: {fmt.DECISION_LABELS[message.decision]}.")
-        self.app.post_message(RecordsChanged(message.patient_id))

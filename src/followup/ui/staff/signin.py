@@ -1,6 +1,8 @@
 """Sign-in and the idle lock. Passwords are checked in a thread worker (the hash is slow on
 purpose); wrong ones are counted and rate-limited by ``services.staff``, which also words the
-refusal, so this screen never says whether a user name exists."""
+refusal, so this screen never says whether a user name exists. Enter on an empty field asks for
+it without asking the service (pressing Enter too soon is not a wrong password); on a database
+without any staff account, the screen says how to create the first one."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from followup.errors import FollowupError
 from followup.services.context import Context
-from followup.services.staff import StaffMember, sign_in
+from followup.services.staff import StaffMember, has_staff, sign_in
 from followup.ui.staff.base import WorkerErrors
 from followup.ui.staff.messages import SessionUnlocked, StaffSignedIn
 from followup.ui.widgets.fields import MovesOnInput
@@ -38,6 +40,16 @@ class PasswordRefused(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class NoStaffYet(Message):
+    """The database has no staff account: nobody can sign in yet."""
+
+
+FIRST_ACCOUNT = (
+    "No staff account exists yet. Create the first admin on the command line, on the same "
+    "database:\n  followup init --admin NAME"
+)
 
 
 class PasswordCheck(WorkerErrors):
@@ -61,7 +73,7 @@ class PasswordCheck(WorkerErrors):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # WorkerErrors (also called: Textual dispatches to every class in the MRO) shows the
         # error; here the password field is given back.
-        if event.state == WorkerState.ERROR:
+        if event.state == WorkerState.ERROR and event.worker.group == "sign-in":
             self._give_back_password("Sign-in failed.")
 
     def on_password_refused(self, message: PasswordRefused) -> None:
@@ -92,21 +104,40 @@ class SignInScreen(PasswordCheck, Screen[None]):
             )
             yield Input(placeholder="password", password=True, id="password", max_length=200)
             yield Static("", id="signin-problem", classes="problem")
+            yield Static("", id="signin-first", classes="warning")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        self._look_for_staff(self.ctx)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in-staff",
+          description="Looking for staff accounts")  # fmt: skip
+    def _look_for_staff(self, ctx: Context) -> None:
+        if not has_staff(ctx):
+            self.post_message(NoStaffYet())
+
+    def on_no_staff_yet(self, message: NoStaffYet) -> None:
+        self.query_one("#signin-first", Static).update(FIRST_ACCOUNT)
+
+    @on(Input.Submitted, "#username")
+    def _no_username(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter moves on by itself once a name is typed
+        self.query_one("#signin-problem", Static).update("Type your user name.")
 
     @on(Input.Submitted, "#password")
     def _submit(self, event: Input.Submitted) -> None:
         event.stop()
+        problem = self.query_one("#signin-problem", Static)
         username = self.query_one("#username", Input).value.strip()
         if not username:
+            problem.update("Type your user name.")
             self.query_one("#username", Input).focus()
             return
         if not event.value:
+            problem.update("Type the password.")  # not a wrong password: nothing is counted
             return
-        self.query_one("#signin-problem", Static).update("Checking…")
+        problem.update("Checking…")
         self.query_one("#password", Input).disabled = True
         self.check_password(self.ctx, username, event.value)
 
@@ -158,6 +189,7 @@ class LockScreen(PasswordCheck, Screen[None]):
     def _submit(self, event: Input.Submitted) -> None:
         event.stop()
         if not event.value:
+            self.query_one("#signin-problem", Static).update("Type the password.")
             return
         self.query_one("#password", Input).disabled = True
         self.check_password(self.ctx, self.locked_staff.username, event.value)

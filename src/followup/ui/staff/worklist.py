@@ -26,8 +26,10 @@ from followup.services.call_list import DEFAULT_VIEW, VIEWS, CallPage, PatientCa
 from followup.services.context import Context
 from followup.services.evaluate_flags import evaluate_cohort
 from followup.ui.staff.base import StaffScreen
+from followup.ui.staff.call_sheet_export import CALL_SHEET_BINDING, CallSheetDialog
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
 from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
+from followup.ui.staff.patient_form import NEW_PATIENT
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 
@@ -39,8 +41,8 @@ VIEW_ORDER = tuple(VIEWS)
 COLUMNS = (
     ("status", "Status", 9, 1),
     ("name", "Patient", 20, 1),
-    ("local", "Their time", 13, 1),
-    ("knees", "Knee · follow-up", 16, 1),
+    ("local", "Their time", 16, 1),  # "21:11 Fri ⚠ late"
+    ("knees", "Knee · follow-up", 18, 1),  # "left 3m · right 3m"
     ("phone", "Phone", 17, 2),
     ("last", "Last contact", 16, 3),
     ("window", "Window", 15, 4),
@@ -106,6 +108,8 @@ class WorklistScreen(StaffScreen):
             id="worklist.toggle_phone",
             tooltip="Show or hide the phone numbers",
         ),
+        NEW_PATIENT,
+        CALL_SHEET_BINDING,
         Binding("]", "page(1)", "Next page", id="worklist.next_page", tooltip="Next page"),
         Binding("[", "page(-1)", "Prev page", id="worklist.previous_page", tooltip="Previous page"),
         Binding(
@@ -320,6 +324,9 @@ class WorklistScreen(StaffScreen):
     def action_page(self, step: int) -> None:
         self.page = max(0, self.page + step)
         self.read_page()
+
+    def action_export_call_sheet(self) -> None:
+        self.app.push_screen(CallSheetDialog(self.view))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("log_call", "enter_assessment"):

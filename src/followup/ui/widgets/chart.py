@@ -39,18 +39,28 @@ class DomainChart(PlotextPlot):
     def on_mount(self) -> None:
         self.draw()
 
+    def on_resize(self) -> None:
+        self.draw()  # the title fits the width
+
+    def title(self) -> str:
+        """The full title where it fits, else just the domain: at 80 columns two charts side
+        by side leave too little room, and "Pain" or "Function" must still show."""
+        full = f"{self.trajectory.knee.capitalize()} knee · {self.domain} (0 best, 100 worst)"
+        return full if self.size.width >= len(full) + 8 else self.domain.capitalize()
+
     def draw(self) -> None:
         t = self.trajectory
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(f"{t.knee.capitalize()} knee · {self.domain} (0 best, 100 worst)")
+        plt.title(self.title())
         # Up to today, so a knee that stopped being followed shows the gap.
         dates = [p.assessed_on for p in t.points] + [d for _i, d, _p in t.treatments]
         dates.append(self.today)
         first, last = min(dates), max(dates)
-        xs = [(p.assessed_on - first).days for p in t.points]
-        ys = [getattr(p, self.domain) for p in t.points]
+        shown = [p for p in t.points if getattr(p, self.domain) is not None]
+        xs = [(p.assessed_on - first).days for p in shown]
+        ys = [getattr(p, self.domain) for p in shown]
         if xs:
             plt.plot(xs, ys, marker="braille", color=SERIES_COLOUR)
             plt.scatter(xs, ys, marker="dot", color=SERIES_COLOUR)
@@ -84,13 +94,13 @@ def legend(trajectory: KneeTrajectory, domain: str) -> Text:
     if ref is None:
         text.append("no baseline: gain-based rules cannot run", style="dim")
         return text
-    text.append(f"━ baseline {ref.baseline:.0f}", style=LEGEND_STYLES["baseline"])
+    text.append(f"━ before treatment {ref.baseline:.0f}", style=LEGEND_STYLES["baseline"])
     text.append(f" ({ref.baseline_on.isoformat()})  ")
     if ref.best is not None:
-        text.append(f"━ best {ref.best:.0f}", style=LEGEND_STYLES["best"])
+        text.append(f"━ best level {ref.best:.0f}", style=LEGEND_STYLES["best"])
         text.append("  ")
     if ref.threshold is not None:
-        text.append(f"━ signal ≥ {ref.threshold:.0f}", style=LEGEND_STYLES["threshold"])
+        text.append(f"━ signal level {ref.threshold:.0f}", style=LEGEND_STYLES["threshold"])
     return text
 
 

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from followup.services.patient_codes import IssuedCode
+from followup.store.models import MAX_TEXT
+from followup.ui.widgets.fields import OneLineInput
 
 
 class OkDialog(ModalScreen[None]):
@@ -99,7 +101,7 @@ class TextDialog(ModalScreen[str | None]):
         *,
         required: bool = True,
         placeholder: str = "",
-        max_length: int = 2000,
+        max_length: int = MAX_TEXT,
         value: str = "",
     ) -> None:
         super().__init__(classes="dialog-screen")
@@ -114,7 +116,7 @@ class TextDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.prompt, markup=False)
-            yield Input(
+            yield OneLineInput(
                 value=self.value,
                 placeholder=self.placeholder,
                 max_length=self.max_length,

@@ -7,8 +7,50 @@ from typing import Any
 from textual import events
 from textual.widgets import Input
 
+LINE_BREAKS = ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
-class MovesOnInput(Input):
+
+def paste_problem(text: str, value_length: int, selected: int, max_length: int) -> str | None:
+    """Why a paste cannot go into a one-line field whole (None when it can): it holds a line
+    break (one at the very end, as copying a line often brings, does not count), or the field
+    would run past ``max_length`` (0: no limit). ``selected``: characters the paste replaces."""
+    body = text.rstrip("\r\n")
+    if any(mark in body for mark in LINE_BREAKS):
+        return (
+            "The pasted text has more than one line; this field holds one line. Nothing was "
+            "pasted: join the lines first, or type the note."
+        )
+    room = max_length - (value_length - selected)
+    if max_length and len(body) > room:
+        return (
+            f"The pasted text is {len(body):,} characters long; this field holds at most "
+            f"{max_length:,} ({room:,} more now). Nothing was pasted: shorten it first."
+        )
+    return None
+
+
+class OneLineInput(Input):
+    """A one-line text field that takes a paste whole or not at all.
+
+    Textual's Input keeps only the first line of a pasted text and drops a paste that would
+    run past ``max_length``, both without a word: a note cut short looks complete. Here such a
+    paste is refused with a message saying why, and the field keeps what it held. (The
+    services keep multi-line notes whole, from files and REDCap; a one-line field cannot show
+    them, so it does not take them.)
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        start, end = sorted(self.selection)
+        problem = paste_problem(event.text, len(self.value), end - start, self.max_length or 0)
+        if problem is None:
+            return  # Input's own handler inserts it (its first line: the text without the end)
+        event.stop()
+        event.prevent_default()
+        self.app.bell()
+        self.notify(problem, title="Paste refused", severity="warning", timeout=10)
+
+
+class MovesOnInput(OneLineInput):
     """A field whose Enter moves on to the next field (``next_field``, a selector) when its value
     is acceptable, in this widget's own key handler; otherwise Enter submits as usual, so the
     screen can say what is wrong.

@@ -64,6 +64,11 @@ def number(value: Any, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 open flag``, ``2 open flags``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def yes_no(value: bool | None) -> str:
     return DASH if value is None else ("yes" if value else "no")
 
@@ -79,6 +84,13 @@ def short_day(value: date | None, today: date) -> str:
     if value.year == today.year:
         return value.strftime("%d %b")
     return value.strftime("%d %b %y")
+
+
+def moment(value: datetime | None) -> str:
+    """A stored moment (UTC) on the clinic's clock: ``2026-11-21 15:00``."""
+    if value is None:
+        return DASH
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def clock(value: datetime | None) -> str:

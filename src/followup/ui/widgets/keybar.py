@@ -17,6 +17,17 @@ from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 
+# When the keys do not fit (80 columns), each is drawn tighter and with its short name, so the
+# keys that matter most (first in each screen's list) stay in sight before any is cut.
+SHORT = {
+    "Open patient": "Open", "Record booster": "Given", "Edit details": "Edit",
+    "Next page": "Next", "Prev page": "Prev", "Find patient": "Find", "Log call": "Call",
+    "Assessment": "Form", "Monitor": "Watch", "Dismiss": "Drop", "Change answers": "Change",
+    "Cancel entry": "Cancel", "Suggested knee": "Knee", "Clear filters": "Clear",
+    "Censor ticks": "Ticks", "Call sheet": "Sheet", "New patient": "New", "Open flags": "Open",
+    "Urgent flag": "Urgent", "Treatment": "Treat",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class KeySpan:
@@ -92,15 +103,23 @@ class KeyBar(Widget, can_focus=False):
         shown, palette = self.entries()
         line = Text(no_wrap=True, overflow="crop")
         spans: list[KeySpan] = []
+        tight = False
 
         def add(key: str, display: str, description: str, enabled: bool, at: int) -> int:
             extra = Style() if enabled else dim
-            line.append(f" {display} ", key_style + extra)
+            if tight:
+                line.append(f" {display}", key_style + extra)
+                description = SHORT.get(description, description)
+            else:
+                line.append(f" {display} ", key_style + extra)
             line.append(f"{description} " if description else "", text_style + extra)
             end = line.cell_len
             spans.append(KeySpan(key, at, end, enabled))
             return end
 
+        wanted = sum(len(f" {d} {t} ") for _k, d, t, _e in shown)
+        palette_width = len(f"▏ {palette[1]} {palette[2]} ") if palette else 0
+        tight = wanted > self.size.width - palette_width
         at = 0
         for key, display, description, enabled in shown:
             at = add(key, display, description, enabled, at)
