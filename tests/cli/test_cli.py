@@ -192,11 +192,47 @@ def test_flags_decide_and_export_flags(tmp_path: Path) -> None:
         (f["level"] for f in flags), key=["urgent", "action", "watch"].index
     )
     assert json.loads(run("flags", "--full", "--json", db=db).stdout) == flags
-    decided = run("decide", str(flags[0]["id"]), "--decision", "refer", "--note", "ortho", db=db)
+    decided = run(
+        "--user",
+        "doctor",
+        "decide",
+        str(flags[0]["id"]),
+        "--decision",
+        "refer",
+        "--note",
+        "ortho",
+        db=db,
+        stdin="doctor\n",
+    )
     assert decided.returncode == 0, decided.stderr
-    assert run("decide", "999999", "--decision", "refer", "--note", "x", db=db).returncode == 1
     assert (
-        run("decide", str(flags[1]["id"]), "--decision", "maybe", "--note", "x", db=db).returncode
+        run(
+            "--user",
+            "doctor",
+            "decide",
+            "999999",
+            "--decision",
+            "refer",
+            "--note",
+            "x",
+            db=db,
+            stdin="doctor\n",
+        ).returncode
+        == 1
+    )
+    assert (
+        run(
+            "--user",
+            "doctor",
+            "decide",
+            str(flags[1]["id"]),
+            "--decision",
+            "maybe",
+            "--note",
+            "x",
+            db=db,
+            stdin="doctor\n",
+        ).returncode
         == 2
     )
     exported = json.loads(run("export", "flags", "--format", "json", db=db).stdout)

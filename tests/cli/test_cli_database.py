@@ -62,12 +62,50 @@ def test_decide_takes_the_flag_number_as_printed_and_audit_shows_the_decision(
     first, second = json.loads(run("flags", "--json", db=db).stdout)[:2]
     printed = run("flags", db=db).stdout
     assert f"#{first['id']:<5d}" in printed
-    done = run("decide", f"#{first['id']}", "--decision", "refer", "--note", "seen by ortho", db=db)
+    done = run(
+        "--user",
+        "doctor",
+        "decide",
+        f"#{first['id']}",
+        "--decision",
+        "refer",
+        "--note",
+        "seen by ortho",
+        db=db,
+        stdin="doctor\n",
+    )
     assert done.returncode == 0, done.stderr
-    done = run("decide", str(second["id"]), "--decision", "dismissed", "--note", "known", db=db)
+    done = run(
+        "--user",
+        "doctor",
+        "decide",
+        str(second["id"]),
+        "--decision",
+        "dismissed",
+        "--note",
+        "known",
+        db=db,
+        stdin="doctor\n",
+    )
     assert done.returncode == 0, done.stderr
-    done = run("decide", "#x9", "--decision", "refer", "--note", "x", db=db)
+    done = run(
+        "--user",
+        "doctor",
+        "decide",
+        "#x9",
+        "--decision",
+        "refer",
+        "--note",
+        "x",
+        db=db,
+        stdin="doctor\n",
+    )
     assert done.returncode == 2 and "'#x9' is not a flag number like #9 or 9" in done.stderr
+    done = run("decide", str(second["id"]), "--decision", "refer", "--note", "x", db=db)
+    assert done.returncode == 2 and "give your user name with --user NAME" in done.stderr
+    done = run("--user", "demo", "decide", "#1", "--decision", "refer", "--note", "x", db=db,
+               stdin="demo\n")  # fmt: skip
+    assert done.returncode != 0 and "clinician" in done.stderr, done.stderr
     audit = run("audit", db=db).stdout
     assert f"flag {first['id']}  decision: refer; note: seen by ortho" in audit
     assert f"flag {second['id']}  decision: dismissed; note: known" in audit

@@ -33,7 +33,7 @@ def test_redcap_round_trip_through_the_command_line(demo_db: str, tmp_path: Path
     folder = tmp_path / "to-redcap"
     result = run("export", "assessments", "--format", "redcap", "--out", str(folder), db=demo_db)
     assert result.returncode == 0, result.stderr
-    assert "exported 1745 assessments as a REDCap project" in result.stdout
+    assert "exported 1592 assessments as a REDCap project" in result.stdout
     assert sorted(os.listdir(folder)) == [
         "README.txt",
         "data_dictionary.csv",
@@ -52,7 +52,7 @@ def test_redcap_round_trip_through_the_command_line(demo_db: str, tmp_path: Path
     records = str(folder / "records.csv")
     result = run("import", "assessments", "--format", "redcap", records, db=fresh)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "imported 1745 assessments from records.csv"
+    assert result.stdout.strip() == "imported 1592 assessments from records.csv"
     assert _assessment_rows(fresh, tmp_path / "a2.csv") == _assessment_rows(
         demo_db, tmp_path / "a1.csv"
     )

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from followup import __version__
-from followup.cli import apps, outcomes, people, records, routine, staff
+from followup.cli import apps, outcomes, people, records, routine, staff, treatments
 from followup.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     outcomes.register(command)
     people.register(group)
     staff.register(group)
+    treatments.register(group)
     return parser
 
 

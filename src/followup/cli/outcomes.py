@@ -15,26 +15,21 @@ from pathlib import Path
 
 from followup.cli.common import EXIT_OK, Command, UsageError, context, out, print_json
 from followup.cli.common import as_of as as_of_date
+from followup.errors import FollowupError
 
 GROUPINGS = ("product", "kl_grade", "smoker", "route", "site")
-KL_GRADES = ("1", "2", "3", "4", "unknown")
 
 
 def _kl_grades(text: str) -> list[str]:
     """'2-3', '2,3', '4' or 'unknown' as grade keys."""
-    found: list[str] = []
-    for part in (p.strip() for p in text.split(",")):
-        low, dash, high = part.partition("-")
-        if dash and low.isdigit() and high.isdigit() and int(low) <= int(high):
-            found += [str(g) for g in range(int(low), int(high) + 1)]
-        else:
-            found.append(part)
-    bad = [g for g in found if g not in KL_GRADES]
-    if bad or not found:
+    from followup.services.outcomes import kl_grade_keys
+
+    try:
+        return list(kl_grade_keys(text))
+    except FollowupError:
         raise UsageError(
             f"--kl-grade {text!r}: give grades 1-4 as a list or a range (2,3 or 2-3), or unknown"
-        )
-    return found
+        ) from None
 
 
 def _selection(args: argparse.Namespace) -> dict[str, list[str]]:

@@ -62,6 +62,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if kind != "patients in database":
                 out(f"  {count:6d} {kind}")
         out(f"  {result.flags:6d} open flags raised (see `followup flags`)")
+        for line in result.story:
+            out(f"  review story: {line}")
     out("demo staff accounts (for trying followup only):")
     for username, password, role in result.accounts:
         out(f"  {role:12s} user {username!r} password {password!r}")

@@ -14,6 +14,7 @@ from followup.cli.common import (
     EXIT_OK,
     Command,
     UsageError,
+    acting_staff,
     context,
     out,
     out_lines,
@@ -24,25 +25,60 @@ from followup.services.context import command_line_actor
 
 if TYPE_CHECKING:  # the services a command needs are imported when it runs
     from followup.services.call_list import DueItem
+    from followup.services.call_sheet import CallSheet
 
 
 def cmd_due(args: argparse.Namespace) -> int:
-    from followup.services.call_list import due_list
+    from followup.services.call_list import VIEWS
+    from followup.services.call_sheet import read_call_sheet
 
-    if args.days < 0:
+    fmt = _due_format(args)
+    if args.days is not None and args.view is not None:
+        raise UsageError("give --days or --view, not both")
+    if args.days is not None and args.days < 0:
         raise UsageError("--days must be 0 or more")
+    if args.view is not None and args.view not in VIEWS:
+        raise UsageError(f"--view must be one of: {', '.join(VIEWS)}")
+    days = 7 if args.days is None else args.days
     day = as_of_date(args.as_of)  # a usage error before the database is opened
     ctx = context(args)
-    as_of = day or ctx.today()
-    items = due_list(ctx, as_of, args.days)
-    if args.json:
-        print_json([i.as_json() for i in items])
-        return EXIT_OK
+    sheet = read_call_sheet(ctx, view=args.view, days=days, as_of=day or ctx.today())
+    if fmt is not None:
+        return _write_sheet(sheet, fmt, args.out)
+    items = sheet.items
+    as_of = sheet.as_of.isoformat()
     if not items:
-        out(f"nothing due within {args.days} days of {as_of.isoformat()}, nothing overdue")
+        out(f"nothing to call as of {as_of} ({sheet.title.lower()}: {sheet.description})")
         return EXIT_OK
-    out(f"{len(items)} call(s) as of {as_of.isoformat()} (next {args.days} days and overdue):")
+    out(f"{len(items)} call(s) as of {as_of} ({sheet.title.lower()}: {sheet.description}):")
     out_lines(_call_lines(items))
+    return EXIT_OK
+
+
+def _due_format(args: argparse.Namespace) -> str | None:
+    """The file format asked for (``--json`` is ``--format json``); None for the text list."""
+    if args.json and args.format not in (None, "json"):
+        raise UsageError(f"--json and --format {args.format} ask for different formats")
+    fmt = "json" if args.json else args.format
+    if args.out is not None and fmt is None:
+        raise UsageError("--out needs a file format: --format html, csv or json")
+    return fmt
+
+
+def _write_sheet(sheet: CallSheet, fmt: str, path: str | None) -> int:
+    from followup.reports.call_sheet import render
+    from followup.reports.files import write_private
+
+    text = render(sheet, fmt)
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return EXIT_OK
+    write_private(Path(path), text)
+    out(
+        f"call sheet ({sheet.title.lower()}, as of {sheet.as_of.isoformat()}) written to "
+        f"{path}: {len(sheet.calls)} call(s), {len(sheet.items)} knee(s)"
+    )
     return EXIT_OK
 
 
@@ -102,11 +138,24 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from followup.services.decide import decide
+    from followup.services.decide import decide, reopen
 
+    if args.reopen == (args.decision is not None):
+        raise UsageError("give either --decision or --reopen")
+    until = None
+    if args.until is not None:
+        until = as_of_date(args.until)
+        if args.decision != "booster_scheduled":
+            raise UsageError("--until goes with --decision booster_scheduled")
     ctx = context(args)
-    record = decide(ctx, args.flag_id, args.decision, args.note, command_line_actor())
-    out(f"flag {record.flag_id}: {record.decision} recorded by {record.reviewer}")
+    reviewer = acting_staff(args, ctx, ("clinician",), "deciding on a flag").actor
+    if args.reopen:
+        ended = reopen(ctx, args.flag_id, args.note, reviewer)
+        out(f"flag {args.flag_id} reopened by {reviewer} (its {ended.decision} decision is ended)")
+        return EXIT_OK
+    record = decide(ctx, args.flag_id, args.decision, args.note, reviewer, until=until)
+    held = f", flag held closed until {record.until.isoformat()}" if record.until else ""
+    out(f"flag {record.flag_id}: {record.decision} recorded by {record.reviewer}{held}")
     return EXIT_OK
 
 
@@ -151,8 +200,19 @@ def register(command: Command) -> None:
     """Add this module's commands to the parser."""
     p = command("due", cmd_due, "follow-up calls due within N days, and overdue ones")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
-    p.add_argument("--days", type=int, default=7, metavar="N", help="look-ahead in days (7)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--days", type=int, metavar="N", help="look-ahead in days (7)")
+    p.add_argument(
+        "--view",
+        metavar="VIEW",
+        help="a worklist view instead of --days: today, week, 14, 30 or overdue",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (the same as --format json)")
+    p.add_argument(
+        "--format",
+        choices=("json", "csv", "html"),
+        help="json: one element per knee; csv, html: a call sheet, one row per patient",
+    )
+    p.add_argument("--out", metavar="FILE", help="write to FILE (owner-only) instead of printing")
     p = command("flags", cmd_flags, "evaluate the flag rules as of DATE and list open flags")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -164,14 +224,25 @@ def register(command: Command) -> None:
         help="re-run the rules on every episode (by default only on patients changed since the "
         "last evaluation and episodes whose result can differ on DATE)",
     )
-    p = command("decide", cmd_decide, "record a review decision on a flag")
+    p = command(
+        "decide",
+        cmd_decide,
+        "record a review decision on a flag, amend one (decide again on a decided flag) or "
+        "reopen one (--reopen)",
+    )
     p.add_argument("flag_id", type=flag_id, metavar="FLAG_ID", help="as `flags` prints it: #9 or 9")
     p.add_argument(
-        "--decision",
-        required=True,
-        choices=("booster_scheduled", "continue_monitoring", "refer", "dismissed"),
+        "--decision", choices=("booster_scheduled", "continue_monitoring", "refer", "dismissed")
     )
-    p.add_argument("--note", required=True, help="why (required)")
+    p.add_argument(
+        "--reopen", action="store_true", help="withdraw the decision and open the flag again"
+    )
+    p.add_argument("--note", required=True, help="why (required; the reason when amending)")
+    p.add_argument(
+        "--until",
+        metavar="DATE",
+        help="booster_scheduled: hold the flag closed until DATE (default: 60 days)",
+    )
     p = command("review", cmd_review, "the weekly review packet for one meeting")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
     p.add_argument("--format", choices=("html", "csv", "md"), default="html")
