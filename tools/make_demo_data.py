@@ -16,8 +16,10 @@ from pathlib import Path
 
 try:
     from tools.synthetic import (
+        ARCHETYPE_TEXT,
         ARCHETYPE_WEIGHTS,
         CLINIC_TZ,
+        CONFIRM_CALL,
         CSV_FILES,
         EXPECTED_FLAG,
         generate_cohort,
@@ -25,8 +27,10 @@ try:
     )
 except ImportError:  # run as a script: tools/ is on sys.path
     from synthetic import (
+        ARCHETYPE_TEXT,
         ARCHETYPE_WEIGHTS,
         CLINIC_TZ,
+        CONFIRM_CALL,
         CSV_FILES,
         EXPECTED_FLAG,
         generate_cohort,
@@ -45,37 +49,26 @@ APP_USER_SHARE = 0.6  # more between-timepoint self-reports than the benchmark: 
 MINIMUMS = {
     ("wearing_off",): 8,
     (
-        "possible_wearing_off_latest",
+        "possible_wearing_off_unconfirmed",
         "possible_wearing_off_trend",
         "returning_stiffness",
-    ): 5,
+    ): 6,
+    ("possible_wearing_off_unconfirmed",): 2,
+    ("possible_wearing_off_trend",): 2,
+    ("returning_stiffness",): 2,
+    ("confirmation_due",): 2,
     ("non_responder",): 6,
     ("safety_adverse_event", "safety_flare"): 5,
     ("lapsed_overdue", "lapsed_lost"): 8,
     ("booster_window",): 8,
     ("due_this_week",): 10,
+    ("no_baseline",): 1,
+    ("booster_story",): 1,
+    ("reopen_story",): 1,
 }
-
-ARCHETYPE_TEXT = {
-    "durable_responder": "pain and function 55-75 % better by 3-6 months (boosted knees: 15+ "
-    "points below the pre-booster level), and staying there",
-    "partial_responder": "a smaller but real improvement (30-42 %, 18+ points): still a "
-    "responder by OMERACT-OARSI",
-    "wearing_off": "good response, then the last two or three assessments (14+ days apart) have "
-    "lost over half the improvement, 10+ points above the best",
-    "possible_wearing_off_latest": "good response; only the latest assessment has lost the gain",
-    "possible_wearing_off_trend": "good response, then monthly self-reports drifting upwards "
-    "(about 13-15 points per 90 days) without yet crossing the signal threshold",
-    "returning_stiffness": "pain and function stable, stiffness 25+ points above its best",
-    "non_responder": "never meets the OMERACT-OARSI responder criterion; treated 180+ days ago",
-    "safety_adverse_event": "an adverse event recorded after the injection",
-    "safety_flare": "pain 30+ points worse than baseline within 60 days (post-injection flare)",
-    "lapsed_overdue": "the latest closed timepoint window has no assessment",
-    "lapsed_lost": "the latest two closed timepoint windows have no assessment",
-    "booster_window": "treated long enough ago that the expected durability (by KL grade, route, "
-    "smoking) minus 60 days has passed, no booster yet",
-    "due_this_week": "a timepoint due in the 7 days from the anchor, window open, not yet done",
-}
+# The demo loader's story (services/demo.py) acts on these patients; demo.toml names them so
+# the loader need not know the generator's patient numbers.
+STORIES = {"booster_story": "booster_scheduled", "reopen_story": "reopened"}
 
 
 @dataclass
@@ -93,6 +86,7 @@ class DemoStats:
     incomplete: int
     adverse: int
     archetypes: Counter[str]
+    stories: dict[str, dict[str, str]]
     products: Counter[str]
     kl: Counter[str]
     sources: Counter[str]
@@ -139,6 +133,10 @@ def expected_text(archetype: str) -> str:
     expected = EXPECTED_FLAG[archetype]
     if expected == "due":
         return "listed by `followup due` (not a flag)"
+    if archetype in CONFIRM_CALL:
+        return "none yet: a `confirm` call on `followup due --days 30`"
+    if archetype in STORIES:
+        return f"`{expected}`, which the demo loader then decides (see `demo.toml`)"
     return f"`{expected}`" if expected else "none"
 
 
@@ -191,6 +189,17 @@ kept out of the data, in `tools/demo_manifest.csv`, so tests can compare the app
 | --- | ---: | --- | --- |
 {chr(10).join(arch_lines)}
 
+The expected flags are those of rule set `followup-2026.2` (DESIGN.md 2.3); the expected one is
+the only flag open on the index knee (a booster-window or lapsed patient's other knee may show
+the same kind). Readings carry everyday noise of about 4-6 points; the generator keeps a knee
+that holds its relief clear of the signal level and of a worsening trend, and places signals
+above it, so each archetype's outcome is certain on any day the demo is loaded.
+`python tools/check_demo_flags.py --days -7 0 7` checks it with the app's own rules.
+
+`demo.toml` names, under `[story.*]`, the knees the demo loader's story acts on: a wear-off
+knee with banked doses whose booster is scheduled and then recorded (`booster_scheduled`), and
+one whose decision is reopened (`reopened`).
+
 {table("product", stats.products)}
 
 {table("KL grade", stats.kl, kl_labels)}
@@ -214,6 +223,20 @@ worse; `pain_nrs` is 0-10 and `global` (patient global assessment) 0-100, higher
 """
 
 
+def demo_toml(stats: DemoStats) -> str:
+    """demo.toml: the anchor date, and the knees the loader's story acts on (wear-off open at
+    the anchor): one gets a booster scheduled and recorded, one a decision reopened."""
+    lines = [
+        "# Dates in this demo are relative to the anchor date; the app shifts them by",
+        "# (today - anchor_date) when it loads the demo.",
+        f"anchor_date = {ANCHOR.isoformat()}",
+    ]
+    for story, knee in stats.stories.items():
+        lines += ["", f"[story.{story}]"]
+        lines += [f'{key} = "{value}"' for key, value in knee.items()]
+    return "\n".join(lines) + "\n"
+
+
 def collect_stats() -> DemoStats:
     """Counts for the README, read back from the written files."""
     patients = read_rows("patients.csv")
@@ -222,6 +245,15 @@ def collect_stats() -> DemoStats:
     contacts = read_rows("contacts.csv")
     with MANIFEST.open(newline="", encoding="utf-8") as f:
         manifest = list(csv.DictReader(f))
+    stories = {
+        STORIES[m["archetype"]]: {
+            "patient_id": m["patient_id"],
+            "knee": m["index_knee"],
+            "treatment_id": m["index_treatment_id"],
+        }
+        for m in manifest
+        if m["archetype"] in STORIES
+    }
     pain_items = [f"p{i}" for i in range(1, 6)]
     blank = [
         sum(1 for k, v in a.items() if v == "" and k[:1] in "psf" and k[1:].isdigit())
@@ -240,6 +272,7 @@ def collect_stats() -> DemoStats:
         incomplete=sum(1 for b in blank if b) - invalid,
         adverse=sum(1 for a in assessments if a["adverse_event"]),
         archetypes=Counter(m["archetype"] for m in manifest),
+        stories=dict(sorted(stories.items())),
         products=Counter(t["product"] for t in treatments),
         kl=Counter(t["kl_grade"] for t in treatments),
         sources=Counter(a["source"] for a in assessments),
@@ -252,13 +285,8 @@ def main() -> int:
     """Write the sample data and the manifest; fail if a guaranteed count is not met."""
     cohort = generate_cohort(PATIENTS, ANCHOR, SEED, app_user_share=APP_USER_SHARE)
     counts = write_csvs(cohort, SAMPLE_DIR, MANIFEST)
-    (SAMPLE_DIR / "demo.toml").write_text(
-        "# Dates in this demo are relative to the anchor date; the app shifts them by\n"
-        "# (today - anchor_date) when it loads the demo.\n"
-        f"anchor_date = {ANCHOR.isoformat()}\n",
-        encoding="utf-8",
-    )
     stats = collect_stats()
+    (SAMPLE_DIR / "demo.toml").write_text(demo_toml(stats), encoding="utf-8")
     (SAMPLE_DIR / "README.md").write_text(readme(stats), encoding="utf-8")
     for name, count in counts.items():
         print(f"{name:16s} {count:>6d} rows")

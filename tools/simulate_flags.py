@@ -31,8 +31,10 @@ Readings (``readings.py``): per reading, Gaussian noise of SD ``--sd`` (8, the i
 of WOMAC; also 5) on pain and function, independent of each other, and ``--stiffness-sd`` (15)
 on stiffness; each kept within 0-100 and rounded to the instrument's raw steps (pain 5 points,
 stiffness 12.5, function about 1.47), spread over the items and scored by
-``followup.domain.scoring.score``. Patient global tracks true pain with its own noise of SD
-``--sd``. Every form is complete (valid).
+``followup.domain.scoring.score``. The patients are defined by pain, function and stiffness, so
+no patient global is recorded unless ``--with-global`` (it then tracks true pain with its own
+noise of SD ``--sd``: a second noisy look at pain that the 2-of-3 responder rule counts, which
+lets more non-responders through). Every form is complete (valid).
 
 Visits (``history.py``): first treatments spread over 2020 (one knee, KL grade 2, not a smoker);
 a baseline form on the treatment day or up to 14 days before; the product's schedule
@@ -50,10 +52,12 @@ Definitions (``evaluation.py``, ``table.py``):
 
 - Each episode is evaluated on every day its findings can change (each form's day, each
   scheduled or confirmation window's first day and the day after it closes, the ``no_response``
-  days, ``flags.stable_range``'s next change) up to the horizon: day 730 after the first
-  treatment (day 1461 for the booster kind).
+  days, ``flags.stable_range``'s next change) up to the horizon: the close of the 24-month
+  visit's window (24 months + 45 days; 48 months + 45 days for the booster kind), so "by 24
+  months" means by the 24-month follow-up (a cut at day 730 would drop the half of 24-month
+  visits that fall after their due day).
 - "ever K": K open on any of those days up to the horizon, in any episode of the knee.
-- "open at end": K open on the horizon day (24 months; 48 for the booster kind).
+- "open at end": K open on the horizon day (after the 24-month visit; 48 for the booster kind).
 - "detected": by the horizon, ``wearing_off`` open with a ``raised_on`` on or after the day the
   wear-off starts (month 6, month 12, month 24); the detection day is the first day such a
   finding was open. A false alarm raised while the patient was still well does not count, even
@@ -97,6 +101,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sd", type=float, default=8.0, help="noise SD on pain and function (8)")
     p.add_argument("--stiffness-sd", type=float, default=15.0, help="noise SD on stiffness (15)")
     p.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    p.add_argument(
+        "--with-global",
+        action="store_true",
+        help="patients also give a patient global rating (tracking pain, with the same noise)",
+    )
     p.add_argument("--rules", type=Path, metavar="FILE", help="a clinic rule file to measure")
     p.add_argument(
         "--via-cli",
@@ -125,13 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     except RulesError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    noise = Noise(args.sd, args.stiffness_sd)
+    noise = Noise(args.sd, args.stiffness_sd, args.with_global)
     started = time.perf_counter()
     _, outcomes = simulate(args.patients, args.seed, noise, rules)
     rows = rows_by_kind(outcomes)
     print(
         f"Rule set {rules.version}; {args.patients} simulated patients of each kind; noise SD "
-        f"{args.sd:g} on pain and function, {args.stiffness_sd:g} on stiffness; seed {args.seed}"
+        f"{args.sd:g} on pain and function, {args.stiffness_sd:g} on stiffness; "
+        f"patient global {'recorded' if args.with_global else 'not recorded'}; seed {args.seed}"
     )
     print()
     print(flags_table(rows))

@@ -15,7 +15,10 @@ calls the rules ask for, in the order a clinic would see them.
   coordinator makes it only if it is still open that day (a visit may have served it, or the
   run may have ended). Every call made counts, answered or not. An answered call serves a
   scheduled visit whose window overlaps the call's (as the rules let it).
-- Nothing happens after the horizon; no review decision is ever made.
+- Nothing happens after the horizon (the close of the last judged visit's window); no review
+  decision is ever made.
+- An answered confirmation call stands in for a scheduled visit only when its reading falls in
+  that visit's window (a timepoint is done by a form in its window).
 """
 
 from __future__ import annotations
@@ -192,8 +195,8 @@ class FollowUp:
         return any(tp.window_start <= r.on <= tp.window_end for r in self.h.readings) or any(
             c.made
             and c.answered
-            and c.window_start <= tp.window_end
-            and tp.window_start <= c.window_end
+            and c.planned_on is not None
+            and tp.window_start <= c.planned_on <= tp.window_end
             for c in self.h.calls
         )
 

@@ -19,6 +19,11 @@ MONTH_DAYS = 365.25 / 12
 Knots = tuple[tuple[int, float], ...]
 
 
+# Half-width of the default schedule's 24- and 48-month windows (rules.toml): the visit's window
+# closes this many days after its due day.
+LAST_WINDOW_DAYS = 45
+
+
 def month(months: float) -> int:
     """``months`` after the treatment, as a whole number of days."""
     return round(months * MONTH_DAYS)
@@ -44,7 +49,10 @@ class Kind:
     ``wear_off_from``: the day relief starts to go, and ``half_way``: the day the patient is
     half-way back to baseline (the reference for how early wear-off is detected);
     ``booster_day``: a maintenance booster of the same knee, given while well;
-    ``horizon``: days followed (the patient's flags are judged up to and including that day).
+    ``horizon``: days followed (the patient's flags are judged up to and including that day):
+    through the close of the 24-month visit's window ("by 24 months" means by the 24-month
+    follow-up; cutting at day 730 exactly would drop the half of 24-month visits that fall after
+    their due day).
     """
 
     name: str
@@ -56,7 +64,7 @@ class Kind:
     wear_off_from: int | None = None
     half_way: int | None = None
     booster_day: int | None = None
-    horizon: int = month(24)
+    horizon: int = month(24) + LAST_WINDOW_DAYS
 
     def pain_on(self, day: int) -> float:
         """True pain on ``day`` after the (first) treatment."""
@@ -143,7 +151,7 @@ KINDS: tuple[Kind, ...] = (
         wear_off_from=month(24),
         half_way=month(30),
         booster_day=month(18),
-        horizon=month(48),
+        horizon=month(48) + LAST_WINDOW_DAYS,
     ),
 )
 KIND_NAMES = tuple(k.name for k in KINDS)

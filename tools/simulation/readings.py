@@ -5,8 +5,10 @@ Each subscale's true level gets Gaussian noise (SD ``sd`` points on pain and fun
 ``stiffness_sd`` on stiffness), is kept within 0-100, and is rounded to the instrument's raw
 steps (pain 5 items: 5 points a step; stiffness 2 items: 12.5; function 17 items: about 1.47).
 The raw sum is spread over the items as the demo generator does (``tools.synthetic.answers``):
-harder activities score higher. Patient global (0-100, higher = worse) tracks true pain with its
-own noise of SD ``sd``. Every form is complete, so every reading is valid.
+harder activities score higher. The patients of the issue that asked for this simulation are
+defined by pain, function and stiffness only, so by default no patient global is recorded; with
+``with_global`` it tracks true pain with its own noise of SD ``sd`` (a second noisy look at pain,
+which the 2-of-3 responder rule counts). Every form is complete, so every reading is valid.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Noise(NamedTuple):
 
     sd: float = 8.0
     stiffness_sd: float = 15.0
+    with_global: bool = False
 
 
 class Reading(NamedTuple):
@@ -41,7 +44,7 @@ class Reading(NamedTuple):
     on: date
     purpose: str
     answers: tuple[int, ...]
-    patient_global: int
+    patient_global: int | None
 
 
 @cache
@@ -66,7 +69,9 @@ def take_reading(
         _raw(kind.function_on(day), noise.sd, FUNCTION_RAW_MAX, rng),
     )
     answers = ItemAnswers(rng).items(raw)
-    patient_global = round(min(100.0, max(0.0, kind.pain_on(day) + rng.gauss(0.0, noise.sd))))
+    patient_global = None
+    if noise.with_global:
+        patient_global = round(min(100.0, max(0.0, kind.pain_on(day) + rng.gauss(0.0, noise.sd))))
     return Reading(on, purpose, tuple(a for a in answers if a is not None), patient_global)
 
 

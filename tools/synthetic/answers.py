@@ -1,10 +1,13 @@
 """Item answers that follow a target course: from a target level per subscale to 0-4 answers.
 
-Each visit gets a target level per subscale (pain, stiffness, function) with a little noise; the
+Each visit gets a target level per subscale (pain, stiffness, function) with noise of about 4-6
+points (half the individual error WOMAC is known for: the demo's charts look like real ones); the
 raw sums are then spread over the items. The normalised scores (raw / max x 100, DESIGN.md 2.1)
-therefore follow the intended course, and the flag rules of DESIGN.md 2.3 fire for the archetype
-meant to raise them: signals are placed against the *observed* baseline and best values while
-the answers are generated, so noise can neither create nor hide a signal.
+therefore follow the intended course. What the flag rules of DESIGN.md 2.3 will make of each
+reading is kept in a ``course.Course`` while the answers are drawn: a knee holding its relief is
+kept clear of the signal level and of a worsening trend, and signals, trends and returning
+stiffness are placed against the *observed* baseline and best level, so noise can neither create
+nor hide a flag.
 """
 
 from __future__ import annotations
@@ -13,20 +16,18 @@ import math
 import random
 from collections.abc import Sequence
 
+from .course import RAW_MAX, Course, points, raw_at_least
 from .draws import clamp, noise, pick
-from .visits import RESPONSE_PHASE_DAY, Episode, Visit
+from .visits import Episode, Visit
 
 # Subscales are indexed 0, 1, 2 throughout: pain, stiffness, function.
 ITEM_COUNTS = (5, 2, 17)
-RAW_MAX = (20, 8, 68)
-NOISE_SD = (0.35, 0.3, 0.9)  # raw units
-# A stable phase stays within best + this many raw units: pain never rises above its best (one
-# 5-point step between close self-reports would read as a Theil-Sen trend), stiffness stays
-# under the 25-point rule, function within 3 points.
-PLATEAU_CAP = (0, 1, 2)
+NOISE_SD = (0.8, 0.45, 2.7)  # raw units: about 4, 6 and 4 points
 HARD_ITEMS = ((1, 0, 2), (0,), (0, 1, 4, 15, 2, 7, 12))  # items that usually score highest
 # ItemAnswers.items picks one of them with a single getrandbits(6).
 ORDERINGS_PER_SUBSCALE = 64
+TREND_BELOW_SIGNAL = 3.5  # points: a trend stays this far below the signal level
+TREND_MIN_RATE = 11.5  # points per 90 days (the rule: worse than 10)
 
 
 def _item_orderings(
@@ -45,40 +46,11 @@ def _item_orderings(
 
 
 ITEM_ORDERINGS = tuple(_item_orderings(n, h) for n, h in zip(ITEM_COUNTS, HARD_ITEMS, strict=True))
-SIGNAL_FLOOR_POINTS = 13.0  # signals sit this far above the best (rule: >= 10)
-TREND_MAX_LOSS = 0.42  # a trend stays below the signal rule's 50 % loss
-TREND_MIN_RATE = 11.0  # points per 90 days (rule: > 10)
 
 
-class Course:
-    """Observed baseline and response-phase best of an episode while its visits are rendered."""
-
-    def __init__(self, baseline: tuple[int, ...], global_: int | None) -> None:
-        self.baseline = baseline
-        self.baseline_global = global_
-        self.best: list[int | None] = [None, None, None]
-        self.best_day: list[int] = [0, 0, 0]
-
-    def capped(self, raw: list[int]) -> list[int]:
-        """Keep a stable phase from drifting up into a signal: at most best + PLATEAU_CAP."""
-        return [
-            r if b is None else min(r, b + cap)
-            for r, b, cap in zip(raw, self.best, PLATEAU_CAP, strict=True)
-        ]
-
-    def record(self, raw: tuple[int, ...], day: int) -> None:
-        """Note a valid response-phase value (the first lowest is the best)."""
-        if day < RESPONSE_PHASE_DAY:
-            return
-        for d in range(3):
-            if self.best[d] is None or raw[d] < self.best[d]:
-                self.best[d] = raw[d]
-                self.best_day[d] = day
-
-
-def to_raw(points: float, d: int) -> float:
+def to_raw(level: float, d: int) -> float:
     """Normalised points (0-100) of subscale ``d`` as a raw sum of its items."""
-    return points * RAW_MAX[d] / 100
+    return level * RAW_MAX[d] / 100
 
 
 class ItemAnswers:
@@ -91,61 +63,69 @@ class ItemAnswers:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
 
-    def noisy(self, level_raw: float, d: int) -> int:
+    def noisy(self, level_raw: float, d: int, scale: float = 1.0) -> int:
         """A raw level of subscale ``d`` with noise, rounded and kept within the scale."""
-        value = round(level_raw + noise(self.rng, NOISE_SD[d]))
+        value = round(level_raw + noise(self.rng, scale * NOISE_SD[d]))
         return int(clamp(value, 0, RAW_MAX[d]))
 
     def baseline(self, targets: tuple[float, ...]) -> tuple[int, ...]:
         """Raw sums of a baseline visit from its normalised target levels."""
         return tuple(self.noisy(to_raw(t, d), d) for d, t in enumerate(targets))
 
-    def respond(self, ep: Episode, course: Course, day: int) -> list[int]:
-        """On the way from baseline to the target best (reached at ``peak_day``), then level."""
+    def level(self, ep: Episode, course: Course, day: int, d: int) -> float:
+        """The raw level of subscale ``d`` on ``day``: from the start towards the target best
+        (reached at ``peak_day``), then level."""
         frac = 1.0 if day >= ep.peak_day else max(0.0, day / ep.peak_day) ** 0.5
-        raw = []
-        for d in range(3):
-            b = course.baseline[d]
-            level = b - frac * (b - to_raw(ep.best_target[d], d))
-            raw.append(self.noisy(level, d))
-        return course.capped(raw) if day >= RESPONSE_PHASE_DAY else raw
+        b = course.start[d]
+        return b - frac * (b - to_raw(ep.best_target[d], d))
 
-    def signal(self, ep: Episode, course: Course, day: int, loss: float) -> list[int]:
-        """Pain and function ``loss`` of the improvement back, at least SIGNAL_FLOOR_POINTS."""
+    def respond(self, ep: Episode, course: Course, day: int, scale: float = 1.0) -> list[int]:
+        """A knee responding or holding its relief: noisy, and quiet (see ``Course.quiet``)."""
+        raw = [self.noisy(self.level(ep, course, day, d), d, scale) for d in range(3)]
+        return course.quiet(raw, day)
+
+    def signal(self, ep: Episode, course: Course, day: int, loss: float, domains: str) -> list[int]:
+        """``loss`` of the improvement back in the ``domains`` ("pain", "function" or both), at
+        or above the signal level; the rest as a responding knee."""
         raw = self.respond(ep, course, day)
         for d in (0, 2):
-            best, b = course.best[d], course.baseline[d]
-            if best is None:
+            if ("pain", "stiffness", "function")[d] not in domains:
                 continue
-            rise = max(loss * (b - best), to_raw(SIGNAL_FLOOR_POINTS, d))
-            raw[d] = int(min(RAW_MAX[d], math.ceil(best + rise) + pick(self.rng, (0, 0, 1))))
-        if course.best[1] is not None:
-            raw[1] = min(RAW_MAX[1], course.best[1] + pick(self.rng, (0, 1, 1)))
+            found = course.best(d)
+            base = points(course.baseline[d], d)
+            best = base if found is None else found[0]
+            raw[d] = course.signal_raw(d, best + loss * (base - best))
+            raw[d] = min(RAW_MAX[d], raw[d] + pick(self.rng, (0, 0, 1)))
         return raw
 
-    def trend(self, ep: Episode, course: Course, day: int, rate: float) -> list[int]:
-        """Function worsening steadily from its best, never losing half the improvement."""
+    def trend(self, ep: Episode, course: Course, day: int, rate: float, last: int) -> list[int]:
+        """Function worsening steadily from its best level (``rate`` points per 90 days, slower
+        when it would otherwise reach the signal level by the ``last`` day), pain holding."""
         raw = self.respond(ep, course, day)
-        best = course.best[2]
-        if best is not None:
-            last_day = (ep.visits[-1].on - ep.treatment.treated_on).days
-            span = max(1, last_day - course.best_day[2])
-            room = TREND_MAX_LOSS * (course.baseline[2] - best) * 100 / RAW_MAX[2]
-            rate = max(TREND_MIN_RATE, min(rate, room * 90 / span))
-            rise = to_raw(rate * (day - course.best_day[2]) / 90, 2)
-            raw[2] = int(min(RAW_MAX[2], round(best + rise)))
+        found = course.best(2)
+        if found is None:
+            return raw
+        best, best_day = found
+        level = course.threshold(2, best) - TREND_BELOW_SIGNAL
+        span = max(1, last - best_day)
+        rate = max(TREND_MIN_RATE, min(rate, (level - best) * 90 / span))
+        value = best + rate * (day - best_day) / 90
+        floor = (course.second_lowest(2) or best) + 100 / RAW_MAX[2]
+        raw[2] = raw_at_least(min(max(value, floor), level), 2)
         return raw
 
     def stiff_return(self, ep: Episode, course: Course, day: int) -> list[int]:
-        """A responder's pain and function with stiffness 2-3 raw units above its best."""
+        """A responder's pain and function holding, stiffness back 3+ raw units (37.5 points)
+        above its own best level."""
         raw = self.respond(ep, course, day)
-        if course.best[1] is not None:
-            raw[1] = min(RAW_MAX[1], course.best[1] + self.rng.choice((2, 3)))
+        found = course.best(1)
+        if found is not None:
+            raw[1] = min(RAW_MAX[1], math.ceil(to_raw(found[0], 1) + 3 - 1e-9))
         return raw
 
     def flare(self, course: Course) -> list[int]:
-        """Clearly worse than baseline: pain up 7-8 raw units (35-40 points)."""
-        b = course.baseline
+        """Clearly worse than before the injection: pain up 7-8 raw units (35-40 points)."""
+        b = course.start
         return [
             min(RAW_MAX[0], b[0] + self.rng.choice((7, 8))),
             min(RAW_MAX[1], b[1] + 1),
@@ -153,8 +133,8 @@ class ItemAnswers:
         ]
 
     def nonresp(self, course: Course) -> list[int]:
-        """Around the baseline, function drifting slightly worse."""
-        b = course.baseline
+        """Around the baseline, function drifting slightly worse: never 10 points better."""
+        b = course.start
         return [
             int(clamp(b[0] + self.rng.choice((-1, 0, 0, 1, 1)), 0, RAW_MAX[0])),
             int(clamp(b[1] + self.rng.choice((-1, 0, 0, 1)), 0, RAW_MAX[1])),
@@ -165,15 +145,18 @@ class ItemAnswers:
         """A visit's raw subscale sums, by its phase."""
         day = (visit.on - ep.treatment.treated_on).days
         if visit.phase == "signal":
-            raw = self.signal(ep, course, day, visit.amount)
+            raw = self.signal(ep, course, day, visit.amount, visit.domains)
         elif visit.phase == "trend":
-            raw = self.trend(ep, course, day, visit.amount)
+            last = (ep.visits[-1].on - ep.treatment.treated_on).days
+            raw = self.trend(ep, course, day, visit.amount, last)
         elif visit.phase == "stiff_return":
             raw = self.stiff_return(ep, course, day)
         elif visit.phase == "flare":
             raw = self.flare(course)
         elif visit.phase == "nonresp":
             raw = self.nonresp(course)
+        elif visit.phase == "plateau":  # a steady best level for a trend to rise from
+            raw = self.respond(ep, course, day, scale=0.3)
         else:
             raw = self.respond(ep, course, day)
         return tuple(raw)

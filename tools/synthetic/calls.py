@@ -1,8 +1,9 @@
 """Call attempts: the contacts.csv rows a coordinator's phone log would hold for one patient.
 
 Every assessment taken by phone is preceded by zero to two failed attempts; a missed window
-gets one failed attempt (two to four for a lapsed patient) and a window still open at the anchor
-date up to two. Calls fall in the patient's own working hours.
+(a confirmation call that rang out too) gets one failed attempt (two to four for a lapsed
+patient) and a window still open at the anchor date up to two. Calls fall in the patient's own
+working hours.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ class CallLog:
         """Call attempts around phone visits, in missed windows and for calls due now."""
         tz = self.timezone
         calls: list[tuple[datetime, str]] = []
-        phone_days = sorted({v.on for e in episodes for v in e.visits if v.source == "phone"})
+        phone_days = sorted(
+            {v.on for e in episodes for v in e.visits if v.source == "phone" and v.recorded}
+        )
         for day in phone_days:
             calls += self._attempts_before(day, pick(self.rng, (0, 0, 0, 1, 1, 2)))
             calls.append((call_time(self.rng, day, tz, self.anchor), "reached"))

@@ -21,6 +21,7 @@ from .archetypes import (
     BOOSTER_ARCHETYPES,
     BOOSTER_SHARE,
     BOTH_KNEES_SHARE,
+    ONE_KNEE_ARCHETYPES,
 )
 from .csv_layout import CSV_FILES, MANIFEST_COLUMNS
 from .patient import PatientBuilder, PatientRecords, Traits
@@ -55,14 +56,18 @@ class Cohort:
         archetypes = _quota(n, ARCHETYPE_WEIGHTS)
         rng.shuffle(archetypes)
         eligible = [i for i, a in enumerate(archetypes) if a in BOOSTER_ARCHETYPES]
-        boosters = set(rng.sample(eligible, round(BOOSTER_SHARE * n)))
-        both = set(rng.sample(range(n), round(BOTH_KNEES_SHARE * n)))
+        boosters = set(rng.sample(eligible, min(len(eligible), round(BOOSTER_SHARE * n))))
+        two = [i for i, a in enumerate(archetypes) if a not in ONE_KNEE_ARCHETYPES]
+        both = set(rng.sample(two, min(len(two), round(BOTH_KNEES_SHARE * n))))
         abroad = set(rng.sample(range(n), round(ABROAD_SHARE * n)))
         share = self.app_user_share
-        return [
-            Traits(a, i in boosters, i in both, i in abroad, share)
-            for i, a in enumerate(archetypes)
-        ]
+        seen: dict[str, int] = {}
+        traits = []
+        for i, a in enumerate(archetypes):
+            # The patient's rank among those of its archetype picks a variant of its course.
+            variant = seen[a] = seen.get(a, -1) + 1
+            traits.append(Traits(a, i in boosters, i in both, i in abroad, share, variant))
+        return traits
 
     def __iter__(self) -> Iterator[PatientRecords]:
         """Patients in id order; treatment ids are numbered across the cohort."""

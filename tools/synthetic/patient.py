@@ -2,8 +2,9 @@
 
 The builder plans the index knee's treatment so its archetype can show at the anchor date (a
 wearing-off knee must be old enough, a durable responder must not be due a booster yet), then
-its visits; boosters get an earlier treatment whose last visit is the booster's baseline, and
-some patients have the other knee treated too, as a plain responder.
+its visits; boosters get an earlier treatment whose last visit is the booster's own pre-treatment
+assessment (the rules judge the booster against the earlier treatment's baseline), and some
+patients have the other knee treated too, as a plain responder.
 """
 
 from __future__ import annotations
@@ -13,21 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .answers import RAW_MAX
-from .archetypes import (
-    APP_USER_RATE,
-    EXPECTED_FLAG,
-    FULL_COMPLIANCE,
-    LAPSED_WINDOWS,
-    PORTAL_ARCHETYPES,
-)
+from .archetypes import APP_USER_RATE, EXPECTED_FLAG, LAPSED_WINDOWS, PORTAL_ARCHETYPES
 from .calls import CallLog
+from .course import RAW_MAX
 from .csv_layout import yes_no
-from .draws import pick
+from .followups import FollowUpPlanner
 from .forms import FormFiller
-from .index_treatment import draw_kl_grade, plan_index_treatment
+from .index_treatment import IndexPlan, draw_kl_grade, plan_index_treatment
 from .people import make_person
-from .schedule import BOOSTER_MARGIN_DAYS, Window, booster_window_day, schedule_windows
+from .schedule import BOOSTER_MARGIN_DAYS, booster_window_day
 from .targets import baseline_targets, best_targets
 from .trajectories import add_portal_reports, shape_index
 from .treatments import Treatment, cells_for, initial_banked_doses
@@ -54,6 +49,7 @@ class Traits:
     both_knees: bool
     abroad: bool
     app_user_share: float = 1 / 3
+    variant: int = 0  # the patient's rank among its archetype's: picks a variant of the course
 
 
 class PatientBuilder:
@@ -76,8 +72,9 @@ class PatientBuilder:
         app_user = rng.random() < traits.app_user_share
         self.self_report_rate = APP_USER_RATE if app_user else rng.choice((0.1, 0.3))
         self.forms = FormFiller(rng, patient_id)
+        self.planner = FollowUpPlanner(rng, anchor, self.arch, self.self_report_rate)
         self.episodes: list[Episode] = []
-        self.forced_open = ""  # due_this_week: the timepoint left open at the anchor
+        self.plan: IndexPlan | None = None
         self.lapse = LAPSED_WINDOWS.get(self.arch, 0)
         self.calls = CallLog(rng, anchor, patient_id, self.person.timezone, self.arch, self.lapse)
 
@@ -97,74 +94,39 @@ class PatientBuilder:
             banked_doses=initial_banked_doses(self.rng, product),
         )
 
-    def _source(self) -> str:
-        """How a scheduled assessment is taken: app users self-report more, phone is usual."""
-        r = self.rng.random()
-        if r < self.self_report_rate:
-            return "self_report"
-        return "phone" if r < 0.93 else pick(self.rng, ("clinic", "paper"))
-
-    def _jittered(self, w: Window) -> date:
-        """A date near the due date, inside the window, a little late more often than early."""
-        width = (w.end - w.due).days
-        offset = round(self.rng.triangular(-0.8 * width, 0.9 * width, 0))
-        return w.due + timedelta(days=offset)
-
-    def _followups(
-        self, treated: date, next_treated: date | None, lapse: int = 0, forced_open: str = ""
-    ) -> tuple[list[Visit], list[Window], list[Window]]:
-        """Follow-up visits near the schedule, plus missed and still-open windows."""
-        until = self.anchor if next_treated is None else min(self.anchor, next_treated)
-        windows = [w for w in schedule_windows(treated, until) if w.due < until or not next_treated]
-        closed = [i for i, w in enumerate(windows) if w.end < self.anchor]
-        protected = set(closed[-2:])
-        first_missed = closed[-lapse] if lapse and len(closed) >= lapse else None
-        visits, missed, still_open = [], [], []
-        for i, w in enumerate(windows):
-            skip_rate = 0.0 if self.arch in FULL_COMPLIANCE or i in protected else 0.04
-            lapsed = first_missed is not None and i >= first_missed
-            on = self._jittered(w)
-            if next_treated is not None and on >= next_treated:
-                on = next_treated - timedelta(days=1)
-            if lapsed or w.label == forced_open or on > self.anchor:
-                (missed if w.end < self.anchor else still_open).append(w)
-                continue
-            if self.rng.random() < skip_rate:
-                missed.append(w)
-                continue
-            visits.append(Visit(on, self._source()))
-        return visits, missed, still_open
-
-    def _baseline_visit(self, treated: date) -> Visit:
-        """The pre-treatment assessment, up to 30 days before the injection."""
-        on = treated - timedelta(days=self.rng.randint(0, 30))
-        return Visit(on, "clinic" if self.rng.random() < 0.6 else "phone", phase="baseline")
-
     def build(self) -> PatientRecords:
         """Generate the patient's treatments, assessments and calls."""
         knee = self.rng.choice(("left", "right"))
+        t = self.traits
         plan = plan_index_treatment(
-            self.rng, self.anchor, self.arch, self.traits.booster, self.person.smoker
+            self.rng, self.anchor, self.arch, t.booster, self.person.smoker, t.variant
         )
-        self.forced_open = plan.forced_open
-        product, route, kl = plan.product, plan.route, plan.kl_grade
+        self.plan = plan
         treated = self.anchor - timedelta(days=plan.age)
-        if self.traits.booster:
-            index = self._booster_history(knee, treated, kl)
+        if t.booster:
+            index = self._booster_history(knee, treated, plan.kl_grade)
         else:
-            index = self._treatment(knee, treated, product, route, kl)
+            index = self._treatment(knee, treated, plan.product, plan.route, plan.kl_grade)
+            if index.banked_doses is not None:
+                index.banked_doses = max(plan.min_banked, index.banked_doses)
             self._index_episode(index, baseline=None)
-        if self.traits.both_knees:
+        if t.both_knees:
             self._second_knee(index)
         return self._records(index)
 
-    def _index_episode(self, t: Treatment, baseline: Visit | None) -> Episode:
+    def _index_episode(
+        self, t: Treatment, baseline: Visit | None, chain_baseline: Visit | None = None
+    ) -> Episode:
         """The index knee's latest treatment and its visits, shaped by the archetype.
 
-        A booster's ``baseline`` is the last visit before it; otherwise the episode gets its own.
+        A booster's ``baseline`` is the last visit before it, and ``chain_baseline`` the first
+        treatment's baseline, which the rules judge it against; otherwise the episode gets its
+        own baseline.
         """
-        visits, missed, still_open = self._followups(
-            t.treated_on, None, self.lapse, self.forced_open
+        plan = self.plan
+        assert plan is not None, "the index treatment is planned first"
+        visits, missed, still_open = self.planner.visits(
+            t.treated_on, None, self.lapse, plan.forced_open, plan.pinned
         )
         base: tuple[float, ...] = baseline_targets(self.rng, self.arch)
         if baseline is not None and baseline.raw is not None:
@@ -175,15 +137,18 @@ class PatientBuilder:
             best_target=best_targets(self.rng, base, self.arch),
             peak_day=self.rng.randint(60, 150),
             baseline=baseline,
+            chain_baseline=chain_baseline,
             missed=missed,
             open_windows=still_open,
         )
         if baseline is None:
-            ep.visits.insert(0, self._baseline_visit(t.treated_on))
+            ep.visits.insert(0, self.planner.baseline_visit(t.treated_on))
             self.forms.render_baseline(ep, base)
+            # The site forgot to enter the pre-treatment form: the knee has no baseline.
+            ep.visits[0].recorded = self.arch != "no_baseline"
         if self.arch in PORTAL_ARCHETYPES and self.self_report_rate == APP_USER_RATE:
             add_portal_reports(self.rng, self.anchor, self.lapse, ep)
-        shape_index(self.rng, self.anchor, self.arch, ep)
+        shape_index(self.rng, self.anchor, self.arch, ep, self.traits.variant)
         self._finish(ep)
         return ep
 
@@ -192,8 +157,8 @@ class PatientBuilder:
         gap = self.rng.choice((self.rng.randint(440, 505), self.rng.randint(620, 680)))
         first_on = treated - timedelta(days=gap)
         first = self._treatment(knee, first_on, "adsc_cultured", "intra_articular", kl)
-        first.banked_doses = self.rng.randint(1, 4)
-        visits, missed, _ = self._followups(first_on, treated)
+        first.banked_doses = max(self.rng.randint(1, 4), self.plan.min_banked + 1)  # type: ignore[union-attr]
+        visits, missed, _ = self.planner.visits(first_on, treated)
         last_visit = max((v.on for v in visits), default=first_on)
         pre = Visit(
             max(treated - timedelta(days=self.rng.randint(0, 30)), last_visit + timedelta(days=20)),
@@ -204,7 +169,7 @@ class PatientBuilder:
         base = baseline_targets(self.rng, self.arch)
         earlier = Episode(
             treatment=first,
-            visits=[self._baseline_visit(first_on), *visits, pre],
+            visits=[self.planner.baseline_visit(first_on), *visits, pre],
             best_target=best_targets(self.rng, base, "pre_booster"),
             peak_day=self.rng.randint(60, 150),
             missed=missed,
@@ -223,7 +188,7 @@ class PatientBuilder:
             booster_of=first.treatment_id,
             banked_doses=first.banked_doses - 1,
         )
-        self._index_episode(booster, baseline=pre)
+        self._index_episode(booster, baseline=pre, chain_baseline=earlier.visits[0])
         return booster
 
     def _second_knee(self, index: Treatment) -> None:
@@ -240,10 +205,12 @@ class PatientBuilder:
         base = baseline_targets(self.rng, self.arch)
         arch = self.rng.choice(("durable_responder", "durable_responder", "partial_responder"))
         if later or index_ep.baseline is not None:
-            visits, missed, still_open = self._followups(on, None, self.lapse)
-            visits.insert(0, self._baseline_visit(on))
+            visits, missed, still_open = self.planner.visits(on, None, self.lapse)
+            visits.insert(0, self.planner.baseline_visit(on))
         else:
-            visits = [Visit(v.on, v.source) for v in index_ep.visits if not v.invalid]
+            # Same-day visits of both knees: one call, two forms (a confirmation call is about
+            # the index knee only).
+            visits = [Visit(v.on, v.source) for v in index_ep.visits if v.shared]
             missed, still_open = index_ep.missed, index_ep.open_windows
         visits[0].phase = "baseline"
         ep = Episode(
