@@ -43,3 +43,5 @@ def test_the_dismissed_flag_was_reopened_and_is_back_in_the_queue(demo_ctx: Cont
     [decision] = event.decisions
     assert (decision.decision, decision.status) == ("dismissed", "reopened")
     assert decision.ended_reason and decision.ended_at > decision.decided_at
+    # reopened this week, so the first packet asks the meeting to decide it again
+    assert (demo_ctx.today() - decision.ended_at.date()).days <= 7

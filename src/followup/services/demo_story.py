@@ -5,7 +5,8 @@ happened, so the demo shows what a clinic's weeks leave behind (issue 13):
   weekly meeting, with the day booked; on that day the booster is recorded, from a banked dose,
   and the earlier episode's flag closes as superseded.
 - ``reopened``: a wear-off flag is dismissed at the meeting ("sore after gardening") and reopened
-  two weeks later when the pain has not settled; the flag is back in the review queue.
+  when a call finds the pain has not settled (two weeks after the meeting, or two days before the
+  demo's day if that is later); the flag is back in the review queue and in this week's packet.
 
 demo.toml names the knees (``[story.NAME]``: patient_id, knee, treatment_id); the days follow
 from the day the rules raised the flag, so the story holds for any demo the generator writes.
@@ -30,6 +31,7 @@ CLINICIAN = "doctor"
 MEETING_AFTER_DAYS = 3  # the weekly review meeting after the flag was raised
 BOOSTER_AFTER_DAYS = 14  # the booked booster day, after the meeting
 REOPEN_AFTER_DAYS = 14  # the call that found the pain had not settled, after the meeting
+REOPENED_DAYS_AGO = 2  # at the latest: this week's packet has the reopened flag to decide again
 
 
 def _on(ctx: Context, day: date, hour: int = 10) -> Context:
@@ -95,7 +97,11 @@ def play_stories(ctx: Context, stories: dict[str, dict[str, Any]]) -> list[str]:
             decide(_on(ctx, meeting), flag_id, "dismissed",
                    "Knee sore after a weekend of gardening; expect it to settle.",
                    CLINICIAN)  # fmt: skip
-            reopen(_on(ctx, later), flag_id,
+            reopened_on = max(
+                meeting + timedelta(days=REOPEN_AFTER_DAYS),
+                ctx.today() - timedelta(days=REOPENED_DAYS_AGO),
+            )
+            reopen(_on(ctx, reopened_on), flag_id,
                    "Pain had not settled at the follow-up call: back to the review.",
                    CLINICIAN)  # fmt: skip
             done.append(f"{knee['patient_id']}: decision dismissed, then reopened")
