@@ -17,7 +17,7 @@ from followup.services.outcomes import GROUPINGS, build_outcomes
 from followup.services.review_queue import open_flags
 from followup.store.engine import write_session
 
-DEMO_EPISODES = 214  # treatments in sample_data/treatments.csv
+DEMO_EPISODES = 214 + 1  # treatments in sample_data/treatments.csv, and the demo story's booster
 
 
 def test_every_demo_episode_is_accounted_for(demo_ctx: Context) -> None:
@@ -34,8 +34,9 @@ def test_every_demo_episode_is_accounted_for(demo_ctx: Context) -> None:
     assert g.endings["wearing_off"] == g.wear_offs
     assert g.points[0].survival == 1.0 and g.points[0].months == 0.0
     assert [p.months for p in g.points] == sorted(p.months for p in g.points)
-    assert g.retreatment.retreated == g.retreatment.boosters == 14  # the demo's 14 boosters
-    assert g.retreatment.doses_drawn == 14 and g.retreatment.doses_not_recorded == 0
+    # the demo's 14 boosters and the one its story records
+    assert g.retreatment.retreated == g.retreatment.boosters == 15
+    assert g.retreatment.doses_drawn == 15 and g.retreatment.doses_not_recorded == 0
     assert report.groups == () and report.log_rank is None
 
 

@@ -24,13 +24,19 @@ goes back, d records "declined to answer". Then the optional pain (0-10), overal
 (0-100), adverse event and note, and the day the answers were given (today unless you type
 another, YYYY-MM-DD); the review shows the scores and that day before anything is saved.
 
-Patient: 1-5 switch tabs (overview, charts, assessments, contacts, flags). On the assessments
-tab, e marks the highlighted assessment as entered in error (a reason is required; it is kept,
-not deleted). i issues a new self-report code, shown once.
+Patient: 1-5 switch tabs (overview, charts, assessments, contacts, flags). t records a
+treatment and B a booster of the highlighted knee (filled in from its latest treatment, a banked
+dose drawn when there is one). e marks the highlighted assessment (assessments tab) or
+treatment (overview) as entered in error: a reason is required, it is kept, not deleted, and the
+knee is evaluated again. Enter on an assessment shows it whole, with its note. The flags tab has
+each flag's history: raised, evidence, decisions with their notes, who and when. i issues a new
+self-report code, shown once.
 
 Review queue (clinicians): open flags, most urgent first, with the evidence and the chart.
-b booster scheduled, m continue monitoring, f refer, d dismissed: each asks for a note.
-x writes the weekly review packet.
+b booster scheduled (with the day it is booked), m continue monitoring, f refer, d dismissed:
+each asks for a note. v shows the decided flags instead: a amends a decision and o reopens the
+flag, each with a reason (the old decision stays in the audit trail). B records the booster of a
+flag decided "booster scheduled". x writes the weekly review packet.
 
 Outcomes (clinicians, F5): responder rates and how long relief lasts, per group, with 95%
 confidence intervals. g steps through the groupings (product, KL grade, smoking, route, site,
