@@ -273,3 +273,31 @@ def test_an_import_landing_during_an_evaluation_has_it_evaluated_again(
     assert stored(demo_ctx) == full_run(demo_ctx, today, tmp_path)
     again = evaluate_cohort(demo_ctx, today)  # the record written last says what is done
     assert again.episodes == 0
+
+
+def test_worker_processes_store_what_one_process_stores(
+    demo_ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run is evaluated in worker processes, batch by batch: full and incremental, it
+    stores exactly what one process does."""
+    from followup.services import evaluate_flags as flag_service
+
+    later = demo_ctx.today() + timedelta(days=45)
+    alone = full_run(demo_ctx, later, tmp_path)
+    monkeypatch.setattr(flag_service, "BATCH_PATIENTS", 40)
+    monkeypatch.setattr(flag_service, "PARALLEL_MIN_PATIENTS", 1)
+    monkeypatch.setattr(flag_service.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(flag_service, "INCREMENTAL_MAX_SHARE", 1.0)  # never a full run instead
+    started: list[int] = []
+    real_pool = flag_service.ProcessPoolExecutor
+
+    def counting_pool(workers: int, **kwargs: object) -> object:
+        started.append(workers)
+        return real_pool(workers, **kwargs)
+
+    monkeypatch.setattr(flag_service, "ProcessPoolExecutor", counting_pool)
+    assert full_run(demo_ctx, later, tmp_path) == alone
+    assert started == [2]
+    step = evaluate_cohort(demo_ctx, later)  # incremental: the patients whose days changed
+    assert 0 < step.episodes < episode_count(demo_ctx) and started == [2, 2]
+    assert stored(demo_ctx) == alone

@@ -10,15 +10,19 @@ the new day.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import replace
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
+from itertools import repeat
+from multiprocessing import get_context
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from followup.domain.flags import Call, Finding, assess_episode, current_call, evaluate_episode
@@ -27,7 +31,7 @@ from followup.domain.rules import RuleSet
 from followup.services import audit
 from followup.services.context import Context
 from followup.store.bulk import driver_rows
-from followup.store.engine import read_session, write_session
+from followup.store.engine import make_engine, read_session, write_session
 from followup.store.episodes import (
     DateCache,
     Reader,
@@ -206,21 +210,67 @@ class Evaluated(NamedTuple):
 
 # Patients per batch of a full run: each batch is written in a short transaction of its own.
 BATCH_PATIENTS = 5000
+# From this many patients to run, batches are evaluated in worker processes, one per core (the
+# rules are pure Python and take most of a large run; a worker costs about half a second to
+# start, so small runs, such as the next day's, stay in this process).
+PARALLEL_MIN_PATIENTS = 5000
 
 
 def _evaluate(
     ctx: Context, conn: Connection, as_of: date, todo: list[str] | None
 ) -> Generator[Evaluated]:
     """Run the rules on the patients ``todo`` (everyone when None), in batches each holding
-    every episode of its patients, each given as soon as it is ready."""
+    every episode of its patients, each given as soon as it is ready (in order)."""
     read = partial(driver_rows, conn)
-    if todo is not None:
+    if todo is not None and len(todo) < PARALLEL_MIN_PATIENTS:
         yield evaluate_patients(read, ctx.rules, as_of, todo)
         return
-    ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
-    cuts = ids[BATCH_PATIENTS::BATCH_PATIENTS]
-    for patients in zip([None, *cuts], [*cuts, None], strict=True):
-        yield evaluate_range(read, ctx.rules, as_of, patients)
+    batches: list[PatientRange] | list[list[str]]
+    if todo is None:
+        ids = [r[0] for r in driver_rows(conn, "SELECT id FROM patient ORDER BY id")]
+        cuts = ids[BATCH_PATIENTS::BATCH_PATIENTS]
+        batches = list(zip([None, *cuts], [*cuts, None], strict=True))
+    else:
+        size = len(todo) // (2 * (os.cpu_count() or 1)) + 1  # two batches per worker
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    workers = min(os.cpu_count() or 1, len(batches))
+    if workers < 2 or len(ids if todo is None else todo) < PARALLEL_MIN_PATIENTS:
+        for batch in batches:
+            yield _evaluate_batch(read, ctx.rules, as_of, batch)
+        return
+    # Each worker reads with its own connection, at or after the audit mark this evaluation
+    # started from; what changed after that mark is redone when the batch is written. Spawned,
+    # not forked: the staff UI runs evaluations from a thread.
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    try:
+        yield from pool.map(_evaluate_in_worker, repeat(url), repeat(ctx.rules),
+                            repeat(as_of), batches)  # fmt: skip
+    finally:  # also when the caller stops early: batches not started are dropped
+        pool.shutdown(cancel_futures=True)
+
+
+def _evaluate_batch(
+    read: Reader, rules: RuleSet, as_of: date, batch: PatientRange | list[str]
+) -> Evaluated:
+    """A batch: a half-open range of patient IDs, or the patients listed."""
+    if isinstance(batch, list):
+        return evaluate_patients(read, rules, as_of, batch)
+    return evaluate_range(read, rules, as_of, batch)
+
+
+@cache
+def _worker_engine(url: str) -> Engine:
+    """The database engine of a worker process (one per process, opened on its first batch)."""
+    return make_engine(url)
+
+
+def _evaluate_in_worker(
+    url: str, rules: RuleSet, as_of: date, batch: PatientRange | list[str]
+) -> Evaluated:
+    """Evaluate a batch in a worker process, reading with the worker's own connection."""
+    with read_session(_worker_engine(url)) as session:
+        return _evaluate_batch(partial(driver_rows, session.connection()), rules, as_of, batch)
 
 
 # Audit entities whose changes can change a flag. Every such write leaves an audit event.

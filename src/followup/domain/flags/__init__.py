@@ -114,7 +114,8 @@ def assess_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Episod
         return EpisodeAssessment([], None, start, end)
     view = EpisodeView(episode, as_of, rules)
     start, end = stable_range(episode, as_of, rules, view)
-    return EpisodeAssessment(_findings(view), current_call(episode, as_of, rules), start, end)
+    call = current_call(episode, as_of, rules, view)
+    return EpisodeAssessment(_findings(view), call, start, end)
 
 
 def first_response(episode: EpisodeInput, as_of: date, rules: RuleSet) -> tuple[date, str] | None:

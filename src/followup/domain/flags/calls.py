@@ -89,12 +89,15 @@ def scheduled_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call |
     return None
 
 
-def confirmation_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call | None:
+def confirmation_call(
+    episode: EpisodeInput, as_of: date, rules: RuleSet, view: EpisodeView | None = None
+) -> Call | None:
     """The open confirmation call of the episode on ``as_of``, if a first signal is waiting for
-    its second reading and the call's window has not closed."""
+    its second reading and the call's window has not closed. ``view`` is the episode as the
+    rules see it that day, when the caller has it already."""
     if as_of < episode.treatment.treated_on:
         return None
-    ep = EpisodeView(episode, as_of, rules)
+    ep = view if view is not None else EpisodeView(episode, as_of, rules)
     window = confirmation_window(ep)
     if window is None:
         return None
@@ -106,10 +109,13 @@ def confirmation_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Cal
     return Call(CONFIRM, due, opens, closes, reason)
 
 
-def current_call(episode: EpisodeInput, as_of: date, rules: RuleSet) -> Call | None:
-    """The call to make about this episode on ``as_of`` (see the module docstring)."""
+def current_call(
+    episode: EpisodeInput, as_of: date, rules: RuleSet, view: EpisodeView | None = None
+) -> Call | None:
+    """The call to make about this episode on ``as_of`` (see the module docstring); ``view`` as
+    for ``confirmation_call``."""
     scheduled = scheduled_call(episode, as_of, rules)
-    confirm = confirmation_call(episode, as_of, rules)
+    confirm = confirmation_call(episode, as_of, rules, view)
     if confirm is None:
         return scheduled
     if scheduled is not None:

@@ -62,10 +62,10 @@ class DomainCourse:
         self.readings = phase
         self.values: list[float] = [a.value(domain) for a in phase]  # type: ignore[misc]
         self.dates = [a.assessed_on for a in phase]
-        self.best, self.best_on = best_level(self.values, self.dates, rules.best_level.readings)
-        self.best_dates = [
-            self.dates[i] for i in best_readings(self.values, rules.best_level.readings)
-        ]
+        best = best_readings(self.values, rules.best_level.readings)
+        self.best = sum(self.values[i] for i in best) / len(best)
+        self.best_dates = [self.dates[i] for i in best]
+        self.best_on = self.best_dates[-1]  # the later of their dates: the level is set then
         self.improvement = baseline - self.best
         self.responded = responding(baseline, self.best, rules)
         self.threshold = signal_threshold(baseline, self.best, rules)

@@ -84,6 +84,18 @@ class EpisodeView:
             if self.baseline[d] is not None
             and (readings := [a for a in self.phase if a.value(d) is not None])
         )
+        # What each domain with a baseline must improve by to meet OMERACT-OARSI: (domain, its
+        # baseline, the high criterion's gain or None for patient global, the moderate one's).
+        r = rules.responder
+        self.response_gains: list[tuple[str, float, float | None, float]] = []
+        for d in (*DOMAINS, "patient_global"):
+            base = self.value_of(d)
+            if base is not None:
+                high = max(r.high_fraction * base, r.high_points) - EPS
+                moderate = max(r.moderate_fraction * base, r.moderate_points) - EPS
+                self.response_gains.append(
+                    (d, base, None if d == "patient_global" else high, moderate)
+                )
         self.met = [a for a in self.phase if self._criterion(a) is not None]
         needed = rules.responder.confirm_readings
         self.confirmed_on = self.met[needed - 1].assessed_on if len(self.met) >= needed else None
@@ -108,14 +120,14 @@ class EpisodeView:
         r = self.rules.responder
         high = []
         moderate = []
-        for d in (*DOMAINS, "patient_global"):
-            base, value = self.value_of(d), a.value(d)
-            if base is None or value is None:
+        for d, base, high_gain, moderate_gain in self.response_gains:
+            value = a.value(d)
+            if value is None:
                 continue
             gain = base - value
-            if d != "patient_global" and gain >= max(r.high_fraction * base, r.high_points) - EPS:
+            if high_gain is not None and gain >= high_gain:
                 high.append(d)
-            if gain >= max(r.moderate_fraction * base, r.moderate_points) - EPS:
+            if gain >= moderate_gain:
                 moderate.append("patient global" if d == "patient_global" else d)
         if high:
             return (
