@@ -265,7 +265,7 @@ def call_page(
         conn = session.connection()
         patients_sql = (
             "SELECT e.patient_id, min(" + _STATUS_SQL + ") AS status, min(e.call_due_on) AS due "
-            f"FROM episode_evaluation e JOIN patient p ON p.id = e.patient_id WHERE {where} "
+            f"FROM episode_evaluation e {_site_join(site_id)}WHERE {where} "
             "GROUP BY e.patient_id ORDER BY status, due, e.patient_id LIMIT ? OFFSET ?"
         )
         chosen = [
@@ -288,6 +288,12 @@ def call_page(
     return CallPage(view, today, tuple(calls), counts[view], counts)
 
 
+def _site_join(site_id: str | None) -> str:
+    """The join a site's list needs (the patient's site); none for the whole clinic's list,
+    which reads the stored calls alone."""
+    return "JOIN patient p ON p.id = e.patient_id " if site_id is not None else ""
+
+
 def _counts(conn: Any, today: date, site_id: str | None) -> dict[str, int]:
     """How many patients each view holds, in one pass over the stored calls."""
     columns, params = [], []
@@ -296,8 +302,8 @@ def _counts(conn: Any, today: date, site_id: str | None) -> dict[str, int]:
         columns.append(f"count(DISTINCT CASE WHEN {where} THEN e.patient_id END)")
         params.extend(view_params)
     sql = (
-        f"SELECT {', '.join(columns)} FROM episode_evaluation e "
-        "JOIN patient p ON p.id = e.patient_id WHERE e.call_timepoint IS NOT NULL"
+        f"SELECT {', '.join(columns)} FROM episode_evaluation e {_site_join(site_id)}"
+        "WHERE e.call_timepoint IS NOT NULL"
     )
     if site_id is not None:
         sql += " AND p.site_id = ?"

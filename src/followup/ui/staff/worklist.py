@@ -131,6 +131,7 @@ class WorklistScreen(StaffScreen):
         self.show_phone = False
         self.mark = -1  # the audit mark the page was read at
         self.generation = 0
+        self.evaluate_after_page = False
         self.updating = False  # the evaluation is being brought up to today
         self.columns: tuple[str, ...] = ()
 
@@ -144,8 +145,10 @@ class WorklistScreen(StaffScreen):
     def on_mount(self) -> None:
         self.query_one(WorklistTable).focus()
         self._set_columns()
+        # The stored page first, then the evaluation brought up to today (it re-reads the page
+        # when done): the two would otherwise share the interpreter while the list is empty.
+        self.evaluate_after_page = True
         self.read_page()
-        self.action_refresh()
         self.set_interval(POLL_SECONDS, self.check_for_changes)
         self.set_interval(TICK_SECONDS, self.tick)
 
@@ -182,6 +185,9 @@ class WorklistScreen(StaffScreen):
             return
         self.shown = list(message.page.calls)
         self._show(keep_cursor=self.keep_cursor)
+        if self.evaluate_after_page:
+            self.evaluate_after_page = False
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         """Bring the cohort's evaluation (and so every call) up to today, then read the page."""
