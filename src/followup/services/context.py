@@ -10,7 +10,8 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from followup.domain.instrument import Instrument, load_instrument
-from followup.domain.rules import RuleSet, load_rules
+from followup.domain.rule_file import load_rules
+from followup.domain.rules import RuleSet
 from followup.settings import Settings
 from followup.store.engine import is_sqlite, make_engine
 from followup.store.schema import ensure_schema
