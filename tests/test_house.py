@@ -5,7 +5,11 @@ Textual nor SQLAlchemy, and a docstring on everything public."""
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import followup
 
@@ -30,3 +34,36 @@ def test_no_module_is_over_400_lines() -> None:
     too_long = {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}
     assert not too_long, f"split along a real seam (at most {MAX_MODULE_LINES} lines): {too_long}"
     assert statistics.median(sizes.values()) <= MAX_MEDIAN_LINES
+
+
+REPO = Path(__file__).resolve().parents[1]
+PYPROJECT = REPO / "pyproject.toml"
+LAYER_CONTRACTS = 6  # as listed under [tool.importlinter] in pyproject.toml
+
+
+def lint_imports_command() -> list[str]:
+    """The ``lint-imports`` script installed beside this interpreter, or the same entry point
+    through ``-c`` when the environment has no scripts directory."""
+    script = Path(sys.executable).with_name("lint-imports")
+    if script.exists():
+        return [str(script)]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from importlinter.cli import lint_imports_command as main; sys.exit(main())",
+    ]
+
+
+@pytest.mark.skipif(not PYPROJECT.exists(), reason="the contracts live in the clone's pyproject")
+def test_the_layer_contracts_are_kept() -> None:
+    result = subprocess.run(
+        [*lint_imports_command(), "--no-cache", "--no-logo", str(PYPROJECT)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    # Every contract was read and checked, none dropped by a typo in the table's name.
+    assert f"Contracts: {LAYER_CONTRACTS} kept, 0 broken." in output, output
