@@ -67,3 +67,22 @@ def test_the_layer_contracts_are_kept() -> None:
     assert result.returncode == 0, output
     # Every contract was read and checked, none dropped by a typo in the table's name.
     assert f"Contracts: {LAYER_CONTRACTS} kept, 0 broken." in output, output
+
+
+def test_importing_the_domain_loads_no_database_or_ui_library() -> None:
+    code = """
+import importlib, pkgutil, sys
+import followup.domain
+names = [m.name for m in pkgutil.walk_packages(followup.domain.__path__, "followup.domain.")]
+for name in names:
+    importlib.import_module(name)
+print(len(names))
+print(sorted(m for m in sys.modules if m.split(".")[0] in {"sqlalchemy", "sqlmodel", "textual"}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert result.returncode == 0, result.stderr
+    count, loaded = result.stdout.splitlines()
+    assert int(count) > 10  # the walk found the domain's modules, flags/ and outcomes/ included
+    assert loaded == "[]", f"importing followup.domain loaded {loaded}"
