@@ -4,6 +4,7 @@ Textual nor SQLAlchemy, and a docstring on everything public."""
 
 from __future__ import annotations
 
+import ast
 import statistics
 import subprocess
 import sys
@@ -86,3 +87,42 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in {"sqlalchemy", "sqlmod
     count, loaded = result.stdout.splitlines()
     assert int(count) > 10  # the walk found the domain's modules, flags/ and outcomes/ included
     assert loaded == "[]", f"importing followup.domain loaded {loaded}"
+
+
+# Textual calls these by name (event handlers, key actions, reactive watchers, layout): what
+# they do is said by the binding's tooltip, the message's docstring or the widget's own.
+TEXTUAL_HOOKS = ("on_", "action_", "watch_", "compose", "render")
+
+
+def undocumented(path: Path) -> list[str]:
+    """The public functions, classes and methods of a module that have no docstring: every
+    name not starting with ``_``, at module level and in public classes, except Textual hooks."""
+    tree = ast.parse(path.read_text("utf-8"))
+    missing = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        if node.name.startswith("_"):
+            continue
+        if ast.get_docstring(node) is None:
+            missing.append(f"{node.name} (line {node.lineno})")
+        if isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                if method.name.startswith(("_", *TEXTUAL_HOOKS)):
+                    continue
+                if ast.get_docstring(method) is None:
+                    missing.append(f"{node.name}.{method.name} (line {method.lineno})")
+    return missing
+
+
+def test_every_module_and_public_name_has_a_docstring() -> None:
+    missing = {}
+    for path in source_files():
+        names = undocumented(path)
+        if ast.get_docstring(ast.parse(path.read_text("utf-8"))) is None:
+            names.insert(0, "the module")
+        if names:
+            missing[str(path.relative_to(SRC))] = names
+    assert not missing, f"say what each does and why, in the clinic's words: {missing}"

@@ -66,6 +66,7 @@ class HorizontalLine:
     label: str | None = None  # default: "before treatment 60", "best level 25", "signal level 42.5"
 
     def text(self) -> str:
+        """The line's label: the one given, or its role in words with its value."""
         if self.label is not None:
             return self.label
         return f"{ROLE_NAMES.get(self.role, self.role)} {self.value:.0f}"

@@ -172,6 +172,7 @@ class FollowupApp(SectionNavigation, UrgentFlagWatch, App[int]):
 
     @property
     def idle_seconds(self) -> float:
+        """Seconds since the last key press or click."""
         return self._idle_clock() - self._last_activity
 
     def check_idle_lock(self) -> None:
@@ -205,6 +206,7 @@ class FollowupApp(SectionNavigation, UrgentFlagWatch, App[int]):
         self.start_urgent_watch()
 
     def lock(self) -> None:
+        """Lock the screen: nothing shows until the member's password is typed again."""
         if self.staff is None or self.locked:
             return
         self.locked = True
@@ -294,6 +296,7 @@ class FollowupApp(SectionNavigation, UrgentFlagWatch, App[int]):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Which app keys work now: signed in, unlocked, role allows, nothing unsaved open."""
         if action in SIGNED_IN_ACTIONS or action == "sign_out":
             if self.staff is None:
                 return False
@@ -310,6 +313,7 @@ class FollowupApp(SectionNavigation, UrgentFlagWatch, App[int]):
         return True
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands minus Screenshot (patient data in a file) and Quit."""
         # Textual's own, minus Screenshot (it would write patient data to a file) and Quit
         # (ours is listed with its key).
         for command in super().get_system_commands(screen):

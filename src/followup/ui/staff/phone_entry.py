@@ -138,6 +138,7 @@ class PhoneEntryScreen(StaffScreen):
 
     @property
     def has_unsaved_entry(self) -> bool:
+        """Whether leaving now would lose an entry begun (a knee chosen, not yet saving)."""
         return self.knee is not None and not self.saving
 
     # -- layout ----------------------------------------------------------------------------
@@ -207,6 +208,7 @@ class PhoneEntryScreen(StaffScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each step's keys only on that step; no going back while saving."""
         step = self.step
         if action in ("knee", "accept_knee"):
             if action == "accept_knee" and self.suggested_knee is None:

@@ -281,6 +281,7 @@ class WorklistScreen(StaffScreen):
         self.app.push_screen(CallSheetDialog(self.view))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Row keys only with calls shown; paging keys only across pages."""
         if action in ("log_call", "enter_assessment"):
             return bool(self.shown) or None
         if action == "page":
