@@ -82,7 +82,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make ``tools`` importable
     sys.path.insert(0, str(ROOT))
 
-from followup.domain.rules import RulesError, default_rules, load_rules  # noqa: E402
+from followup.domain.rule_file import RulesError, default_rules, load_rules  # noqa: E402
 from tools.simulation import Noise, rows_by_kind, simulate  # noqa: E402
 from tools.simulation.table import (  # noqa: E402
     detection_table,

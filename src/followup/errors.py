@@ -11,10 +11,14 @@ class FollowupError(Exception):
 
 
 class NotFound(FollowupError):
+    """A patient, flag, treatment or account that the request names does not exist."""
+
     pass
 
 
 class PermissionDenied(FollowupError):
+    """The signed-in member's role or site does not allow this action."""
+
     pass
 
 

@@ -21,6 +21,7 @@ PACKET_MAX_FLAGS = 60
 
 
 def default_database_path() -> Path:
+    """Where the database lives when none is given: the user's data directory."""
     return Path(user_data_dir("followup", appauthor=False)) / "followup.db"
 
 
@@ -84,6 +85,7 @@ class Settings:
 
     @classmethod
     def from_environment(cls, cli_db: str | None = None) -> Settings:
+        """Settings from the command line's ``--db`` and the FOLLOWUP_* environment variables."""
         rules = os.environ.get("FOLLOWUP_RULES")
         wording = os.environ.get("FOLLOWUP_INSTRUMENT")
         return cls(

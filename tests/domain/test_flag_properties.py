@@ -23,7 +23,7 @@ from followup.domain.records import (
     ScoredAssessment,
     TreatmentRecord,
 )
-from followup.domain.rules import default_rules
+from followup.domain.rule_file import default_rules
 from followup.domain.schedule import schedule_status
 
 from .flags.helpers import T0, day

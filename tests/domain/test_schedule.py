@@ -17,13 +17,8 @@ from dateutil.relativedelta import relativedelta
 from followup.domain import rules as rules_module
 from followup.domain.flags import EpisodeView, current_call
 from followup.domain.records import EpisodeInput, ScoredAssessment, TreatmentRecord
-from followup.domain.rules import (
-    RulesError,
-    TimepointRule,
-    build_rules,
-    default_rules,
-    load_rules,
-)
+from followup.domain.rule_file import RulesError, build_rules, default_rules, load_rules
+from followup.domain.rules import TimepointRule
 from followup.domain.schedule import (
     Timepoint,
     schedule_status,

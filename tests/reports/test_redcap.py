@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from followup.domain.instrument import ITEM_KEYS, default_instrument
-from followup.domain.rules import load_rules
+from followup.domain.rule_file import load_rules
 from followup.reports.redcap import DICTIONARY_COLUMNS, FILES, write_project
 from followup.reports.redcap_events import event_name, unique_event_names
 from followup.services.context import Context

@@ -8,13 +8,11 @@ from datetime import date
 
 import pytest
 
+from followup.reports.chart_layout import number, spread_labels, time_ticks
 from followup.reports.svgchart import (
     HorizontalLine,
     Marker,
     Series,
-    _spread,
-    number,
-    time_ticks,
     trajectory_chart,
 )
 
@@ -184,10 +182,10 @@ def test_time_ticks_are_month_aligned_and_few() -> None:
 
 
 def test_spread_keeps_labels_apart_and_in_bounds() -> None:
-    assert _spread([50.0, 52.0, 53.0], 0, 100, 10) == [50.0, 60.0, 70.0]
-    placed = _spread([95.0, 96.0, 97.0], 0, 100, 10)
+    assert spread_labels([50.0, 52.0, 53.0], 0, 100, 10) == [50.0, 60.0, 70.0]
+    placed = spread_labels([95.0, 96.0, 97.0], 0, 100, 10)
     assert placed == [80.0, 90.0, 100.0]
-    assert _spread([], 0, 100, 10) == []
+    assert spread_labels([], 0, 100, 10) == []
 
 
 def test_number_formatting() -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from followup.cli import _database_error
 from followup.services.context import open_context
 from followup.settings import Settings
 from followup.store.engine import make_engine, write_session
@@ -98,24 +99,33 @@ def test_check_constraints_back_every_range(any_url: str, column: str, value: ob
 
 
 def test_error_messages_hide_parameters(any_url: str) -> None:
-    """A refused insert's message must not carry the bound values (patient data): the engine
-    hides them. The values are bound as parameters, as every write of the application does."""
+    """A refused write's messages must not carry the bound values (patient data): the engine
+    hides SQL parameters, PostgreSQL's DETAIL line (the failing row) is cut, and the command
+    line's one-line report shows neither. The secret is bound as a parameter, through the
+    store's write session, in a row the database refuses (a sex outside the CHECK)."""
+    secret = "Secret Name 7Q4"
     ctx = make_context(any_url)
-    row = {"id": "P9", "name": "Secret Name", "birth": date(1960, 1, 1), "sex": "Q",
+    row = {"id": "P9", "name": secret, "birth": date(1960, 1, 1), "sex": "Q",
            "at": "2026-01-01 00:00:00", "by": "t"}  # fmt: skip
-    with pytest.raises(IntegrityError) as info:
-        with ctx.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO patient (id, name, birth_date, sex, created_at, created_by) "
-                    "VALUES (:id, :name, :birth, :sex, :at, :by)"
-                ),
-                row,
-            )
-    ctx.close()
-    assert "Secret Name" not in str(info.value)
-    assert "Secret Name" not in repr(info.value)
-    assert "hidden" in str(info.value)
+    try:
+        with pytest.raises(IntegrityError) as info:
+            with write_session(ctx.engine) as session:
+                session.execute(
+                    text(
+                        "INSERT INTO patient (id, name, birth_date, sex, created_at, created_by) "
+                        "VALUES (:id, :name, :birth, :sex, :at, :by)"
+                    ),
+                    row,
+                )
+    finally:
+        ctx.close()
+    error = info.value
+    # The secret really went to the database as a parameter (so there was something to hide).
+    assert error.params is not None and secret in str(error.params)
+    for message in (str(error), repr(error), str(error.orig), _database_error(error)):
+        assert secret not in message, message
+    assert "hidden" in str(error)
+    assert _database_error(error).startswith("database error (")
 
 
 def test_check_constraints_in_the_database_are_the_models(any_url: str) -> None:

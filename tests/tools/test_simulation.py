@@ -15,7 +15,8 @@ from tools.simulation.via_cli import compare_via_cli
 
 from followup.domain import flags
 from followup.domain.records import EpisodeInput
-from followup.domain.rules import RuleSet, default_rules
+from followup.domain.rule_file import default_rules
+from followup.domain.rules import RuleSet
 from followup.domain.schedule import Timepoint
 
 RULES = default_rules()

@@ -93,6 +93,7 @@ _NO_LIBRARY_OUTPUT = logging.NullHandler()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the followup command line: parse the arguments, run the command, return the exit code."""
     logging.getLogger().addHandler(_NO_LIBRARY_OUTPUT)
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -11,12 +11,14 @@ from followup.settings import Settings
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
+    """`followup tui`: the staff terminal UI on the chosen database."""
     from followup.ui.staff.app import run
 
     return run(Settings.from_environment(args.db))
 
 
 def cmd_selfreport(args: argparse.Namespace) -> int:
+    """`followup selfreport`: the patient self-report kiosk, refused at once on a wrong database."""
     from followup.ui.kiosk.app import run
 
     # The kiosk opens the database once a patient signs in; refuse a wrong one here, before a
@@ -26,6 +28,7 @@ def cmd_selfreport(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """`followup serve`: the self-report kiosk served to a browser on the given port."""
     from followup.ui.kiosk.serve import serve
 
     if not 0 < args.port < 65536:

@@ -75,6 +75,7 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_patient_add(args: argparse.Namespace) -> int:
+    """`followup patient add`: register a new patient."""
     from followup.services.patients import PatientDraft, add_patient
 
     values = _given(args)
@@ -88,6 +89,7 @@ def cmd_patient_add(args: argparse.Namespace) -> int:
 
 
 def cmd_patient_edit(args: argparse.Namespace) -> int:
+    """`followup patient edit`: change a patient's details (with a reason where one is required)."""
     from followup.services.patients import LABELS, ReasonRequired, edit_patient
 
     changes = _given(args)
@@ -111,6 +113,7 @@ def cmd_patient_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_patient_code(args: argparse.Namespace) -> int:
+    """`followup patient code`: issue a one-time self-report sign-in code for a patient."""
     from followup.services.patient_codes import issue_code
 
     ctx = context(args)

@@ -25,6 +25,7 @@ KINDS = ("patients", "treatments", "assessments", "contacts", "flags")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """`followup init`: create or upgrade the database, and the first admin if none."""
     from followup.services.staff import add_user, has_admin
     from followup.store.schema import init_schema
 
@@ -49,6 +50,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """`followup demo`: load the demo clinic (patients, treatments, answers, staff accounts)."""
     from followup.services.demo import load_demo
 
     ctx = context(args, create=True)
@@ -79,6 +81,7 @@ def _importer(args: argparse.Namespace, ctx) -> str:  # type: ignore[no-untyped-
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """`followup import`: read patients, treatments or assessments from a file."""
     from followup.services.importing import can_import, import_file
 
     if not can_import(args.kind, args.format):
@@ -113,6 +116,7 @@ def _check_export_args(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """`followup export`: write the records as CSV, JSON, REDCap or FHIR files."""
     from followup.services.exporting import export, open_output
 
     _check_export_args(args)
@@ -166,6 +170,7 @@ def _export_fhir(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """`followup audit`: list the audit trail, all of it or one patient's."""
     from followup.services.audit import list_events
 
     ctx = context(args)
@@ -189,6 +194,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """`followup backup`: copy a live SQLite database safely to a file."""
     from followup.store.backup import sqlite_backup
 
     ctx = context(args)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the services a command needs are imported when it runs
 
 
 def cmd_due(args: argparse.Namespace) -> int:
+    """`followup due`: the calls due in a view, as text, HTML, CSV or JSON."""
     from followup.services.call_list import VIEWS
     from followup.services.call_sheet import read_call_sheet
 
@@ -107,6 +108,7 @@ def _call_lines(items: Iterable[DueItem]) -> Iterator[str]:
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
+    """`followup flags`: bring the cohort's flags up to date and list the open ones."""
     from followup.domain.flags import KIND_LEVELS
     from followup.services.evaluate_flags import evaluate_cohort
     from followup.services.review_queue import open_flag_summaries, open_flags
@@ -138,6 +140,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    """`followup decide`: record, amend or reopen a clinician's decision on a flag."""
     from followup.services.decide import decide, reopen
 
     if args.reopen == (args.decision is not None):
@@ -160,6 +163,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    """`followup review`: write the review packet for the next meeting."""
     from followup.reports.files import write_private
     from followup.reports.packet import render
     from followup.services.review_packet import prepare_packet, record_packet

@@ -21,6 +21,7 @@ ADMIN = ("admin",)
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    """`followup user add`: create a staff account (admins only)."""
     from followup.services.staff import add_user
 
     ctx = context(args)
@@ -33,6 +34,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
+    """`followup user list`: list the staff accounts (admins only)."""
     from followup.services.staff_accounts import list_users
 
     ctx = context(args)
@@ -70,6 +72,7 @@ def _account_command(verb: str, doing: str, done: str):  # type: ignore[no-untyp
 
 
 def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    """`followup user reset-password`: give an account a new password (admins only)."""
     from followup.services.staff_accounts import reset_password
 
     ctx = context(args)
@@ -80,6 +83,7 @@ def cmd_user_reset_password(args: argparse.Namespace) -> int:
 
 
 def cmd_user_set_role(args: argparse.Namespace) -> int:
+    """`followup user set-role`: make an account a coordinator, clinician or admin."""
     from followup.services.staff_accounts import set_role
 
     ctx = context(args)
@@ -90,6 +94,7 @@ def cmd_user_set_role(args: argparse.Namespace) -> int:
 
 
 def cmd_user_set_site(args: argparse.Namespace) -> int:
+    """`followup user set-site`: limit an account to one site, or let it see every site."""
     from followup.services.staff_accounts import set_site
 
     if args.none == (args.site is not None):
@@ -104,6 +109,7 @@ def cmd_user_set_site(args: argparse.Namespace) -> int:
 
 
 def cmd_site_add(args: argparse.Namespace) -> int:
+    """`followup site add`: add a clinic site (admins only)."""
     from followup.services.sites import add_site
 
     ctx = context(args)
@@ -114,6 +120,7 @@ def cmd_site_add(args: argparse.Namespace) -> int:
 
 
 def cmd_site_list(args: argparse.Namespace) -> int:
+    """`followup site list`: list the clinic's sites."""
     from followup.services.sites import list_sites
 
     ctx = context(args)

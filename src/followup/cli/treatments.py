@@ -21,6 +21,7 @@ def _day(text: str, option: str) -> date:
 
 
 def cmd_treatment_add(args: argparse.Namespace) -> int:
+    """`followup treatment add`: record an injection, suggesting the booster when one is due."""
     from followup.services.record_treatment import (
         TreatmentDraft,
         booster_suggestion,
@@ -66,6 +67,7 @@ def cmd_treatment_add(args: argparse.Namespace) -> int:
 
 
 def cmd_treatment_error(args: argparse.Namespace) -> int:
+    """`followup treatment error`: mark a treatment as entered in error (kept, not counted)."""
     from followup.services.record_treatment import mark_treatment_entered_in_error
 
     ctx = context(args)

@@ -29,6 +29,7 @@ class ExpectedDurability:
     smoker_factor: float | None
 
     def ends_on(self, treated_on: date) -> date:
+        """The day the expected relief runs out for a knee treated on ``treated_on``."""
         return durability_ends_on(treated_on, self.months)
 
 

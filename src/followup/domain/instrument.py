@@ -26,6 +26,7 @@ class Subscale:
 
     @property
     def raw_max(self) -> int:
+        """The highest raw score the subscale can reach (every item at the worst answer)."""
         return ANSWER_MAX * len(self.keys)
 
 
@@ -61,6 +62,7 @@ class Instrument:
     items: tuple[Item, ...]
 
     def item(self, key: str) -> Item:
+        """The item with this key (``p1`` ... ``f17``)."""
         return self.items[ITEM_KEYS.index(key)]
 
     def prompt_for(self, item: Item) -> str:
@@ -118,5 +120,6 @@ def load_instrument(path: Path | None = None) -> Instrument:
 
 @cache
 def default_instrument() -> Instrument:
+    """The packaged English questionnaire wording (read once)."""
     text = resources.files("followup.domain").joinpath("womac_style_en.toml").read_text("utf-8")
     return parse_instrument(tomllib.loads(text), "womac_style_en.toml")

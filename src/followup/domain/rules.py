@@ -7,7 +7,7 @@ TOML file: tables are merged key by key over the defaults, an array (the schedul
 default one whole.
 
 Thresholds are configuration, not code, and the rule set's ``version`` is recorded in every flag,
-so a reviewer can tell which rules raised it; that is why an override must name its own version.
+so a reviewer can tell which rules raised it. Reading and merging the files is ``rule_file.py``.
 Every table below is a pydantic model that states each key's type and range once: an unknown key,
 a value of the wrong type (``true`` or ``14.5`` for a number of days) or out of range is an error
 naming the file and the key, so a typo cannot silently leave a default in force.
@@ -15,12 +15,9 @@ naming the file and the key, so a typo cannot silently leave a default in force.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date, timedelta
-from functools import cache, cached_property
-from importlib import resources
-from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from functools import cached_property
+from typing import Annotated, Literal, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 from pydantic import (
@@ -30,12 +27,9 @@ from pydantic import (
     Field,
     RootModel,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
-from pydantic_core import ErrorDetails
 
-DEFAULT_RULES_FILE = "rules.toml"
 # A month is at least 28 days: used to check that a window never opens before the treatment.
 _SHORTEST_MONTH_DAYS = 28
 
@@ -45,10 +39,6 @@ Fraction = Annotated[float, Field(gt=0, le=1)]  # a share: more than none, at mo
 Months = Annotated[float, Field(gt=0, le=1200)]  # of expected relief, up to a century
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 KLGrade = Literal["0", "1", "2", "3", "4"]  # Kellgren-Lawrence grade, as a TOML key
-
-
-class RulesError(ValueError):
-    """A rule file is unreadable or holds a wrong key, type or value (the message names both)."""
 
 
 class _Rules(BaseModel):
@@ -315,88 +305,3 @@ class RuleSet(_Rules):
     safety: SafetyRules
     decisions: DecisionRules
     schedule: Schedule
-
-
-# pydantic's wording where it speaks of Python types rather than what the file holds.
-_IN_FILE_TERMS = {
-    "missing": "missing",
-    "extra_forbidden": "unknown key",
-    "model_type": "must be a table",
-    "dict_type": "must be a table",
-    "tuple_type": "must be an array of tables",
-    "too_short": "must not be empty",
-}
-
-
-def _describe(error: ErrorDetails) -> str:
-    """One validation error as ``dotted.key[0].path: what is wrong``."""
-    path = ""
-    for part in error["loc"]:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part != "[key]":  # a bad table key: the path already ends with it
-            path += f".{part}" if path else part
-    kind, value = error["type"], error["input"]
-    if kind == "value_error":  # raised by one of the checks above: in its own words
-        what = str(error.get("ctx", {}).get("error", error["msg"]))
-    else:
-        what = _IN_FILE_TERMS.get(kind, error["msg"])
-    if kind not in {"missing", "extra_forbidden"} and not isinstance(value, dict | list | tuple):
-        what += f", got {value!r}"
-    return f"{path}: {what}" if path else what
-
-
-def build_rules(data: dict[str, Any], source: str) -> RuleSet:
-    """Validate a complete parsed rule file and build the RuleSet; errors name ``source`` and
-    the key (the first error found, as a RulesError)."""
-    try:
-        return RuleSet.model_validate(data)
-    except ValidationError as exc:
-        raise RulesError(f"{source}: {_describe(exc.errors()[0])}") from None
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key; anything else in the override (arrays too) replaces the default."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = _merge(base[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _default_data() -> dict[str, Any]:
-    text = resources.files("followup.domain").joinpath(DEFAULT_RULES_FILE).read_text("utf-8")
-    return tomllib.loads(text)
-
-
-@cache
-def default_rules() -> RuleSet:
-    """The packaged default rule set (read once)."""
-    return build_rules(_default_data(), DEFAULT_RULES_FILE)
-
-
-def load_rules(path: Path | str | None = None) -> RuleSet:
-    """A clinic's rule file merged over the defaults; without a path, the defaults.
-
-    The override must set its own ``version`` (different from the default's): flags record the
-    version, and two different rule sets under one name would make that record meaningless.
-    Unknown keys are errors, so a typo cannot silently leave a default in force.
-    """
-    if path is None:
-        return default_rules()
-    source = str(path)
-    try:
-        with open(path, "rb") as fh:
-            override = tomllib.load(fh)
-    except OSError as exc:
-        raise RulesError(f"{source}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{source}: not valid TOML ({exc})") from None
-    if "version" not in override:
-        raise RulesError(f"{source}: version: a clinic's rule file must name its own version")
-    rules = build_rules(_merge(_default_data(), override), source)
-    if rules.version == default_rules().version:
-        raise RulesError(f"{source}: version: must differ from the default {rules.version!r}")
-    return rules

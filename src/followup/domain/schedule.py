@@ -50,18 +50,22 @@ class TimepointStatus:
 
     @property
     def label(self) -> str:
+        """The timepoint's name ("3m", "confirm", ...)."""
         return self.timepoint.label
 
     @property
     def due_on(self) -> date:
+        """The day this follow-up is due."""
         return self.timepoint.due_on
 
     @property
     def window_start(self) -> date:
+        """The first day an assessment counts for this follow-up."""
         return self.timepoint.window_start
 
     @property
     def window_end(self) -> date:
+        """The last day an assessment counts for this follow-up."""
         return self.timepoint.window_end
 
 

@@ -32,6 +32,7 @@ class SubscaleScore:
 
     @property
     def valid(self) -> bool:
+        """Whether enough items were answered for the subscale to be scored."""
         return self.score is not None
 
 
@@ -50,6 +51,7 @@ class Scores:
 
     @property
     def valid(self) -> bool:
+        """Whether the questionnaire gives a total (every subscale scored)."""
         return self.total is not None
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from html import escape
 
-from followup.reports.svgchart import FONT, GRID, HALO, INK, text_width
+from followup.reports.chart_layout import FONT, GRID, HALO, INK, text_width
+from followup.reports.chart_layout import coord as _c
+from followup.reports.chart_layout import esc as _e
 from followup.services.outcome_model import MONTH_DAYS, GroupOutcome
 
 # Okabe-Ito (yellow left out: unreadable as a line on white), each with its own dash pattern.
@@ -33,14 +34,6 @@ LEGEND_ROW = 17
 LABEL_MAX = 190
 # Months or a share to a coordinate.
 Scale = Callable[[float], float]
-
-
-def _c(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
 
 
 def style(index: int) -> tuple[str, str]:

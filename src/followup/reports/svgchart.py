@@ -16,15 +16,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from html import escape
+
+from followup.reports.chart_layout import (
+    FONT,
+    GRID,
+    HALO,
+    INK,
+    SMALL,
+    TEXT,
+    number,
+    spread_labels,
+    text_width,
+    time_ticks,
+)
+
+# Short names: the drawing code below is mostly coordinates and escaped text in f-strings.
+from followup.reports.chart_layout import coord as _c
+from followup.reports.chart_layout import esc as _e
 
 ROLES = ("baseline", "best", "threshold")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# A white outline behind text keeps it legible where a treatment line passes under it.
-HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
-INK = "#222222"
-GRID = "#d9d9d9"
 # (colour, dash pattern of the data line, point shape) per series, in order.
 SERIES_STYLES = (
     ("#0072B2", "", "circle"),  # Okabe-Ito blue, solid
@@ -39,18 +49,11 @@ LEGEND_NAMES = {"baseline": "before treatment", "best": "best level", "threshold
 # Layout in SVG user units. The chart scales to its container through its viewBox; at the
 # default width of 560 printed about 13 cm wide, the 11-unit text comes out near 7 pt.
 LEFT, RIGHT = 40, 100
-TEXT, SMALL, TITLE_TEXT = 11, 10.5, 12.5
-CHAR_W = 0.56  # average advance of a sans-serif character, as a share of the font size
+TITLE_TEXT = 12.5
 MARKER_ROWS, MARKER_ROW_H = 3, 13  # at most three rows of treatment labels
 TITLE_H, PANEL_H, PANEL_GAP = 16, 76, 8
 AXIS_H, LEGEND_ROW_H = 20, 16
 LABEL_GAP = 12  # minimum vertical distance between two reference labels
-
-
-def text_width(text: str, size: float = TEXT) -> float:
-    """Estimated width of a label: enough to keep labels from overprinting, with no font
-    metrics (the chart must not depend on which fonts the printing machine has)."""
-    return len(text) * size * CHAR_W
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class HorizontalLine:
     label: str | None = None  # default: "before treatment 60", "best level 25", "signal level 42.5"
 
     def text(self) -> str:
+        """The line's label: the one given, or its role in words with its value."""
         if self.label is not None:
             return self.label
         return f"{ROLE_NAMES.get(self.role, self.role)} {self.value:.0f}"
@@ -86,66 +90,9 @@ class Marker:
     emphasis: bool = False
 
 
-def number(value: float) -> str:
-    """A score for people: at most one decimal, no trailing zero (42.5, 60)."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _c(value: float) -> str:
-    """A coordinate: one decimal keeps the SVG small and is finer than any printer."""
-    return f"{value:.1f}"
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
 def _safe_id(value: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", value)
     return cleaned if cleaned[:1].isalpha() else "c" + cleaned
-
-
-def _month_start(d: date) -> date:
-    return d.replace(day=1)
-
-
-def _add_months(d: date, months: int) -> date:
-    index = d.year * 12 + d.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def time_ticks(start: date, end: date, max_ticks: int = 8) -> list[tuple[date, str]]:
-    """Month-aligned ticks between two days: every 1, 2, 3, 6, 12 or 24 months, the smallest
-    step that keeps at most ``max_ticks`` labels."""
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    step = next((s for s in (1, 2, 3, 6, 12, 24) if months / s <= max_ticks), 60)
-    first = _month_start(start)
-    while (first.month - 1) % min(step, 12) or (step > 12 and first.year % (step // 12)):
-        first = _add_months(first, 1)
-    if first < start:
-        first = _add_months(first, step)
-    ticks = []
-    tick = first
-    while tick <= end:
-        label = str(tick.year) if step >= 12 else f"{MONTHS[tick.month - 1]} {tick.year}"
-        ticks.append((tick, label))
-        tick = _add_months(tick, step)
-    return ticks
-
-
-def _spread(wanted: list[float], low: float, high: float, gap: float) -> list[float]:
-    """Move label positions apart by at least ``gap``, keeping them within [low, high] and in
-    their original order; ``wanted`` must be sorted ascending."""
-    placed: list[float] = []
-    for y in wanted:
-        placed.append(max(y, placed[-1] + gap) if placed else max(y, low))
-    overflow = placed[-1] - high if placed else 0
-    if overflow > 0:
-        placed = [y - overflow for y in placed]
-        for i in range(len(placed) - 2, -1, -1):
-            placed[i] = min(placed[i], placed[i + 1] - gap)
-    return placed
 
 
 @dataclass(frozen=True)
@@ -347,7 +294,7 @@ def _reference_lines(
     right = frame.right
     ordered = sorted(lines, key=lambda ln: -ln.value)  # top of the panel first
     wanted = [frame.y(panel_top, ln.value) for ln in ordered]
-    placed = _spread(wanted, panel_top + 4, panel_top + PANEL_H - 2, LABEL_GAP)
+    placed = spread_labels(wanted, panel_top + 4, panel_top + PANEL_H - 2, LABEL_GAP)
     for line, y, label_y in zip(ordered, wanted, placed, strict=True):
         pattern, stroke_width = ROLE_STYLES.get(line.role, ("4 2", 1.2))
         x0 = frame.x(line.start) if line.start else LEFT

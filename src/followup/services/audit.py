@@ -21,6 +21,7 @@ def _json_default(value: Any) -> str:
 
 
 def to_json(value: dict[str, Any] | None) -> str | None:
+    """An audit event's before/after values as sorted JSON (dates as ISO text), None for none."""
     if value is None:
         return None
     return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
@@ -57,6 +58,8 @@ def record(
 
 @dataclass(frozen=True)
 class AuditView:
+    """One audit event as shown to an auditor: when, who, what, on which record."""
+
     id: int
     at: datetime
     user: str
@@ -69,6 +72,7 @@ class AuditView:
     reason: str | None
 
     def as_json(self) -> dict[str, Any]:
+        """The event as a JSON object for ``followup audit --format json``."""
         return {
             "id": self.id,
             "at": self.at.isoformat(),

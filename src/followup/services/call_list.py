@@ -107,10 +107,12 @@ class PatientCall:
 
     @property
     def patient_id(self) -> str:
+        """The patient this call is to."""
         return self.first.patient_id
 
     @property
     def status(self) -> str:
+        """The most pressing status of the knees due: overdue, due or upcoming."""
         return self.first.status
 
     def with_time(self, now: datetime) -> PatientCall:

@@ -10,7 +10,8 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from followup.domain.instrument import Instrument, load_instrument
-from followup.domain.rules import RuleSet, load_rules
+from followup.domain.rule_file import load_rules
+from followup.domain.rules import RuleSet
 from followup.settings import Settings
 from followup.store.engine import is_sqlite, make_engine
 from followup.store.schema import ensure_schema
@@ -24,24 +25,30 @@ class Context:
     engine: Engine
 
     def now(self) -> datetime:
+        """The clinic's clock now (frozen in tests)."""
         return self.settings.now()
 
     def today(self) -> date:
+        """The clinic's today (frozen in tests)."""
         return self.settings.today()
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether the database is an SQLite file (rather than PostgreSQL)."""
         return is_sqlite(self.engine)
 
     @cached_property
     def rules(self) -> RuleSet:
+        """The rule set in force: the clinic's file over the defaults (read once)."""
         return load_rules(self.settings.rules_path)
 
     @cached_property
     def instrument(self) -> Instrument:
+        """The questionnaire wording in force (read once)."""
         return load_instrument(self.settings.instrument_path)
 
     def close(self) -> None:
+        """Close the database connections this context holds."""
         self.engine.dispose()
 
 

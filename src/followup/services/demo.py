@@ -29,6 +29,8 @@ FILES = ("patients", "treatments", "assessments", "contacts")
 
 @dataclass
 class DemoResult:
+    """What loading the demo did: rows loaded per table, the date shift, the accounts made."""
+
     loaded: dict[str, int] = field(default_factory=dict)
     already_loaded: bool = False
     shift_days: int = 0

@@ -19,6 +19,8 @@ from followup.store.models import Patient, PatientCode
 
 @dataclass(frozen=True)
 class IssuedCode:
+    """A self-report code just issued: shown once, only its hash is stored."""
+
     patient_id: str
     code: str
     expires_at: str
@@ -72,6 +74,7 @@ def issue_code(ctx: Context, patient_id: str, actor: str) -> IssuedCode:
 
 
 def revoke_codes(ctx: Context, patient_id: str, actor: str) -> int:
+    """Revoke every unused self-report code of a patient; returns how many were revoked."""
     now = ctx.now()
     with write_session(ctx.engine) as session:
         codes = list(

@@ -20,6 +20,8 @@ CONTACT_LIMIT = 500
 
 @dataclass(frozen=True)
 class TreatmentLine:
+    """One treatment as the patient screen lists it."""
+
     id: str
     knee: str
     treated_on: date
@@ -39,6 +41,8 @@ class TreatmentLine:
 
 @dataclass(frozen=True)
 class ContactLine:
+    """One call or contact as the patient screen lists it."""
+
     id: int
     contacted_at: datetime  # UTC
     utc_offset_minutes: int | None
@@ -100,12 +104,14 @@ class PatientDetail:
     language: str | None = None  # an IETF tag: en, ja, pt-BR
 
     def age(self, today: date) -> int:
+        """The patient's age in whole years on ``today``."""
         years = today.year - self.birth_date.year
         if (today.month, today.day) < (self.birth_date.month, self.birth_date.day):
             years -= 1
         return years
 
     def treatments_of(self, knee: str) -> tuple[TreatmentLine, ...]:
+        """The treatments given to one knee, in the order they were given."""
         return tuple(t for t in self.treatments if t.knee == knee)
 
     @property

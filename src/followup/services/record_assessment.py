@@ -40,6 +40,8 @@ class AssessmentEntry:
 
 @dataclass(frozen=True)
 class SavedAssessment:
+    """A saved assessment: its scores, the knee's open flags and which of them it raised."""
+
     id: int
     scores: Scores
     open_findings: list[Finding] = field(default_factory=list)

@@ -54,6 +54,7 @@ class FlagView:
         return orjson.loads(self.evidence_json)
 
     def months_since_treatment(self, today: date) -> int:
+        """Whole months from the treatment to ``today``."""
         delta = relativedelta(today, self.treated_on)
         return delta.years * 12 + delta.months
 
@@ -254,6 +255,7 @@ def flags_with_ids(ctx: Context, flag_ids: Sequence[int]) -> list[FlagView]:
 
 
 def get_flag(ctx: Context, flag_id: int) -> FlagView:
+    """One flag as the review queue shows it; NotFound when there is none with that ID."""
     views = flags_with_ids(ctx, [flag_id])
     if not views:
         raise NotFound(f"no flag with id {flag_id}")

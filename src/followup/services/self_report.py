@@ -60,6 +60,8 @@ class OwnTrend:
 
 @dataclass(frozen=True)
 class SubmittedReport:
+    """A self-report saved from the kiosk, and whether the patient reported a problem."""
+
     assessment_id: int
     problem_reported: bool
 

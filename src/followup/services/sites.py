@@ -25,6 +25,7 @@ class SiteView:
     name: str
 
     def as_json(self) -> dict[str, str]:
+        """The site as a JSON object for ``followup site list --format json``."""
         return {"id": self.id, "name": self.name}
 
 

@@ -33,10 +33,12 @@ class StaffMember:
 
     @property
     def actor(self) -> str:
+        """The name recorded in the audit trail for this member's changes."""
         return self.username
 
     @property
     def can_review(self) -> bool:
+        """Whether the member may decide on flags and see outcomes (clinicians and admins)."""
         return self.role in ("clinician", "admin")
 
 
@@ -59,6 +61,7 @@ def _member(user: StaffUser) -> StaffMember:
 
 
 def check_username(username: str) -> None:
+    """Refuse a user name that is empty, too long or holds other than letters, digits, . - _"""
     if not username or len(username) > 80 or not all(c.isalnum() or c in "._-" for c in username):
         raise FollowupError("user names are 1-80 letters, digits, dots, dashes or underscores")
 

@@ -37,9 +37,11 @@ class StaffAccount:
     failed_attempts: int
 
     def locked(self, now: datetime) -> bool:
+        """Whether too many wrong passwords keep the account locked at ``now``."""
         return self.locked_until is not None and self.locked_until > now
 
     def as_json(self) -> dict[str, Any]:
+        """The account as a JSON object for ``followup user list --format json``."""
         return {
             "username": self.username,
             "role": self.role,

@@ -41,6 +41,8 @@ class Reference:
 
 @dataclass(frozen=True)
 class KneeTrajectory:
+    """One knee's scores over time with its treatments and reference levels, ready to chart."""
+
     patient_id: str
     knee: str
     treatments: list[tuple[str, date, str]]  # (id, treated_on, product)

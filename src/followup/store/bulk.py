@@ -25,6 +25,7 @@ def adapt(conn: Connection, sql: str) -> str:
 
 
 def marks(count: int) -> str:
+    """Placeholders for a parameterised ``IN (...)`` list of ``count`` values."""
     return ", ".join("?" * count)
 
 

@@ -42,6 +42,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Row:
+    """One data row of a CSV file with its line number, for error messages."""
+
     line: int
     values: dict[str, Any]
 
@@ -98,11 +100,13 @@ class ProblemLog:
         self.total = 0
 
     def add(self, line: int, column: str | None, message: str) -> None:
+        """Note a problem at a line and column (only the first few are kept, all are counted)."""
         self.total += 1
         if len(self.problems) < InvalidInput.MAX_SHOWN:
             self.problems.append(Problem(self.file, line, column, message))
 
     def raise_if_any(self) -> None:
+        """Refuse the whole file, listing its problems, if any was found."""
         if self.total:
             raise InvalidInput(self.problems, self.total)
 
@@ -280,6 +284,7 @@ def unquote(cell: str) -> str:
 
 @lru_cache(maxsize=100_000)
 def iso_date(cell: str) -> date:
+    """A cell holding a date written YYYY-MM-DD."""
     try:
         if len(cell) != 10:
             raise ValueError
@@ -289,6 +294,7 @@ def iso_date(cell: str) -> date:
 
 
 def iso_datetime_with_offset(cell: str) -> datetime:
+    """A cell holding a date-time with its UTC offset (a call's local time stays known)."""
     try:
         value = datetime.fromisoformat(cell)
     except ValueError:
@@ -318,6 +324,8 @@ def whole_number(low: int, high: int, noun: str | None = None) -> Parser:
 
 
 def decimal(low: float, high: float) -> Parser:
+    """A parser for a number between ``low`` and ``high``."""
+
     def parse(cell: str) -> float:
         try:
             value = float(cell)
@@ -336,6 +344,7 @@ def choice_column(name: str, values: tuple[str, ...], required: bool = False) ->
 
 
 def one_of(values: tuple[str, ...]) -> Parser:
+    """A parser for a cell that must be one of ``values``."""
     allowed = set(values)
 
     def parse(cell: str) -> str:
@@ -347,6 +356,7 @@ def one_of(values: tuple[str, ...]) -> Parser:
 
 
 def yes_no(cell: str) -> bool:
+    """A cell holding "yes" or "no" (any case)."""
     lowered = cell.lower()
     if lowered == "yes":
         return True
@@ -356,4 +366,5 @@ def yes_no(cell: str) -> bool:
 
 
 def timezone_name(cell: str) -> str:
+    """A cell holding an IANA time zone name, such as Europe/Paris."""
     return TimeZoneName().check(cell)  # type: ignore[no-any-return]

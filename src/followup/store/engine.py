@@ -35,6 +35,7 @@ class NoDatabase(FollowupError):
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
+    """Whether an engine or database URL is SQLite."""
     url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
     return url.get_backend_name() == "sqlite"
 

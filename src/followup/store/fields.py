@@ -72,6 +72,7 @@ class TextCheck:
     import alike (``check`` raises ValueError with the message)."""
 
     def check(self, value: Any) -> Any:
+        """Return ``value`` if it passes the check, else raise ValueError saying why."""
         raise NotImplementedError
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
@@ -84,6 +85,7 @@ class SingleLine(TextCheck):
     paragraph is refused rather than stored where every list would cut or garble it."""
 
     def check(self, value: Any) -> Any:
+        """Refuse text with a line break (it would break a CSV row or a call sheet line)."""
         if isinstance(value, str) and not LINE_BREAKS.isdisjoint(value):
             raise ValueError("must be one line (it has a line break)")
         return value
@@ -97,6 +99,7 @@ class Matches(TextCheck):
     what: str
 
     def check(self, value: Any) -> Any:
+        """Refuse text that does not match the pattern, naming what was expected."""
         if isinstance(value, str) and re.fullmatch(self.pattern, value) is None:
             raise ValueError(f"{value!r} is not {self.what}")
         return value

@@ -41,6 +41,7 @@ def finding_values(finding: Finding) -> tuple[Any, ...]:
 
 
 def flag_rows(treatment: TreatmentRecord, findings: Iterable[Finding]) -> list[FlagRow]:
+    """A treatment's findings as flag rows to store."""
     t = treatment
     return [(t.id, t.patient_id, t.knee, f.kind, finding_values(f)) for f in findings]
 
@@ -65,12 +66,15 @@ RESULT_COLUMNS = (
 
 @dataclass(frozen=True)
 class SyncResult:
+    """How many flags an evaluation raised, updated and cleared, over how many episodes."""
+
     raised: int
     updated: int
     cleared: int
     episodes: int = 0  # episodes evaluated (a whole-cohort evaluation re-runs only some)
 
     def plus(self, other: SyncResult) -> SyncResult:
+        """The two evaluations' counts added together."""
         return SyncResult(
             raised=self.raised + other.raised,
             updated=self.updated + other.updated,

@@ -50,6 +50,8 @@ LANGUAGE_TAG = Matches(
 
 
 class Site(SQLModel, table=True):
+    """A clinic site; staff accounts and patients may belong to one."""
+
     id: str = Field(primary_key=True, max_length=ID_LENGTH)
     name: str = Field(max_length=200)
 
@@ -71,6 +73,8 @@ class PatientBase(SQLModel):
 
 
 class Patient(PatientBase, table=True):
+    """A patient of the clinic (the table; validation lives on PatientBase)."""
+
     __table_args__ = (
         *check_constraints(PatientBase, "patient"),
         # Search walks this index in order and stops at the limit; (search_name, id) is also
@@ -237,6 +241,8 @@ class Contact(ContactBase, table=True):
 
 
 class StaffUser(SQLModel, table=True):
+    """A staff account: role, site, password hash and lockout state."""
+
     __tablename__ = "staff_user"
     __table_args__ = (one_of("role", ROLES, "ck_staff_user_role"),)
 

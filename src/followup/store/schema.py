@@ -31,6 +31,7 @@ def _config(connection=None):  # type: ignore[no-untyped-def]
 
 
 def head_revision() -> str:
+    """The Alembic revision this version of followup expects the database to be at."""
     return HEAD_REVISION
 
 
@@ -48,6 +49,7 @@ def _known_revisions() -> set[str]:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at, None when it has none."""
     if "alembic_version" not in inspect(engine).get_table_names():
         return None
     with engine.connect() as conn:
@@ -55,10 +57,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def is_empty(engine: Engine) -> bool:
+    """Whether the database has no tables yet."""
     return not inspect(engine).get_table_names()
 
 
 def upgrade(engine: Engine) -> None:
+    """Bring the database schema up to the latest migration, keeping its data."""
     from alembic import command
 
     with engine.begin() as conn:

@@ -10,7 +10,7 @@ from itertools import count
 from followup.domain.flags import KIND_LEVELS, Finding, current_call, evaluate_episode
 from followup.domain.flags.episode import EpisodeView
 from followup.domain.records import DecisionRecord, EpisodeInput, ScoredAssessment, TreatmentRecord
-from followup.domain.rules import default_rules
+from followup.domain.rule_file import default_rules
 
 RULES = default_rules()
 T0 = date(2026, 1, 1)

@@ -13,12 +13,9 @@ from textual.widgets import Static
 from followup.errors import FollowupError
 from followup.store.engine import read_session
 from followup.store.models import Assessment, Flag
-from followup.ui.staff.phone_entry import (
-    MAX_ENTRY_AGE_DAYS,
-    PhoneEntryScreen,
-    SavedDialog,
-    assessment_day,
-)
+from followup.ui.staff.phone_entry import PhoneEntryScreen
+from followup.ui.staff.phone_entry_day import MAX_ENTRY_AGE_DAYS, assessment_day
+from followup.ui.staff.phone_entry_review import SavedDialog
 from followup.ui.staff.worklist import WorklistScreen
 from followup.ui.widgets.dialogs import ConfirmDialog
 

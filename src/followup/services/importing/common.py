@@ -58,6 +58,7 @@ class Batch:
 
     @classmethod
     def from_dicts(cls, records: list[dict[str, Any]], sites: set[str] | None = None) -> Batch:
+        """A batch from records given as dicts (one column per key of the first)."""
         columns = list(records[0]) if records else []
         return cls(columns, [list(r.values()) for r in records], sites or set())
 

@@ -11,6 +11,7 @@ from followup.ui.kiosk.app import run
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the self-report kiosk on the database given by ``--db`` or the environment."""
     parser = argparse.ArgumentParser(prog="python -m followup.ui.kiosk")
     parser.add_argument("--db", help="SQLite file path or SQLAlchemy URL")
     args = parser.parse_args(argv)

@@ -104,9 +104,11 @@ class SelfReportApp(App[None]):
             self.show(KneeChoiceScreen(patient_id, knees, instrument))
 
     def begin(self, visit: Visit) -> None:
+        """Start the questions for the knee the patient chose."""
         self.show(QuestionsScreen(visit))
 
     def finished(self, trend: OwnTrend | None, problem_reported: bool) -> None:
+        """Thank the patient, with their own trend when there is one, until the visit closes."""
         close_after = min(THANK_YOU_SECONDS, self.idle_seconds)
         self.show(ThankYouScreen(trend, problem_reported, close_after=close_after))
 
@@ -122,6 +124,7 @@ class SelfReportApp(App[None]):
 
     @property
     def idle_seconds(self) -> float:
+        """How long the kiosk waits without a key press before ending the visit."""
         return max(1, self.settings.selfreport_idle_seconds)
 
     def _check_idle(self) -> None:

@@ -28,6 +28,7 @@ class KioskScreen(Screen[None]):
 
     @property
     def kiosk(self) -> SelfReportApp:
+        """The self-report app this screen runs in."""
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

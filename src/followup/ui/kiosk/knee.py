@@ -55,6 +55,7 @@ class KneeChoiceScreen(KioskScreen):
         self.pick(knee)
 
     def pick(self, knee: str) -> None:
+        """Begin the questions for the chosen knee, if it is one of the patient's."""
         chosen = self.knees.get(knee)
         if chosen is not None:
             self.kiosk.begin(

@@ -113,6 +113,7 @@ class ReviewScreen(KioskScreen):
         self.kiosk.finished(message.trend, message.report.problem_reported)
 
     def database_failed(self, error: BaseException | None) -> None:
+        """Say the answers could not be sent and let the patient try again."""
         super().database_failed(error)
         self._sending = False
 

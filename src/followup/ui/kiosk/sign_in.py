@@ -118,6 +118,7 @@ class SignInScreen(KioskScreen):
         self.kiosk.signed_in(message.patient_id, message.knees, message.instrument)
 
     def database_failed(self, error: BaseException | None) -> None:
+        """Say the database cannot be reached and put the cursor back where to retry."""
         self._set_busy(False)
         self.say(problem_message(error, NOT_AVAILABLE))
         self.query_one("#patient-id" if self._patient_id == "" else "#code", Input).focus()

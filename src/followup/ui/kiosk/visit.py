@@ -11,6 +11,8 @@ from followup.domain.instrument import Instrument
 
 @dataclass(frozen=True)
 class Visit:
+    """One patient's self-report visit: who, which knee, its treatment day and the wording."""
+
     patient_id: str
     knee: str
     treated_on: date

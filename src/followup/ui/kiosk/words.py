@@ -22,6 +22,7 @@ NOT_SAVED = (
 
 
 def knee_name(knee: str) -> str:
+    """The knee in the patient's words ("left knee")."""
     return KNEE_NAMES.get(knee, knee)
 
 

@@ -169,6 +169,7 @@ class AdminScreen(StaffScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Account keys only with an account highlighted, and only those that would change it."""
         if action not in ACCOUNT_ACTIONS:
             return True
         account = self._current()

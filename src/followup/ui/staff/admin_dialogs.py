@@ -75,6 +75,7 @@ class AdminDialog(StaffModal):
             yield Static("Ctrl+S or Enter on the last field: save · Escape: cancel", classes="hint")
 
     def fields(self) -> ComposeResult:
+        """The dialog's fields, one row each."""
         raise NotImplementedError
 
     def write(self, ctx: Context, typed: dict[str, Any], actor: str) -> str:
@@ -182,6 +183,7 @@ class NewAccountDialog(AdminDialog):
         self.sites = sites
 
     def fields(self) -> ComposeResult:
+        """User name, role, site and the password twice."""
         yield _row("User name", FormInput(id="username", placeholder="letters, digits . - _"))
         yield _row("Role", Select(ROLE_CHOICES, value="coordinator", allow_blank=False,
                                   id="role", compact=True))  # fmt: skip
@@ -189,9 +191,11 @@ class NewAccountDialog(AdminDialog):
         yield from _password_fields()
 
     def check(self, typed: dict[str, Any]) -> str | None:
+        """Refuse two different passwords before anything is saved."""
         return _passwords_differ(typed)
 
     def write(self, ctx: Context, typed: dict[str, Any], actor: str) -> str:
+        """Create the account and say so."""
         site = typed["site"].strip() or None
         member = add_user(ctx, typed["username"].strip(), typed["password"], typed["role"], actor,
                           site_id=site)  # fmt: skip
@@ -212,13 +216,16 @@ class PasswordDialog(AccountDialog):
     TITLE = "Reset password"
 
     def fields(self) -> ComposeResult:
+        """The new password, twice."""
         yield Static(f"New password for {self.account.username}", markup=False)
         yield from _password_fields()
 
     def check(self, typed: dict[str, Any]) -> str | None:
+        """Refuse two different passwords before anything is saved."""
         return _passwords_differ(typed)
 
     def write(self, ctx: Context, typed: dict[str, Any], actor: str) -> str:
+        """Reset the account's password and say so."""
         reset_password(ctx, self.account.username, typed["password"], actor)
         return f"Password of {self.account.username} reset."
 
@@ -229,11 +236,13 @@ class RoleDialog(AccountDialog):
     TITLE = "Set role"
 
     def fields(self) -> ComposeResult:
+        """The account's role, to change."""
         yield Static(f"Role of {self.account.username}", markup=False)
         yield _row("Role", Select(ROLE_CHOICES, value=self.account.role, allow_blank=False,
                                   id="role", compact=True))  # fmt: skip
 
     def write(self, ctx: Context, typed: dict[str, Any], actor: str) -> str:
+        """Give the account its new role and say so."""
         done = set_role(ctx, self.account.username, typed["role"], actor)
         return f"{done.username} is now a {done.role}."
 
@@ -249,10 +258,12 @@ class SiteLimitDialog(AccountDialog):
         self.sites = sites
 
     def fields(self) -> ComposeResult:
+        """The site the account is limited to (empty: every site)."""
         yield Static(f"Site of {self.account.username}", markup=False)
         yield _site_field(self.sites, self.account.site_id or "", last=True)
 
     def write(self, ctx: Context, typed: dict[str, Any], actor: str) -> str:
+        """Limit the account to the site (or lift the limit) and say so."""
         done = set_site(ctx, self.account.username, typed["site"].strip() or None, actor)
         where = f"site {done.site_id}" if done.site_id else "all sites"
         return f"{done.username} now works on {where}."
@@ -264,10 +275,12 @@ class NewSiteDialog(AdminDialog):
     TITLE = "New site"
 
     def fields(self) -> ComposeResult:
+        """The new site's ID and name."""
         yield _row("Site ID", FormInput(id="site-id", placeholder="e.g. north"))
         yield _row("Name", FormInput(id="site-name", placeholder="e.g. North clinic (optional)",
                                      last=True))  # fmt: skip
 
     def write(self, ctx: Context, typed: dict[str, Any], actor: str) -> str:
+        """Add the site and say so."""
         site = add_site(ctx, typed["site-id"], typed["site-name"], actor)
         return f"Site {site.id} ({site.name}) added."

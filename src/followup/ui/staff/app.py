@@ -36,6 +36,7 @@ from followup.ui.staff.messages import (
     StaffSignedIn,
     WorkFailed,
 )
+from followup.ui.staff.navigation import SectionNavigation
 from followup.ui.staff.signin import LockScreen, SignInScreen
 from followup.ui.staff.urgent_flags import URGENT_FLAG_BINDING, UrgentFlagWatch
 from followup.ui.widgets.dialogs import ErrorDialog
@@ -66,7 +67,7 @@ NAVIGATION_ACTIONS = {
 REVIEW_ACTIONS = {"review_queue", "outcomes"}
 
 
-class FollowupApp(UrgentFlagWatch, App[int]):
+class FollowupApp(SectionNavigation, UrgentFlagWatch, App[int]):
     """The staff UI. ``idle_clock`` (seconds, monotonic) is replaceable so tests can lock the
     session without waiting."""
 
@@ -171,6 +172,7 @@ class FollowupApp(UrgentFlagWatch, App[int]):
 
     @property
     def idle_seconds(self) -> float:
+        """Seconds since the last key press or click."""
         return self._idle_clock() - self._last_activity
 
     def check_idle_lock(self) -> None:
@@ -204,6 +206,7 @@ class FollowupApp(UrgentFlagWatch, App[int]):
         self.start_urgent_watch()
 
     def lock(self) -> None:
+        """Lock the screen: nothing shows until the member's password is typed again."""
         if self.staff is None or self.locked:
             return
         self.locked = True
@@ -293,6 +296,7 @@ class FollowupApp(UrgentFlagWatch, App[int]):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Which app keys work now: signed in, unlocked, role allows, nothing unsaved open."""
         if action in SIGNED_IN_ACTIONS or action == "sign_out":
             if self.staff is None:
                 return False
@@ -308,11 +312,8 @@ class FollowupApp(UrgentFlagWatch, App[int]):
             return None  # shown, but greyed out
         return True
 
-    def _navigation_blocked(self) -> bool:
-        screen = self.screen
-        return screen.is_modal or bool(getattr(screen, "has_unsaved_entry", False))
-
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands minus Screenshot (patient data in a file) and Quit."""
         # Textual's own, minus Screenshot (it would write patient data to a file) and Quit
         # (ours is listed with its key).
         for command in super().get_system_commands(screen):
@@ -323,83 +324,11 @@ class FollowupApp(UrgentFlagWatch, App[int]):
         if self.staff is not None and not self.locked:
             super().action_command_palette()
 
-    async def _show_section(self, name: str) -> None:
-        while len(self.screen_stack) > 2:
-            await self.pop_screen()
-        if self.screen is not self.get_screen(name):
-            await self.switch_screen(name)
-
-    async def action_worklist(self) -> None:
-        await self._show_section("worklist")
-
-    async def action_review_queue(self) -> None:
-        if self.staff is None or not self.staff.can_review:
-            self.notify("Only clinicians can open the review queue.", severity="warning")
-            return
-        await self._show_section("review")
-
-    async def action_outcomes(self) -> None:
-        if self.staff is None or not self.staff.can_review:
-            self.notify("Only clinicians can open the outcomes.", severity="warning")
-            return
-        await self._show_section("outcomes")
-
-    async def action_staff_admin(self) -> None:
-        if self.staff is None or self.staff.role != "admin":
-            self.notify("Only admins can manage staff accounts.", severity="warning")
-            return
-        await self._show_section("admin")
-
-    def action_new_patient(self) -> None:
-        from followup.ui.staff.patient_form import PatientForm
-
-        if self.staff is not None and not self.locked:
-            self.push_screen(PatientForm())  # which opens the patient once added
-
-    def action_find_patient(self) -> None:
-        from followup.ui.staff.find import FindPatientDialog
-
-        self.push_screen(FindPatientDialog())
-
-    def open_patient(self, patient_id: str) -> None:
-        """Show a patient (from the worklist, the review queue, the search box or the palette).
-        The read starts at once, while the screens change."""
-        from followup.ui.staff.find import FindPatientDialog
-
-        if self.staff is None or self.locked:
-            return
-        if self._navigation_blocked() and not isinstance(self.screen, FindPatientDialog):
-            self.notify("Finish or close what is open first.", severity="warning")
-            return
-        screen = self.get_screen("patient")
-        screen.show_patient(patient_id)  # type: ignore[attr-defined]
-        self.call_later(self._present_patient, screen)
-
-    async def _present_patient(self, screen: Screen[Any]) -> None:
-        from followup.ui.staff.find import FindPatientDialog
-
-        # The search closes as the patient opens, in one change of screen: the screen under
-        # the search is not brought back and redrawn in between.
-        if isinstance(self.screen, FindPatientDialog):
-            if screen not in self.screen_stack:
-                await self.switch_screen(screen)
-                return
-            await self.pop_screen()
-        while screen in self.screen_stack and self.screen is not screen:
-            await self.pop_screen()  # e.g. a phone entry not started yet
-        if self.screen is not screen:
-            await self.push_screen(screen)
-
     def action_lock(self) -> None:
         self.lock()
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
-
-    def action_help(self) -> None:
-        from followup.ui.staff.help import HelpScreen
-
-        self.push_screen(HelpScreen(self.screen))
 
 
 def run(settings: Settings) -> int:

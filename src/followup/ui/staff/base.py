@@ -28,10 +28,12 @@ class WorkerErrors:
 
     @property
     def ctx(self) -> Context:
+        """The running app's context (database and clock)."""
         return self.session.ctx
 
     @property
     def staff(self) -> StaffMember:
+        """The signed-in member (screens behind sign-in exist only while someone is)."""
         staff = self.session.staff
         if staff is None:  # screens behind sign-in only exist while someone is signed in
             raise RuntimeError("nobody is signed in")

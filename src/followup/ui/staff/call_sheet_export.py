@@ -90,6 +90,7 @@ class CallSheetDialog(StaffModal):
         self.query_one("#sheet-formats", OptionList).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Format keys are letters of the file name while the name is being typed."""
         if action == "format" and self.query_one("#sheet-path", Input).has_focus:
             return False  # letters belong to the file name while it is being typed
         return True

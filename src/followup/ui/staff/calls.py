@@ -36,6 +36,8 @@ OUTCOME_KEYS = {
 
 @dataclass(frozen=True)
 class CallOutcome:
+    """How a call went and the note taken."""
+
     outcome: str
     note: str | None
 
@@ -92,6 +94,7 @@ class LogCallDialog(ModalScreen[CallOutcome | None]):
         self.query_one("#call-outcomes", OptionList).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Outcome keys are letters of the note while the note is being typed."""
         if action == "choose" and self.query_one("#call-note", Input).has_focus:
             return False  # letters belong to the note while it is being typed
         return True

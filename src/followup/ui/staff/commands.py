@@ -45,10 +45,12 @@ class ScreenCommands(Provider):
         return found
 
     async def discover(self) -> Hits:
+        """The current screen's commands, listed when the palette opens empty."""
         for title, help_text, command in self._commands():
             yield DiscoveryHit(title, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
+        """The current screen's commands matching what was typed."""
         matcher = self.matcher(query)
         for title, help_text, command in self._commands():
             score = max(matcher.match(title), matcher.match(help_text) * 0.8)
@@ -60,6 +62,7 @@ class PatientSearchCommands(Provider):
     """Patients by ID prefix or name, looked up in a thread worker as the query changes."""
 
     async def search(self, query: str) -> Hits:
+        """Patients whose ID or name matches what was typed (signed in and unlocked only)."""
         app = cast(StaffSession, self.app)
         text = query.strip()
         if app.staff is None or app.locked or not text:

@@ -68,6 +68,8 @@ def _key(binding: Binding, app: App[object]) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    """The keys of the screen underneath and how to use it."""
+
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close", tooltip="Close help")]
 
     def __init__(self, screen: Screen[object]) -> None:

@@ -134,6 +134,7 @@ class SurvivalChart(PlotextPlot):
         return self.size.width - 2 - LABEL_WIDTH, self.size.height - 4
 
     def draw(self) -> None:
+        """Draw each group's share still relieved over the months since treatment."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -193,6 +194,7 @@ class AtRiskRows(PlotextPlot):
         return super().render()
 
     def draw(self) -> None:
+        """Draw how many knees are still followed at each month, per group."""
         background = Color.parse(self.app.theme_variables["surface"]).rgb
         plt = self.plt
         plt.clear_data()

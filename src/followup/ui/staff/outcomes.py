@@ -231,6 +231,7 @@ class OutcomesScreen(StaffScreen):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Writing the report only once the outcomes are computed."""
         if action == "write_report":
             return (self.report is not None and not self.computing) or None
         return True

@@ -296,6 +296,7 @@ class PatientScreen(PatientActions):
     # -- keys ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ "Entered in error" only on the tabs that show the row to correct."""
         # Not greyed while a patient loads (the actions wait for it): recomputing the footer
         # twice per patient would cost more than the read.
         if action == "entered_in_error":

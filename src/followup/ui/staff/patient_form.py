@@ -14,7 +14,6 @@ it can show the patient again; a patient just added is opened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from textual import on, work
@@ -26,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from followup.errors import FollowupError, PermissionDenied
+from followup.errors import FollowupError
 from followup.services.context import Context
 from followup.services.patient_record import PatientDetail
 from followup.services.patients import (
@@ -34,7 +33,6 @@ from followup.services.patients import (
     FIELDS,
     LABELS,
     PatientDraft,
-    ReasonRequired,
     add_patient,
     edit_patient,
 )
@@ -42,24 +40,17 @@ from followup.services.sites import SiteView, list_sites
 from followup.services.staff import StaffMember
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.messages import RecordsChanged
+from followup.ui.staff.patient_form_values import (
+    CHOICES,
+    PLACEHOLDERS,
+    as_text,
+    field_named,
+    typed_values,
+)
 from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.form_fields import FormInput, TimeZoneInput, zone_hint
 from followup.ui.widgets.keybar import KeyBar
 
-YES_NO: list[tuple[str, Any]] = [("yes", True), ("no", False)]
-CHOICES: dict[str, list[tuple[str, Any]]] = {
-    "sex": [("F", "F"), ("M", "M"), ("X", "X")],
-    "smoker": YES_NO,
-    "diabetes": YES_NO,
-    "activity": [("low", "low"), ("moderate", "moderate"), ("high impact", "high_impact")],
-}
-PLACEHOLDERS = {
-    "patient_id": "e.g. P0420 (cannot be changed later)",
-    "birth_date": "YYYY-MM-DD",
-    "phone": "as dialled, e.g. +44 20 7946 0000",
-    "language": "IETF tag, e.g. en, ja, pt-BR",
-    "bmi": "10-90",
-}
 REASON_HINT = "needed when smoker, diabetes, BMI or activity changes"
 # The key that opens an empty form, for the lists that offer it (the worklist). Not on the key
 # bar, which it would crowd; Help and the command palette list it.
@@ -97,50 +88,6 @@ class SitesRead(Message):
     sites: list[SiteView]
 
 
-def field_named(error: FollowupError) -> str | None:
-    """The form field a refusal is about: the service starts a field's message with its label
-    (``time zone: ...``); IDs, sites and reasons have messages of their own."""
-    message = str(error)
-    if isinstance(error, ReasonRequired):
-        return "reason"
-    if isinstance(error, PermissionDenied) or message.startswith("there is no site"):
-        return "site_id"
-    if message.startswith(("a patient ID", "a patient with ID")):
-        return "patient_id"
-    head = message.split(":", 1)[0]
-    return next((f for f, label in LABELS.items() if label == head), None)
-
-
-def typed_values(raw: dict[str, Any]) -> dict[str, Any]:
-    """The form's text as the patient's fields hold it (a date, a number); a FollowupError
-    names the field that is not one."""
-    values = {f: raw[f] for f in FIELDS}
-    born = raw["birth_date"]
-    if born is None:
-        raise FollowupError("birth date: is required")
-    try:
-        values["birth_date"] = date.fromisoformat(born)
-    except ValueError:
-        raise FollowupError(f"birth date: {born!r} is not a date like 1956-03-02") from None
-    if raw["bmi"] is not None:
-        try:
-            values["bmi"] = float(raw["bmi"])
-        except ValueError:
-            raise FollowupError(f"BMI: {raw['bmi']!r} is not a number") from None
-    return values
-
-
-def _as_text(field: str, value: Any) -> Any:
-    """A stored value as the form holds it (text for text fields, the value for picks)."""
-    if field in CHOICES or field == "site_id" or value is None:
-        return value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):  # exactly as stored: a rounded BMI would read as a change
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
 class PatientForm(StaffScreen):
     """A new patient (``detail`` None) or one patient's details (``detail``)."""
 
@@ -164,10 +111,12 @@ class PatientForm(StaffScreen):
 
     @property
     def adding(self) -> bool:
+        """Whether this form adds a new patient (rather than editing one)."""
         return self.detail is None
 
     @property
     def has_unsaved_entry(self) -> bool:
+        """Whether anything typed would be lost by leaving now."""
         return self.is_mounted and not self.saving and self.raw() != self.initial
 
     # -- layout ----------------------------------------------------------------------------
@@ -176,7 +125,7 @@ class PatientForm(StaffScreen):
         d = self.detail
         self.fields = (["patient_id"] if d is None else []) + list(FIELDS)
         stored = {f: getattr(d, f) for f in FIELDS} if d else {"site_id": self.staff.site_id}
-        self.initial = {f: _as_text(f, stored.get(f)) for f in self.fields}
+        self.initial = {f: as_text(f, stored.get(f)) for f in self.fields}
         if d is not None:
             self.fields.append("reason")
             self.initial["reason"] = None

@@ -9,7 +9,6 @@ same transaction; any flag raised by this form is shown at once.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from textual import on, work
@@ -17,134 +16,44 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.validation import Number, ValidationResult, Validator
 from textual.widgets import ContentSwitcher, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from followup.domain.instrument import ITEM_KEYS, SUBSCALES
-from followup.domain.scoring import Scores, score
+from followup.domain.instrument import ITEM_KEYS
+from followup.domain.scoring import score
 from followup.errors import FollowupError
 from followup.services.context import Context
 from followup.services.record_assessment import (
     AssessmentEntry,
     SavedAssessment,
-    check_assessed_on,
     latest_treatments,
 )
 from followup.services.record_assessment import record_assessment as save_assessment
-from followup.store.models import MAX_TEXT
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.knee_picker import TreatmentsRead, knee_choices, untreated_question
+from followup.ui.staff.phone_entry_day import assessment_day
+from followup.ui.staff.phone_entry_extras import EXTRA_FIELDS, ExtrasStep
+from followup.ui.staff.phone_entry_review import (
+    SavedDialog,
+    review_answers,
+    review_extras,
+    review_problem,
+    review_scores,
+)
 from followup.ui.widgets import formatting as fmt
-from followup.ui.widgets.dialogs import ConfirmDialog, OkDialog
-from followup.ui.widgets.fields import MovesOnInput
+from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.keybar import KeyBar
 from followup.ui.widgets.questionnaire import Questionnaire
 
 STEPS = ("step-knee", "step-items", "step-extras", "step-review")
-EXTRA_FIELDS = ("pain-nrs", "patient-global", "adverse-event", "entry-note", "assessed-on")
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-# A phone entry records a recent call: a day further back is almost always a typo (2016 for
-# 2026), and forms that old come in on paper and are imported (``followup import assessments``).
-MAX_ENTRY_AGE_DAYS = 90
-
-
-def assessment_day(text: str, today: date) -> date:
-    """The day typed in the "Assessed on" field (YYYY-MM-DD), if the service would accept it
-    and it is at most MAX_ENTRY_AGE_DAYS ago; otherwise FollowupError saying what is wrong."""
-    text = text.strip()
-    if not text:
-        raise FollowupError("no date given: type it as YYYY-MM-DD")
-    if not ISO_DAY.fullmatch(text):
-        raise FollowupError(f"{text} is not a date written YYYY-MM-DD")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise FollowupError(f"{text} is not a real date") from None
-    check_assessed_on(day, today)
-    if (today - day).days > MAX_ENTRY_AGE_DAYS:
-        raise FollowupError(
-            f"{text} is more than {MAX_ENTRY_AGE_DAYS} days ago: a phone entry is for a recent "
-            "call (older forms are imported from a CSV file)"
-        )
-    return day
-
-
-def describe_day(day: date, today: date) -> str:
-    """The day with how long ago it was, so a date typed wrong stands out on the review."""
-    days = (today - day).days
-    ago = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
-    return f"{day.isoformat()} ({ago})"
-
-
-class AssessmentDay(Validator):
-    """Accepts what ``assessment_day`` accepts; the failure names the field and says why not."""
-
-    def __init__(self, today: date) -> None:
-        super().__init__()
-        self.today = today
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            assessment_day(value, self.today)
-        except FollowupError as exc:
-            return self.failure(f"Assessed on: {exc}.")
-        return self.success()
 
 
 class AssessmentSaved(Message):
-    def __init__(self, saved: SavedAssessment) -> None:
-        super().__init__()
-        self.saved = saved
-
-
-def describe_scores(scores: Scores) -> list[str]:
-    """One line per subscale and the total, saying plainly when one is not valid."""
-    lines = []
-    for subscale in SUBSCALES:
-        s = getattr(scores, subscale.name)
-        size = len(subscale.keys)
-        if s.valid:
-            extra = f", {s.imputed} filled in from the others" if s.imputed else ""
-            lines.append(
-                f"{subscale.name.capitalize():<10} {s.score:5.1f} / 100   "
-                f"(raw {s.raw:g} of {subscale.raw_max}; {s.answered} of {size} answered{extra})"
-            )
-        else:
-            lines.append(
-                f"{subscale.name.capitalize():<10}   not valid   "
-                f"({size - s.answered} of {size} items declined: too many to score)"
-            )
-    total = f"{scores.total:5.1f} / 100" if scores.total is not None else "  not valid"
-    lines.append(f"{'Total':<10} {total}   ({scores.answered} of 24 answered)")
-    return lines
-
-
-class SavedDialog(OkDialog):
-    """What was saved, and any flag this form raised (those need attention now)."""
-
-    BOX_CLASSES = "dialog saved-dialog"
+    """The phone entry's assessment was saved (with the knee's flags re-evaluated)."""
 
     def __init__(self, saved: SavedAssessment) -> None:
         super().__init__()
         self.saved = saved
-
-    def compose_body(self) -> ComposeResult:
-        new = [f for f in self.saved.open_findings if f.kind in self.saved.new_kinds]
-        yield Label("Assessment saved", classes="dialog-title")
-        yield Static("\n".join(describe_scores(self.saved.scores)), markup=False)
-        if new:
-            yield Label(f"New flag{'s' if len(new) > 1 else ''}:", classes="warning")
-            for finding in new:
-                yield Static(
-                    f"{finding.level.upper()} · {finding.summary}",
-                    classes=f"flag-{finding.level}",
-                    markup=False,
-                )
-        else:
-            yield Static("No new flag.", classes="hint")
 
 
 class PhoneEntryScreen(StaffScreen):
@@ -229,6 +138,7 @@ class PhoneEntryScreen(StaffScreen):
 
     @property
     def has_unsaved_entry(self) -> bool:
+        """Whether leaving now would lose an entry begun (a knee chosen, not yet saving)."""
         return self.knee is not None and not self.saving
 
     # -- layout ----------------------------------------------------------------------------
@@ -243,62 +153,7 @@ class PhoneEntryScreen(StaffScreen):
                 yield Static(self._knee_text(), id="knee-choices", markup=False)
             with Vertical(id="step-items", classes="entry-step"):
                 yield Questionnaire(self.ctx.instrument, allow_decline=True, id="questionnaire")
-            with VerticalScroll(id="step-extras", classes="entry-step"):
-                yield Label("Optional: leave empty when not asked", classes="step-title")
-                yield Label("Pain right now, 0 (none) to 10 (worst imaginable)")
-                yield MovesOnInput(
-                    id="pain-nrs",
-                    next_field="#patient-global",
-                    required=False,
-                    type="integer",
-                    max_length=2,
-                    restrict=r"[0-9]*",
-                    validators=[Number(minimum=0, maximum=10)],
-                    valid_empty=True,
-                    placeholder="0-10",
-                )
-                yield Label(
-                    "Patient's overall rating of the knee, 0 (very well) to 100 (very poor)"
-                )
-                yield MovesOnInput(
-                    id="patient-global",
-                    next_field="#adverse-event",
-                    required=False,
-                    type="integer",
-                    max_length=3,
-                    restrict=r"[0-9]*",
-                    validators=[Number(minimum=0, maximum=100)],
-                    valid_empty=True,
-                    placeholder="0-100",
-                )
-                yield Label("Adverse event since the last contact (describe; empty if none)")
-                yield MovesOnInput(
-                    id="adverse-event",
-                    next_field="#entry-note",
-                    required=False,
-                    max_length=MAX_TEXT,
-                )
-                yield Label("Note")
-                yield MovesOnInput(
-                    id="entry-note",
-                    next_field="#assessed-on",
-                    required=False,
-                    max_length=MAX_TEXT,
-                )
-                yield Label("Assessed on (YYYY-MM-DD): the day the patient gave these answers")
-                yield MovesOnInput(
-                    self.assessed_on.isoformat(),
-                    id="assessed-on",
-                    max_length=10,
-                    restrict=r"[0-9-]*",
-                    validators=[AssessmentDay(self.today)],
-                    placeholder="YYYY-MM-DD",
-                )
-                yield Static("", id="extras-problem", classes="problem")
-                yield Static(
-                    "Enter: next field (from the last: review) · ↑: previous field",
-                    classes="hint",
-                )
+            yield ExtrasStep(self.assessed_on, self.today, id="step-extras", classes="entry-step")
             with VerticalScroll(id="step-review", classes="entry-step"):
                 yield Label("Check before saving", classes="step-title")
                 yield Static("", id="review-scores", markup=False)
@@ -353,6 +208,7 @@ class PhoneEntryScreen(StaffScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each step's keys only on that step; no going back while saving."""
         step = self.step
         if action in ("knee", "accept_knee"):
             if action == "accept_knee" and self.suggested_knee is None:
@@ -419,45 +275,15 @@ class PhoneEntryScreen(StaffScreen):
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
         event.stop()
-        field = event.input
-        if field.id not in EXTRA_FIELDS:
-            return
-        problem = self.query_one("#extras-problem", Static)
-        result = event.validation_result
-        if result is not None and not result.is_valid:
-            if field.id == "assessed-on":
-                problem.update(result.failure_descriptions[0])
-            else:
-                problem.update(self._range_message(field.id))
-            return
-        problem.update("")
-        index = EXTRA_FIELDS.index(field.id)
-        if index + 1 < len(EXTRA_FIELDS):
-            self.query_one(f"#{EXTRA_FIELDS[index + 1]}", Input).focus()
-        else:
+        if self.query_one(ExtrasStep).move_on(event):
             self._to_review()
-
-    def _range_message(self, field_id: str | None) -> str:
-        if field_id == "pain-nrs":
-            return "Pain must be a whole number from 0 to 10 (or empty)."
-        return "The overall rating must be a whole number from 0 to 100 (or empty)."
 
     def action_previous_field(self) -> None:
         focused = self.focused
         if not isinstance(focused, Input) or focused.id not in EXTRA_FIELDS:
             return
-        index = EXTRA_FIELDS.index(focused.id)
-        if index == 0:
+        if not self.query_one(ExtrasStep).move_back(focused):
             self.action_back_to_items()
-        else:
-            self.query_one(f"#{EXTRA_FIELDS[index - 1]}", Input).focus()
-
-    def _number(self, field_id: str) -> int | None:
-        text = self.query_one(f"#{field_id}", Input).value.strip()
-        return int(text) if text else None
-
-    def _text(self, field_id: str) -> str | None:
-        return self.query_one(f"#{field_id}", Input).value.strip() or None
 
     @on(Input.Changed, "#assessed-on")
     def _day_changed(self, event: Input.Changed) -> None:
@@ -467,72 +293,43 @@ class PhoneEntryScreen(StaffScreen):
             return  # said when the coordinator moves on
         self.query_one("#entry-heading", Static).update(self._heading())
 
-    def _extras_problem(self) -> tuple[str, str] | None:
-        """The first optional field the service would refuse, and why."""
-        for field_id, high in (("pain-nrs", 10), ("patient-global", 100)):
-            value = self._number(field_id)
-            if value is not None and not 0 <= value <= high:
-                return field_id, self._range_message(field_id)
-        day = self.query_one("#assessed-on", Input)
-        result = day.validate(day.value)
-        if result is not None and not result.is_valid:
-            return "assessed-on", result.failure_descriptions[0]
-        return None
-
     def _to_review(self) -> None:
-        problem = self._extras_problem()
+        extras = self.query_one(ExtrasStep)
+        problem = extras.first_problem()
         if problem is None:
             self._go("step-review")
             return
         field_id, message = problem
         if self.step != "step-extras":
             self._go("step-extras")
-        self.query_one("#extras-problem", Static).update(message)
-        self.query_one(f"#{field_id}", Input).focus()
+        extras.show_problem(field_id, message)
 
     # -- review and save -------------------------------------------------------------------
 
     def _entry(self) -> AssessmentEntry:
         assert self.knee is not None
+        extras = self.query_one(ExtrasStep)
         return AssessmentEntry(
             patient_id=self.patient_id,
             knee=self.knee,
             assessed_on=self.assessed_on,
             source="phone",
             answers={k: self.answers.get(k) for k in ITEM_KEYS},
-            pain_nrs=self._number("pain-nrs"),
-            patient_global=self._number("patient-global"),
-            adverse_event=self._text("adverse-event"),
-            note=self._text("entry-note"),
+            pain_nrs=extras.number("pain-nrs"),
+            patient_global=extras.number("patient-global"),
+            adverse_event=extras.text("adverse-event"),
+            note=extras.text("entry-note"),
         )
 
     def _fill_review(self) -> None:
         entry = self._entry()
         scores = score(entry.answers, self.ctx.instrument.version)
         self.query_one("#review-scores", Static).update(
-            f"{self.patient_name} · {entry.knee} knee · phone · assessed on "
-            f"{describe_day(entry.assessed_on, self.today)}\n\n"
-            + "\n".join(describe_scores(scores))
+            review_scores(self.patient_name, entry, scores, self.today)
         )
-        cells = []
-        for n, key in enumerate(ITEM_KEYS, start=1):
-            value = entry.answers.get(key)
-            cells.append(f"{n:>2} {key.upper():<3} {'–' if value is None else value}")
-        rows = ["   ".join(cells[i : i + 6]) for i in range(0, len(cells), 6)]  # 4 rows of 6 items
-        self.query_one("#review-answers", Static).update(
-            "\nAnswers (– = declined):\n" + "\n".join(rows)
-        )
-        self.query_one("#review-extras", Static).update(
-            f"\nPain now: {fmt.number(entry.pain_nrs)} / 10 · overall: "
-            f"{fmt.number(entry.patient_global)} / 100\n"
-            f"Adverse event: {entry.adverse_event or 'none'}\nNote: {entry.note or fmt.DASH}"
-        )
-        problem = ""
-        if scores.answered == 0:
-            problem = "Every item was declined: there is nothing to save. Press q to change."
-        elif entry.adverse_event:
-            problem = "An adverse event is recorded: this raises an urgent safety flag."
-        self.query_one("#review-problem", Static).update(problem)
+        self.query_one("#review-answers", Static).update(review_answers(entry))
+        self.query_one("#review-extras", Static).update(review_extras(entry))
+        self.query_one("#review-problem", Static).update(review_problem(entry, scores))
 
     def action_save(self) -> None:
         if self.saving:

@@ -57,6 +57,7 @@ class ReviewDecisions(PacketExport):
     decided_view: bool
 
     def current_flag(self) -> FlagView | None:
+        """The flag the decision keys act on, None when there is none."""
         raise NotImplementedError
 
     def action_record_booster(self) -> None:

@@ -70,6 +70,8 @@ class MarkChecked(Message):
 
 
 class ReviewTable(DataTable[object]):
+    """The open flags of one page; Enter opens the patient."""
+
     BINDINGS = [
         Binding(
             "enter",
@@ -326,6 +328,7 @@ class ReviewQueueScreen(ReviewDecisions):
         )
 
     def current_flag(self) -> FlagView | None:
+        """The highlighted flag, None when the page is empty."""
         row = self.query_one(ReviewTable).cursor_row
         if 0 <= row < len(self.shown):
             return self.shown[row]
@@ -340,6 +343,7 @@ class ReviewQueueScreen(ReviewDecisions):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Decision keys only where the highlighted flag allows them; paging only across pages."""
         if action in ("decide", "amend", "reopen"):
             return self.decision_allowed(action)
         if action == "record_booster":

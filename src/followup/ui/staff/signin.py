@@ -63,6 +63,7 @@ class PasswordCheck(WorkerErrors):
         description="Checking the password",
     )
     def check_password(self, ctx: Context, username: str, password: str) -> None:
+        """Check the password in a worker and post whether the member is signed in or refused."""
         try:
             staff = sign_in(ctx, username, password)
         except FollowupError as exc:

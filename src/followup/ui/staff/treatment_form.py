@@ -139,6 +139,7 @@ class TreatmentForm(StaffScreen):
 
     @property
     def has_unsaved_entry(self) -> bool:
+        """Whether anything typed would be lost by leaving now."""
         return self.is_mounted and not self.saving and self.raw() != self.initial
 
     def compose(self) -> ComposeResult:

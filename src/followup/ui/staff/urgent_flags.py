@@ -118,6 +118,7 @@ class UrgentFlagWatch(_AppBase):
         return bool(self._urgent_waiting)
 
     def check_urgent_flags(self) -> None:
+        """Ask (in a worker) for urgent flags newer than the last check."""
         if self.staff is None or self.locked or self._urgent_timer is None:
             return
         announced = frozenset(self._urgent_announced)

@@ -11,9 +11,6 @@ the screen is shown again. The local time keeps ticking.
 
 from __future__ import annotations
 
-from datetime import date
-
-from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,6 +27,7 @@ from followup.ui.staff.call_sheet_export import CALL_SHEET_BINDING, CallSheetDia
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
 from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
 from followup.ui.staff.patient_form import NEW_PATIENT
+from followup.ui.staff.worklist_rows import call_cells, columns_that_fit
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 
@@ -37,17 +35,6 @@ PAGE_SIZE = 50
 POLL_SECONDS = 5.0
 TICK_SECONDS = 30.0
 VIEW_ORDER = tuple(VIEWS)
-# Columns: key, title, width, priority (1 is kept longest as the terminal narrows).
-COLUMNS = (
-    ("status", "Status", 9, 1),
-    ("name", "Patient", 20, 1),
-    ("local", "Their time", 16, 1),  # "21:11 Fri ⚠ late"
-    ("knees", "Knee · follow-up", 18, 1),  # "left 3m · right 3m"
-    ("phone", "Phone", 17, 2),
-    ("last", "Last contact", 16, 3),
-    ("window", "Window", 15, 4),
-    ("id", "ID", 8, 5),
-)
 
 
 class PageRead(Message):
@@ -235,12 +222,7 @@ class WorklistScreen(StaffScreen):
     def _set_columns(self) -> bool:
         """Keep the columns that fit the terminal, dropping the least important first; True
         when the set changed."""
-        width = self.size.width or 120
-        wanted = [c for c in COLUMNS if c[0] != "phone" or self.show_phone]
-        for priority in (5, 4, 3, 2):
-            if sum(c[2] + 2 for c in wanted) <= width - 2:
-                break
-            wanted = [c for c in wanted if c[3] < priority]
+        wanted = columns_that_fit(self.size.width or 120, self.show_phone)
         keys = tuple(c[0] for c in wanted)
         if keys == self.columns:
             return False
@@ -259,42 +241,12 @@ class WorklistScreen(StaffScreen):
         today = self.data.today if self.data else self.ctx.today()
         self.shown = [call.with_time(now) for call in self.shown]
         for n, call in enumerate(self.shown):
-            cells = self._cells(call, today)
+            cells = call_cells(call, today)
             table.add_row(*(cells[key] for key in self.columns), key=str(n))
         if self.shown:
             table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
         self._summarise()
         self.refresh_bindings()
-
-    def _cells(self, call: PatientCall, today: date) -> dict[str, object]:
-        first = call.first
-        status = {
-            "overdue": Text("overdue", style="bold red"),
-            "due": Text("due now"),
-            "upcoming": Text(f"opens {fmt.short_day(first.window_start, today)}", style="dim"),
-        }[first.status]
-        knees = " · ".join(
-            f"{k.knee} {'confirm' if k.timepoint == 'confirm' else k.timepoint}" for k in call.knees
-        )
-        last = "never"
-        if first.last_contact_at:
-            when = fmt.short_day(first.last_contact_at.date(), today)
-            last = f"{fmt.outcome(first.last_contact_outcome)} {when}"
-        opens, closes = (
-            fmt.short_day(first.window_start, today),
-            fmt.short_day(first.window_end, today),
-        )
-        window = f"{opens}–{closes}"
-        return {
-            "status": status,
-            "name": Text(first.name, overflow="ellipsis", no_wrap=True),
-            "local": fmt.local_time(first.patient_local_time, first.decent_hour, today),
-            "knees": knees,
-            "phone": first.phone or fmt.DASH,
-            "last": last,
-            "window": window,
-            "id": first.patient_id,
-        }
 
     def _summarise(self) -> None:
         data = self.data
@@ -335,6 +287,7 @@ class WorklistScreen(StaffScreen):
         self.app.push_screen(CallSheetDialog(self.view))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Row keys only with calls shown; paging keys only across pages."""
         if action in ("log_call", "enter_assessment"):
             return bool(self.shown) or None
         if action == "page":

@@ -49,6 +49,7 @@ class DomainChart(PlotextPlot):
         return full if self.size.width >= len(full) + 8 else self.domain.capitalize()
 
     def draw(self) -> None:
+        """Draw the knee's scores over time with its treatments and reference levels."""
         t = self.trajectory
         plt = self.plt
         plt.clear_data()

@@ -69,12 +69,14 @@ class MovesOnInput(OneLineInput):
         self.required = required
 
     def acceptable(self) -> bool:
+        """Whether the value may be left as it is (empty where optional, valid otherwise)."""
         if not self.value.strip():
             return not self.required
         result = self.validate(self.value)
         return result is None or result.is_valid
 
     async def press_enter(self) -> None:
+        """Move on to the next field when the value is acceptable, else submit to hear why not."""
         if self.next_field is not None and self.acceptable():
             self.screen.set_focus(self.screen.query_one(self.next_field, Input))
         else:

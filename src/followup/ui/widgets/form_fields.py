@@ -34,6 +34,7 @@ class FormInput(MovesOnInput):
         self.last = last
 
     async def press_enter(self) -> None:
+        """Move to the next field; from the last one, submit the form."""
         if self.last:
             await self.action_submit()
         else:

@@ -39,6 +39,7 @@ def words(code: str | None) -> str:
 
 
 def outcome(code: str | None) -> str:
+    """A call outcome code in words ("no answer")."""
     return OUTCOME_LABELS.get(code or "", words(code))
 
 
@@ -48,6 +49,7 @@ def product(code: str | None) -> str:
 
 
 def level(code: str) -> Text:
+    """A flag level coloured by how urgent it is."""
     return Text(code, style=LEVEL_STYLES.get(code, ""))
 
 
@@ -57,6 +59,7 @@ def score(value: float | None) -> str:
 
 
 def number(value: Any, suffix: str = "") -> str:
+    """A number without needless decimals, or a dash when not recorded."""
     if value is None:
         return DASH
     if isinstance(value, float):
@@ -70,10 +73,12 @@ def plural(n: int, noun: str) -> str:
 
 
 def yes_no(value: bool | None) -> str:
+    """ "yes", "no", or a dash when not recorded."""
     return DASH if value is None else ("yes" if value else "no")
 
 
 def day(value: date | None) -> str:
+    """A date as YYYY-MM-DD, or a dash when none."""
     return value.isoformat() if value else DASH
 
 
@@ -94,6 +99,7 @@ def moment(value: datetime | None) -> str:
 
 
 def clock(value: datetime | None) -> str:
+    """A local time as weekday and hour ("Fri 21:11"), or a dash when none."""
     if value is None:
         return DASH
     return value.strftime("%a %H:%M")

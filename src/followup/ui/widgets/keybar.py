@@ -40,6 +40,8 @@ class KeySpan:
 
 
 class KeyBar(Widget, can_focus=False):
+    """The footer: the keys that work here, greyed out when shown but not usable now."""
+
     ALLOW_SELECT = False
     COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--disabled"}
     DEFAULT_CSS = """

@@ -185,10 +185,12 @@ class Questionnaire(Widget, can_focus=True):
 
     @property
     def item_count(self) -> int:
+        """How many items the questionnaire asks."""
         return len(self.instrument.items)
 
     @property
     def is_complete(self) -> bool:
+        """Whether every item has an answer (or was declined)."""
         return len(self._answers) == self.item_count
 
     def compose(self) -> ComposeResult:
@@ -209,6 +211,7 @@ class Questionnaire(Widget, can_focus=True):
         self._show()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No answers once done, declining only where allowed, no going back from the first."""
         if action == "decline":
             return self.allow_decline and not self._done
         if action == "answer":

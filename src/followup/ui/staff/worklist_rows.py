@@ -1,0 +1,66 @@
+"""The worklist's rows: which columns fit the terminal, and what each call shows in them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+
+from followup.services.call_list import PatientCall
+from followup.ui.widgets import formatting as fmt
+
+# Columns: key, title, width, priority (1 is kept longest as the terminal narrows).
+COLUMNS = (
+    ("status", "Status", 9, 1),
+    ("name", "Patient", 20, 1),
+    ("local", "Their time", 16, 1),  # "21:11 Fri ⚠ late"
+    ("knees", "Knee · follow-up", 18, 1),  # "left 3m · right 3m"
+    ("phone", "Phone", 17, 2),
+    ("last", "Last contact", 16, 3),
+    ("window", "Window", 15, 4),
+    ("id", "ID", 8, 5),
+)
+
+
+def columns_that_fit(width: int, show_phone: bool) -> list[tuple[str, str, int, int]]:
+    """The columns for a terminal ``width`` wide, the least important dropped first (the phone
+    only when asked for)."""
+    wanted = [c for c in COLUMNS if c[0] != "phone" or show_phone]
+    for priority in (5, 4, 3, 2):
+        if sum(c[2] + 2 for c in wanted) <= width - 2:
+            break
+        wanted = [c for c in wanted if c[3] < priority]
+    return wanted
+
+
+def call_cells(call: PatientCall, today: date) -> dict[str, object]:
+    """The cells of one call's row, by column key: status, name, the patient's local time, the
+    knees due, phone, last contact, window and ID."""
+    first = call.first
+    status = {
+        "overdue": Text("overdue", style="bold red"),
+        "due": Text("due now"),
+        "upcoming": Text(f"opens {fmt.short_day(first.window_start, today)}", style="dim"),
+    }[first.status]
+    knees = " · ".join(
+        f"{k.knee} {'confirm' if k.timepoint == 'confirm' else k.timepoint}" for k in call.knees
+    )
+    last = "never"
+    if first.last_contact_at:
+        when = fmt.short_day(first.last_contact_at.date(), today)
+        last = f"{fmt.outcome(first.last_contact_outcome)} {when}"
+    opens, closes = (
+        fmt.short_day(first.window_start, today),
+        fmt.short_day(first.window_end, today),
+    )
+    window = f"{opens}–{closes}"
+    return {
+        "status": status,
+        "name": Text(first.name, overflow="ellipsis", no_wrap=True),
+        "local": fmt.local_time(first.patient_local_time, first.decent_hour, today),
+        "knees": knees,
+        "phone": first.phone or fmt.DASH,
+        "last": last,
+        "window": window,
+        "id": first.patient_id,
+    }
