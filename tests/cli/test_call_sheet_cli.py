@@ -58,7 +58,12 @@ def test_views_and_days(demo_db: str) -> None:
     overdue = json.loads(run("due", "--view", "overdue", "--json", db=demo_db).stdout)
     assert overdue and {i["status"] for i in overdue} == {"overdue"}
     week = json.loads(run("due", "--view", "week", "--json", db=demo_db).stdout)
-    assert json.loads(run("due", "--days", "7", "--json", db=demo_db).stdout) == week
+    days = json.loads(run("due", "--days", "7", "--json", db=demo_db).stdout)
+
+    def calls(items: list[dict]) -> list[dict]:  # the patients' clock moves between the runs
+        return [{k: v for k, v in i.items() if "local" not in k} for i in items]
+
+    assert calls(days) == calls(week)
     month = json.loads(run("due", "--view", "30", "--json", db=demo_db).stdout)
     assert len(overdue) < len(week) < len(month)
     text = run("due", "--view", "overdue", db=demo_db).stdout
