@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.errors import FollowupError, NotFound
-from followup.services.call_list import due_list
+from followup.services.call_list import VIEWS, call_page, due_list
 from followup.services.context import Context
 from followup.services.decide import decide
 from followup.services.evaluate_flags import evaluate_cohort
@@ -222,10 +222,17 @@ def test_same_flags_and_calls_on_postgresql(demo_ctx: Context, pg_url: str) -> N
         (f.treatment_id, f.kind, f.summary, f.raised_on) for f in open_flags(demo_ctx)
     )
     calls_pg, calls_sqlite = due_list(pg), due_list(demo_ctx)
+    pages = {}
+    for ctx in (pg, demo_ctx):  # the worklist's pages, read by the same SQL on either database
+        pages[ctx] = [
+            (p.total, p.counts, [c.patient_id for c in p.calls])
+            for p in (call_page(ctx, view, page_size=20) for view in VIEWS)
+        ]
     assert_listed_in_review_order(pg)
     pg.close()
     assert on_pg == on_sqlite
     assert calls_pg == calls_sqlite and calls_pg
+    assert pages[pg] == pages[demo_ctx]
 
 
 def assert_listed_in_review_order(ctx: Context) -> None:
