@@ -223,8 +223,8 @@ def test_same_flags_and_calls_on_postgresql(demo_ctx: Context, pg_url: str) -> N
     )
     calls_pg, calls_sqlite = due_list(pg), due_list(demo_ctx)
     pages = {}
-    for ctx in (pg, demo_ctx):  # the worklist's pages, read by the same SQL on either database
-        pages[ctx] = [
+    for name, ctx in (("pg", pg), ("sqlite", demo_ctx)):  # the worklist's pages, on either
+        pages[name] = [
             (p.total, p.counts, [c.patient_id for c in p.calls])
             for p in (call_page(ctx, view, page_size=20) for view in VIEWS)
         ]
@@ -232,7 +232,7 @@ def test_same_flags_and_calls_on_postgresql(demo_ctx: Context, pg_url: str) -> N
     pg.close()
     assert on_pg == on_sqlite
     assert calls_pg == calls_sqlite and calls_pg
-    assert pages[pg] == pages[demo_ctx]
+    assert pages["pg"] == pages["sqlite"]
 
 
 def assert_listed_in_review_order(ctx: Context) -> None:
