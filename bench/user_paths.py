@@ -318,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 21))
     parser.add_argument("--saves", type=int, default=50, help="assessments to save")
     parser.add_argument("--pip", action="store_true", help="also time pip install -e .")
+    parser.add_argument(
+        "--skip-cli", action="store_true", help="leave out the command-line paths (--db only)"
+    )
     args = parser.parse_args(argv)
     db = args.db.resolve()
     settings = Settings(database_url=f"sqlite:///{db}")
@@ -333,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"followup --version (interpreter start and imports): "
           f"{time.perf_counter() - started:.2f} s")  # fmt: skip
     print(f"floor: {FLOOR_SQL}\n  {floor_seconds(db):.2f} s", flush=True)
-    command_line_paths(bench, args.as_of, fresh_import=args.cohort is not None)
+    if not args.skip_cli:
+        command_line_paths(bench, args.as_of, fresh_import=args.cohort is not None)
 
     week_later = datetime.combine(args.as_of + timedelta(days=8), day_time(12), tzinfo=UTC)
     ctx = open_context(replace(settings, clock=lambda: week_later))

@@ -125,7 +125,8 @@ class PatientCall:
 
 @dataclass(frozen=True)
 class CallPage:
-    """One page of a view, how many calls the view holds, and how many each view holds."""
+    """One page of a view, how many patients the view holds, and how many each view holds
+    (``counts``; empty when the page was read without them)."""
 
     view: str
     today: date
@@ -267,26 +268,37 @@ def call_page(
     page_size: int = 50,
     site_id: str | None = None,
     today: date | None = None,
+    with_counts: bool = True,
 ) -> CallPage:
     """One page of a view's calls (one row per patient), read from the stored calls as they
-    are: the caller brings the evaluation up to date first (``evaluate_cohort``)."""
+    are: the caller brings the evaluation up to date first (``evaluate_cohort``). The page
+    knows its view's total; how many each view holds (``view_counts``) comes with it unless
+    ``with_counts`` is False (a screen shows the page first and reads the counts next)."""
     today = today or ctx.today()
     if view not in VIEWS:
         raise ValueError(f"unknown call list view {view!r}")
-    where, params = _where(view, today, site_id, _window_start(ctx.engine))
+    start = _window_start(ctx.engine)
+    where, params = _where(view, today, site_id, start)
     with read_session(ctx.engine) as session:
         conn = session.connection()
-        patients_sql = (
+        grouped_sql = (
             "SELECT e.patient_id, min(" + _STATUS_SQL + ") AS status, min(e.call_due_on) AS due "
-            f"FROM episode_evaluation e {_site_join(site_id)}WHERE {where} "
-            "GROUP BY e.patient_id ORDER BY status, due, e.patient_id LIMIT ? OFFSET ?"
+            f"FROM episode_evaluation e {_site_join(site_id)}WHERE {where} GROUP BY e.patient_id"
         )
-        chosen = [
-            r[0]
-            for r in driver_rows(
-                conn, patients_sql, [today, today, *params, page_size, page * page_size]
+        rows = list(
+            driver_rows(
+                conn,
+                f"SELECT patient_id, count(*) OVER () FROM ({grouped_sql}) g "
+                "ORDER BY status, due, patient_id LIMIT ? OFFSET ?",
+                [today, today, *params, page_size, page * page_size],
             )
-        ]
+        )
+        chosen = [r[0] for r in rows]
+        if rows:
+            total = int(rows[0][1])
+        else:  # past the end (or nothing to call): the view's size alone
+            count_sql = f"SELECT count(*) FROM ({grouped_sql}) g"
+            total = int(next(iter(driver_rows(conn, count_sql, [today, today, *params])))[0])
         calls: list[PatientCall] = []
         if chosen:
             marks = ", ".join("?" * len(chosen))
@@ -297,8 +309,17 @@ def call_page(
             items = _items(driver_rows(conn, sql, [today, today, *params, *chosen]), ctx.now())
             by_patient = {c.patient_id: c for c in grouped(items)}
             calls = [by_patient[pid] for pid in chosen if pid in by_patient]
-        counts = _counts(conn, today, site_id, _window_start(ctx.engine))
-    return CallPage(view, today, tuple(calls), counts[view], counts)
+        counts = _counts(conn, today, site_id, start) if with_counts else {}
+    return CallPage(view, today, tuple(calls), total, counts)
+
+
+def view_counts(
+    ctx: Context, site_id: str | None = None, today: date | None = None
+) -> dict[str, int]:
+    """How many patients each view (``VIEWS``) holds, from the stored calls."""
+    today = today or ctx.today()
+    with read_session(ctx.engine) as session:
+        return _counts(session.connection(), today, site_id, _window_start(ctx.engine))
 
 
 def _site_join(site_id: str | None) -> str:

@@ -127,6 +127,7 @@ class ReviewQueueScreen(ReviewDecisions):
         self.decided_view = False
         self.evaluating = False
         self.evaluated = False
+        self.evaluate_after_page = False
         self.page = 0
         self.shown: list[FlagView] = []
         self.mark = -1
@@ -145,11 +146,13 @@ class ReviewQueueScreen(ReviewDecisions):
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()
-        self.read_page()
-        self.action_evaluate()
+        # The stored page first (read when the screen is shown: on_screen_resume), then the
+        # whole cohort brought up to today, which re-reads the page when done.
+        self.evaluate_after_page = True
         self.set_interval(POLL_SECONDS, self.check_for_changes)
 
     def on_screen_resume(self) -> None:
+        """Shown (the first time too): read the page on screen as it is stored now."""
         self.read_page(keep_cursor=True)
 
     # -- reading ---------------------------------------------------------------------------
@@ -181,6 +184,9 @@ class ReviewQueueScreen(ReviewDecisions):
             return
         self.shown = list(message.page.flags)
         self._show_page(keep_cursor=self.keep_cursor)
+        if self.evaluate_after_page:
+            self.evaluate_after_page = False
+            self.action_evaluate()
 
     def action_evaluate(self) -> None:
         if self.evaluating:

@@ -19,7 +19,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from followup.services.audit import committed_mark
-from followup.services.call_list import DEFAULT_VIEW, VIEWS, CallPage, PatientCall, call_page
+from followup.services.call_list import (
+    DEFAULT_VIEW,
+    VIEWS,
+    CallPage,
+    PatientCall,
+    call_page,
+    view_counts,
+)
 from followup.services.context import Context
 from followup.services.evaluate_flags import evaluate_cohort
 from followup.ui.staff.base import StaffScreen
@@ -44,6 +51,15 @@ class PageRead(Message):
         super().__init__()
         self.page = page
         self.mark = mark
+        self.generation = generation
+
+
+class CountsRead(Message):
+    """How many patients each view holds, read after the page it goes with."""
+
+    def __init__(self, counts: dict[str, int], generation: int) -> None:
+        super().__init__()
+        self.counts = counts
         self.generation = generation
 
 
@@ -119,6 +135,7 @@ class WorklistScreen(StaffScreen):
         self.mark = -1  # the audit mark the page was read at
         self.generation = 0
         self.evaluate_after_page = False
+        self.counts: dict[str, int] = {}  # how many each view holds, read after the page
         self.updating = False  # the evaluation is being brought up to today
         self.columns: tuple[str, ...] = ()
 
@@ -132,14 +149,15 @@ class WorklistScreen(StaffScreen):
     def on_mount(self) -> None:
         self.query_one(WorklistTable).focus()
         self._set_columns()
-        # The stored page first, then the evaluation brought up to today (it re-reads the page
-        # when done): the two would otherwise share the interpreter while the list is empty.
+        # The stored page first (read when the screen is shown: on_screen_resume), then the
+        # evaluation brought up to today (it re-reads the page when done): the two would
+        # otherwise share the interpreter while the list is still empty.
         self.evaluate_after_page = True
-        self.read_page()
         self.set_interval(POLL_SECONDS, self.check_for_changes)
         self.set_interval(TICK_SECONDS, self.tick)
 
     def on_screen_resume(self) -> None:
+        """Shown (the first time too): read the page on screen as it is stored now."""
         self.read_page(keep_cursor=True)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -158,8 +176,17 @@ class WorklistScreen(StaffScreen):
           description="Reading the worklist")  # fmt: skip
     def _read(self, ctx: Context, view: str, page: int, site: str | None, generation: int) -> None:
         mark = committed_mark(ctx.engine)
-        found = call_page(ctx, view, page=page, page_size=PAGE_SIZE, site_id=site)
+        found = call_page(
+            ctx, view, page=page, page_size=PAGE_SIZE, site_id=site, with_counts=False
+        )
         self.post_message(PageRead(found, mark, generation))
+        # The other views' sizes for the summary line, once the page is on its way.
+        self.post_message(CountsRead(view_counts(ctx, site, found.today), generation))
+
+    def on_counts_read(self, message: CountsRead) -> None:
+        if message.generation == self.generation:
+            self.counts = message.counts
+            self._summarise()
 
     def on_page_read(self, message: PageRead) -> None:
         if message.generation != self.generation:
@@ -259,12 +286,14 @@ class WorklistScreen(StaffScreen):
                 if self.shown
                 else "nothing to call"
             )
-            counts = data.counts
-            text = (
-                f"[b]{VIEWS[self.view][0]}[/b]: {shown} · {counts['overdue']} overdue, "
-                f"{counts['today']} today, {counts['week']} this week · "
-                f"as of {data.today.isoformat()}"
+            counts = self.counts
+            views = (
+                f"{counts['overdue']} overdue, {counts['today']} today, "
+                f"{counts['week']} this week · "
+                if counts
+                else ""
             )
+            text = f"[b]{VIEWS[self.view][0]}[/b]: {shown} · {views}as of {data.today.isoformat()}"
         if self.updating:
             text += " · updating…"
         self.query_one("#worklist-summary", Static).update(text)

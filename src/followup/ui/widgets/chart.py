@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 from textual_plotext import PlotextPlot
@@ -39,8 +39,11 @@ class DomainChart(PlotextPlot):
     def on_mount(self) -> None:
         self.draw()
 
-    def on_resize(self) -> None:
-        self.draw()  # the title fits the width
+    def render(self) -> RenderResult:
+        """The plot at the size it is drawn at, its title fitted to that width (set here, not
+        when drawn: the first draw can come before the layout has given the chart its width)."""
+        self.plt.title(self.title())
+        return super().render()
 
     def title(self) -> str:
         """The full title where it fits, else just the domain: at 80 columns two charts side
@@ -54,7 +57,6 @@ class DomainChart(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(self.title())
         # Up to today, so a knee that stopped being followed shows the gap.
         dates = [p.assessed_on for p in t.points] + [d for _i, d, _p in t.treatments]
         dates.append(self.today)
