@@ -167,3 +167,29 @@ async def test_a_save_elsewhere_shows_on_the_worklist_without_a_key(demo_ctx, ru
             if knee.patient_id not in {c.patient_id for c in screen.shown}:
                 break
         assert knee.patient_id not in {c.patient_id for c in screen.shown}
+
+
+async def test_the_highlighted_call_is_told_in_words_with_a_confirmation_calls_reason(
+    demo_ctx, run_app
+):
+    """Under the list: the highlighted call's knees, windows and last contact (the columns a
+    narrow terminal drops), and why a confirmation call is asked for."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        row = next(
+            n
+            for n, call in enumerate(screen.shown)
+            if any(k.timepoint == "confirm" for k in call.knees)
+        )
+        call = screen.shown[row]
+        await pilot.press(*["down"] * row)
+        await pilot.pause()
+        line = str(screen.query_one("#worklist-call", Static).render())
+        confirm = next(k for k in call.knees if k.timepoint == "confirm")
+        assert line.startswith(f"{call.first.name} ({call.patient_id})")
+        assert f"{confirm.knee} knee: confirmation call, window" in line
+        assert "since best)" in line and "confirm)" not in line
+        await pilot.press("up")
+        await pilot.pause()
+        above = screen.shown[row - 1]
+        assert f"({above.patient_id})" in str(screen.query_one("#worklist-call", Static).render())

@@ -34,7 +34,7 @@ from followup.ui.staff.call_sheet_export import CALL_SHEET_BINDING, CallSheetDia
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
 from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
 from followup.ui.staff.patient_form import NEW_PATIENT
-from followup.ui.staff.worklist_rows import call_cells, columns_that_fit
+from followup.ui.staff.worklist_rows import call_cells, call_line, columns_that_fit
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 
@@ -144,6 +144,7 @@ class WorklistScreen(StaffScreen):
         with Horizontal(id="worklist-bar", classes="bar"):
             yield Static("Loading the worklist…", id="worklist-summary")
         yield WorklistTable(id="worklist-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="worklist-call")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -272,8 +273,15 @@ class WorklistScreen(StaffScreen):
             table.add_row(*(cells[key] for key in self.columns), key=str(n))
         if self.shown:
             table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
+        self._describe_current()
         self._summarise()
         self.refresh_bindings()
+
+    def _describe_current(self) -> None:
+        """The highlighted call in words under the list (empty with nothing to call)."""
+        call = self._current()
+        line = call_line(call, self.data.today) if call is not None and self.data else ""
+        self.query_one("#worklist-call", Static).update(line)
 
     def _summarise(self) -> None:
         data = self.data
@@ -336,6 +344,10 @@ class WorklistScreen(StaffScreen):
         if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
             return None
         return self.shown[table.cursor_row]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._describe_current()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -11,14 +11,14 @@ from followup.ui.widgets import formatting as fmt
 
 # Columns: key, title, width, priority (1 is kept longest as the terminal narrows).
 COLUMNS = (
-    ("status", "Status", 9, 1),
-    ("name", "Patient", 20, 1),
-    ("local", "Their time", 16, 1),  # "21:11 Fri ⚠ late"
+    ("status", "Status", 12, 1),  # "opens 05 Dec"
+    ("name", "Patient", 18, 1),
+    ("local", "Their time", 17, 1),  # "00:00 Sun ⚠ early"
     ("knees", "Knee · follow-up", 18, 1),  # "left 3m · right 3m"
     ("phone", "Phone", 17, 2),
-    ("last", "Last contact", 16, 3),
-    ("window", "Window", 15, 4),
-    ("id", "ID", 8, 5),
+    ("last", "Last contact", 19, 3),  # "wrong number 27 Nov", "reached 12 Sep 25"
+    ("window", "Window", 16, 4),  # "22 Oct–20 Jan 27"
+    ("id", "ID", 8, 5),  # also on the line under the list
 )
 
 
@@ -64,3 +64,26 @@ def call_cells(call: PatientCall, today: date) -> dict[str, object]:
         "window": window,
         "id": first.patient_id,
     }
+
+
+TIMEPOINT_WORDS = {"confirm": "confirmation call"}
+
+
+def call_line(call: PatientCall, today: date) -> Text:
+    """The highlighted call in words, under the list (where a narrow terminal has no room for
+    the window and last contact columns): each knee's follow-up and window, for a confirmation
+    call why it is asked for ("pain up 22 since best"), and the last contact."""
+    line = Text()
+    line.append(f"{call.first.name} ({call.patient_id})", style="bold")
+    for k in call.knees:
+        what = TIMEPOINT_WORDS.get(k.timepoint, f"{k.timepoint} follow-up")
+        window = f"{fmt.short_day(k.window_start, today)}–{fmt.short_day(k.window_end, today)}"
+        line.append(f" · {k.knee} knee: {what}, window {window}")
+        if k.reason:
+            style = "bold" if k.timepoint == "confirm" else "dim"
+            line.append(f" ({k.reason.removesuffix(', confirm')})", style=style)
+    first = call.first
+    if first.last_contact_at:
+        when = fmt.short_day(first.last_contact_at.date(), today)
+        line.append(f" · last contact {fmt.outcome(first.last_contact_outcome)} {when}", "dim")
+    return line
