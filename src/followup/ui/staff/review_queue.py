@@ -259,7 +259,7 @@ class ReviewQueueScreen(ReviewDecisions):
             start = self.page * PAGE_SIZE
             shown = f"showing {start + 1}–{start + len(self.shown)}" if self.shown else "none"
             summary.update(
-                f"{self.data.total} decided flags, newest decision first · {shown} · "
+                f"{fmt.plural(self.data.total, 'decided flag')}, newest decision first · {shown} · "
                 "a: amend · o: reopen · v: back to the open flags"
             )
             return
