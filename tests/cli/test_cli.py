@@ -86,7 +86,7 @@ def test_user_add_refuses_mismatch_and_weak_passwords(db: str) -> None:
     assert ok.returncode == 0, ok.stderr
     con = sqlite3.connect(db)
     (stored,) = con.execute("SELECT password_hash FROM staff_user WHERE username='nina'").fetchone()
-    assert stored.startswith("scrypt$") and "abcdefgh" not in stored
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$") and "abcdefgh" not in stored
 
 
 def test_bad_import_names_file_line_and_column_and_writes_nothing(db: str, tmp_path: Path) -> None:

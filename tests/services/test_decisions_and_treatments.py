@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from followup.errors import FollowupError, NotFound
 from followup.services.context import Context
-from followup.services.decide import amend, decide, decisions_for, reopen
+from followup.services.decide import AlreadyDecided, amend, decide, decisions_for, reopen
 from followup.services.flag_history import flag_history
 from followup.services.record_treatment import (
     TreatmentDraft,
@@ -41,10 +41,14 @@ def _later(ctx: Context, days: int) -> Context:
     return make_context(str(ctx.engine.url), now=ctx.now() + timedelta(days=days))
 
 
-def test_deciding_again_amends_and_keeps_the_old_decision(demo_ctx: Context) -> None:
+def test_deciding_again_is_refused_and_amending_keeps_the_old_decision(demo_ctx: Context) -> None:
     flag = _wearing_off(demo_ctx)
     decide(demo_ctx, flag.id, "continue_monitoring", "Recheck in 6 weeks", "doctor")
-    new = decide(demo_ctx, flag.id, "refer", "Meant refer: ortho opinion first", "doctor")
+    when = demo_ctx.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    with pytest.raises(AlreadyDecided, match=f"already decided by doctor at {when} "):
+        decide(demo_ctx, flag.id, "refer", "Meant refer: ortho opinion first", "nurse")
+    assert len(decisions_for(demo_ctx, [flag.id])[flag.id]) == 1  # nothing recorded
+    new = amend(demo_ctx, flag.id, "refer", "Meant refer: ortho opinion first", "doctor")
     [old, current] = decisions_for(demo_ctx, [flag.id])[flag.id]
     assert (old.decision, old.status, old.ended_by) == ("continue_monitoring", "amended", "doctor")
     assert old.ended_reason == "Meant refer: ortho opinion first"

@@ -15,7 +15,7 @@ from followup.domain.instrument import ITEM_KEYS
 from followup.errors import FollowupError, NotFound
 from followup.services.call_list import VIEWS, call_page, due_list
 from followup.services.context import Context
-from followup.services.decide import decide
+from followup.services.decide import amend, decide
 from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.record_assessment import (
     AssessmentEntry,
@@ -126,8 +126,8 @@ def test_a_decision_closes_the_flag_until_newer_evidence(demo_ctx: Context) -> N
         f.treatment_id == flag.treatment_id and f.kind == "wearing_off"
         for f in open_flags(demo_ctx)
     )
-    # Deciding again amends (tests/services/test_decisions_and_treatments.py): still closed.
-    decide(demo_ctx, flag.id, "refer", "again", "doctor")
+    # Amending (tests/services/test_decisions_and_treatments.py) keeps it closed.
+    amend(demo_ctx, flag.id, "refer", "again", "doctor")
     assert flag.id not in {f.id for f in open_flags(demo_ctx)}
     # A later, still-worse assessment is newer evidence: the kind is raised again.
     later = demo_ctx.today() + timedelta(days=1)

@@ -10,6 +10,7 @@ selfreport, serve).
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
@@ -120,7 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - never show a traceback (it may hold patient data)
-        err(f"internal error ({type(exc).__name__}); nothing more is shown to protect patient data")
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            err(f"disk full: cannot write {exc.filename or 'the output'}")
+        else:
+            name = type(exc).__name__
+            err(f"internal error ({name}); nothing more is shown to protect patient data")
         return EXIT_INVALID
 
 

@@ -141,10 +141,12 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
 def cmd_decide(args: argparse.Namespace) -> int:
     """`followup decide`: record, amend or reopen a clinician's decision on a flag."""
-    from followup.services.decide import decide, reopen
+    from followup.services.decide import amend, decide, reopen
 
     if args.reopen == (args.decision is not None):
         raise UsageError("give either --decision or --reopen")
+    if args.amend and args.reopen:
+        raise UsageError("--amend goes with --decision, not with --reopen")
     until = None
     if args.until is not None:
         until = as_of_date(args.until)
@@ -156,9 +158,11 @@ def cmd_decide(args: argparse.Namespace) -> int:
         ended = reopen(ctx, args.flag_id, args.note, reviewer)
         out(f"flag {args.flag_id} reopened by {reviewer} (its {ended.decision} decision is ended)")
         return EXIT_OK
-    record = decide(ctx, args.flag_id, args.decision, args.note, reviewer, until=until)
+    act = amend if args.amend else decide
+    record = act(ctx, args.flag_id, args.decision, args.note, reviewer, until=until)
     held = f", flag held closed until {record.until.isoformat()}" if record.until else ""
-    out(f"flag {record.flag_id}: {record.decision} recorded by {record.reviewer}{held}")
+    did = "amended by" if args.amend else "recorded by"
+    out(f"flag {record.flag_id}: {record.decision} {did} {record.reviewer}{held}")
     return EXIT_OK
 
 
@@ -231,8 +235,7 @@ def register(command: Command) -> None:
     p = command(
         "decide",
         cmd_decide,
-        "record a review decision on a flag, amend one (decide again on a decided flag) or "
-        "reopen one (--reopen)",
+        "record a review decision on a flag, amend one (--amend) or reopen one (--reopen)",
     )
     p.add_argument("flag_id", type=flag_id, metavar="FLAG_ID", help="as `flags` prints it: #9 or 9")
     p.add_argument(
@@ -240,6 +243,12 @@ def register(command: Command) -> None:
     )
     p.add_argument(
         "--reopen", action="store_true", help="withdraw the decision and open the flag again"
+    )
+    p.add_argument(
+        "--amend",
+        action="store_true",
+        help="replace the decision in force on a decided flag (deciding a decided flag again "
+        "is refused, naming who decided it and when)",
     )
     p.add_argument("--note", required=True, help="why (required; the reason when amending)")
     p.add_argument(

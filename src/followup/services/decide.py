@@ -19,6 +19,7 @@ from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
+from followup.store.locks import lock_patient
 from followup.store.models import Flag, ReviewDecision
 
 IN_FORCE = "in_force"
@@ -62,11 +63,31 @@ def _checked(decision: str, note: str, until: date | None, today: date) -> str:
     return note
 
 
+class AlreadyDecided(FollowupError):
+    """Someone else decided the flag first (two reviewers on one flag at once)."""
+
+
 def _flag(session: Session, flag_id: int) -> Flag:
-    flag = session.get(Flag, flag_id)
+    """The flag as the last writer left it, with its patient's row lock held: every write that
+    changes a knee's flags takes that lock first, so a decision and a save, or two decisions,
+    on one patient run one after the other, and the second sees what the first did."""
+    patient_id = session.exec(select(Flag.patient_id).where(Flag.id == flag_id)).first()
+    if patient_id is None:
+        raise NotFound(f"no flag with id {flag_id}")
+    lock_patient(session, patient_id)
+    flag = session.get(Flag, flag_id, populate_existing=True)
     if flag is None:
         raise NotFound(f"no flag with id {flag_id}")
     return flag
+
+
+def _already_decided(flag_id: int, decision: ReviewDecision) -> AlreadyDecided:
+    when = decision.decided_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    label = decision.decision.replace("_", " ")
+    return AlreadyDecided(
+        f"flag {flag_id} was already decided by {decision.reviewer} at {when} ({label}); "
+        "nothing was recorded. Read the queue again, then amend that decision if it should change"
+    )
 
 
 def _in_force(session: Session, flag_id: int) -> ReviewDecision | None:
@@ -85,14 +106,16 @@ def decide(
     *,
     until: date | None = None,
 ) -> DecisionView:
-    """Record a review decision on an open flag; it closes the flag. On a flag already decided
-    this amends the decision in force (the note says why); see ``amend``."""
+    """Record a review decision on an open flag; it closes the flag. A flag decided already
+    (by another reviewer a moment ago, say) is refused with AlreadyDecided, naming who decided
+    and when: changing a decision is ``amend``, which says why."""
     now = ctx.now()
     note = _checked(decision, note, until, ctx.today())
     with write_session(ctx.engine) as session:
         flag = _flag(session, flag_id)
-        if flag.status == "closed" and _in_force(session, flag_id) is not None:
-            return _amend(ctx, session, flag, decision, note, reviewer, until, now)
+        in_force = _in_force(session, flag_id) if flag.status == "closed" else None
+        if in_force is not None:
+            raise _already_decided(flag_id, in_force)
         if flag.status != "open":
             raise FollowupError(f"flag {flag_id} is {flag.status}, not open; nothing to decide")
         record = ReviewDecision(

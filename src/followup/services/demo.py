@@ -2,6 +2,10 @@
 
 Every date is shifted by (today - the cohort's anchor date), so the demo looks the same on any
 day it is loaded: there are always patients due this week and flags of every kind.
+
+The demo goes only into a database of its own: its rows cannot be removed from a clinic's, and
+its accounts have weak passwords. What it creates is marked (``created_by`` starts ``demo:``),
+and a database holding any patient or staff account not from the demo is refused.
 """
 
 from __future__ import annotations
@@ -14,17 +18,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import Session, col, func, or_, select
 
 from followup.errors import FollowupError
 from followup.services.context import Context
 from followup.services.importing import import_into
 from followup.services.staff import add_user, user_exists
-from followup.store.engine import write_session
-from followup.store.models import Patient
+from followup.store.engine import describe, write_session
+from followup.store.models import Patient, StaffUser
 
 DEMO_ACCOUNTS = (("demo", "demo", "coordinator"), ("doctor", "doctor", "clinician"))
 FILES = ("patients", "treatments", "assessments", "contacts")
+DEMO_MARK = "demo:"  # what ``created_by`` of the demo's patients and accounts starts with
 
 
 @dataclass
@@ -65,12 +70,15 @@ def anchor_date(folder: Path) -> date:
 
 
 def load_demo(ctx: Context, actor: str) -> DemoResult:
-    """Load the demo cohort unless it is there already; create the demo staff accounts."""
+    """Load the demo cohort unless it is there already; create the demo staff accounts. A
+    database holding anything but the demo is refused, saying how to make a demo database."""
     folder = sample_data_dir()
     shift = (ctx.today() - anchor_date(folder)).days
     result = DemoResult(shift_days=shift)
     first_id = _first_patient_id(folder / "patients.csv")
+    actor = f"{DEMO_MARK}{actor}"
     with write_session(ctx.engine) as session:
+        _refuse_a_clinic(session, ctx.settings.database_url)
         present = session.get(Patient, first_id) is not None
         if present:
             result.already_loaded = True
@@ -95,6 +103,44 @@ def load_demo(ctx: Context, actor: str) -> DemoResult:
             add_user(ctx, username, password, role, actor, allow_weak=True)
         result.accounts.append((username, password, role))
     return result
+
+
+def _refuse_a_clinic(session: Session, url: str) -> None:
+    """Refuse a database with patients or staff accounts the demo did not make. Patients entered
+    in a demo database by its demo accounts count as the demo's."""
+    names = [username for username, _password, _role in DEMO_ACCOUNTS]
+    patients = session.exec(
+        select(func.count())
+        .select_from(Patient)
+        .where(
+            ~or_(
+                col(Patient.created_by).startswith(DEMO_MARK, autoescape=True),
+                col(Patient.created_by).in_(names),
+            )
+        )
+    ).one()
+    accounts = session.exec(
+        select(func.count())
+        .select_from(StaffUser)
+        .where(
+            or_(
+                col(StaffUser.username).not_in(names),
+                ~col(StaffUser.created_by).startswith(DEMO_MARK, autoescape=True),
+            )
+        )
+    ).one()
+    if patients or accounts:
+        held = " and ".join(
+            f"{count} {what}"
+            for count, what in ((patients, "patient(s)"), (accounts, "staff account(s)"))
+            if count
+        )
+        raise FollowupError(
+            f"{describe(url)} is not a demo database: it holds {held} not from the demo, and "
+            "the demo's synthetic patients could never be removed from it (nor its weak demo "
+            "accounts forgotten). Nothing was loaded. Load the demo into a database of its "
+            "own, for example: followup --db demo.db demo"
+        )
 
 
 def _first_patient_id(path: Path) -> str:

@@ -49,6 +49,7 @@ from followup.store.flag_results import (
     store_results,
     sync_flags,
 )
+from followup.store.locks import lock_patient
 
 # Patients of a batch changed since the evaluation's snapshot are redone one by one in the
 # transaction that writes the batch; more than this (a large import landed meanwhile), and the
@@ -297,7 +298,9 @@ def _patients_changed_since(conn: Connection, mark: int) -> frozenset[str] | Non
 def reevaluate_knee(
     session: Session, ctx: Context, patient_id: str, knee: str
 ) -> list[tuple[EpisodeInput, list[Finding]]]:
-    """Re-evaluate one knee inside the caller's transaction (after a save), as of today."""
+    """Re-evaluate one knee inside the caller's transaction (after a save), as of today. The
+    patient's row lock is held from here on (callers that read before writing take it first)."""
+    lock_patient(session, patient_id)
     return _reevaluate(session.connection(), ctx, patient_id, knee, ctx.today())
 
 

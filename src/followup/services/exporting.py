@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -18,6 +17,7 @@ from typing import IO, Any
 from sqlalchemy import select
 
 from followup.domain.instrument import ITEM_KEYS
+from followup.private_files import private_text
 from followup.services.context import Context
 from followup.store.csv_files import quote
 from followup.store.engine import read_session
@@ -179,13 +179,13 @@ def _cell(value: Any) -> Any:
 
 @contextmanager
 def open_output(out: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
-    """The export target: a new file readable by its owner only (it holds patient data), or
-    standard output."""
+    """The export target: standard output, or a file readable by its owner only (it holds
+    patient data) that replaces any earlier one whole once the export is complete: a failure
+    half-way (a full disk) leaves the earlier file as it was."""
     if out is None:
         yield stdout
         return
-    fd = os.open(out, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8", newline="") as fh:
+    with private_text(out) as fh:
         yield fh
 
 

@@ -1,19 +1,22 @@
 """Patient self-report codes: issued by staff, stored only as a hash, single-patient, revocable,
-expiring. Wrong attempts are counted on the code in the database (per patient, not per process);
-after the limit the patient is locked until staff issue a new code."""
+expiring. Attempts are counted on the code in the database (per patient, not per process, one
+each however many arrive at once); after the limit the patient is locked until staff issue a new
+code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from followup.errors import FollowupError, NotFound
-from followup.services import audit
+from followup.services import audit, security
 from followup.services.context import Context
-from followup.services.security import hash_secret, new_code, normalise_code, verify_secret
+from followup.services.security import hash_secret, new_code, normalise_code
 from followup.store.engine import write_session
+from followup.store.locks import take_code_attempt
 from followup.store.models import Patient, PatientCode
 
 
@@ -26,13 +29,15 @@ class IssuedCode:
     expires_at: str
 
 
-class CodeRefused(FollowupError):
-    """The patient could not be signed in; ``locked`` says whether they must call the clinic."""
+# Every refused sign-in, whatever the reason, so nobody can probe IDs or attempts left.
+REFUSED = (
+    "The patient ID or code is not correct, or the code is no longer valid. "
+    "Please try again, or ask the clinic for a new code."
+)
 
-    def __init__(self, message: str, *, locked: bool = False, attempts_left: int | None = None):
-        super().__init__(message)
-        self.locked = locked
-        self.attempts_left = attempts_left
+
+class CodeRefused(FollowupError):
+    """The patient could not be signed in (always the message ``REFUSED``)."""
 
 
 def issue_code(ctx: Context, patient_id: str, actor: str) -> IssuedCode:
@@ -102,10 +107,14 @@ def revoke_codes(ctx: Context, patient_id: str, actor: str) -> int:
 
 
 def verify_code(ctx: Context, patient_id: str, code: str) -> str:
-    """Sign a patient in. Returns the patient ID, or raises CodeRefused. The message is the same
-    for an unknown patient and a wrong code, so IDs cannot be probed."""
+    """Sign a patient in. Returns the patient ID, or raises CodeRefused with the one message
+    every refusal gets (unknown ID, wrong code, locked, expired, no active code): the kiosk
+    reveals neither whether an ID exists nor how many attempts are left. Each refusal verifies
+    one hash (a dummy one when there is no code to check), so timing tells nothing either.
+
+    The attempt is counted before the code is checked, in one statement that refuses past the
+    limit: simultaneous guesses count one each and none is checked once the code is locked."""
     now = ctx.now()
-    limit = ctx.settings.code_max_failures
     patient_id = patient_id.strip()
     with write_session(ctx.engine) as session:
         current = session.exec(
@@ -113,53 +122,52 @@ def verify_code(ctx: Context, patient_id: str, code: str) -> str:
             .where(PatientCode.patient_id == patient_id, PatientCode.revoked_at == None)  # noqa: E711
             .order_by(PatientCode.issued_at.desc())  # type: ignore[attr-defined]
         ).first()
-        if current is None:
-            verify_secret(code, hash_secret("x"))
-            raise CodeRefused("The patient ID or code is not correct. Please try again.")
-        if current.failed_attempts >= limit:
-            raise CodeRefused(
-                "This code is locked after too many wrong attempts. "
-                "Please contact the clinic for a new code.",
-                locked=True,
-            )
-        if current.expires_at is not None and current.expires_at <= now:
-            raise CodeRefused(
-                "This code has expired. Please contact the clinic for a new code.", locked=True
-            )
-        if verify_secret(normalise_code(code), current.code_hash):
-            current.failed_attempts = 0
-            session.add(current)
-            audit.record(
-                session,
-                at=now,
-                actor=f"patient:{patient_id}",
-                action="self_report_sign_in",
-                entity="patient_code",
-                entity_id=patient_id,
-                patient_id=patient_id,
-            )
-            return patient_id
-        current.failed_attempts += 1
-        current.last_failed_at = now
-        session.add(current)
+        attempt = None
+        if current is not None and (current.expires_at is None or current.expires_at > now):
+            attempt = take_code_attempt(session, current.id or 0, ctx.settings.code_max_failures)
+    checked = current if attempt is not None else None
+    # The hash is checked outside the write transaction: SQLite's other writers need not wait.
+    if not security.verify_secret(normalise_code(code), checked.code_hash if checked else None):
+        if checked is not None:
+            _record_wrong_code(ctx, checked, attempt or 0, now)
+        raise CodeRefused(REFUSED)
+    assert checked is not None
+    with write_session(ctx.engine) as session:
+        reset = session.execute(
+            update(PatientCode)
+            .where(PatientCode.id == checked.id, PatientCode.revoked_at == None)  # type: ignore[arg-type]  # noqa: E711
+            .values(failed_attempts=0)
+            .returning(PatientCode.id)
+        ).first()
+        if reset is None:  # revoked by staff a moment ago
+            raise CodeRefused(REFUSED)
         audit.record(
             session,
             at=now,
             actor=f"patient:{patient_id}",
-            action="self_report_code_wrong",
+            action="self_report_sign_in",
             entity="patient_code",
             entity_id=patient_id,
             patient_id=patient_id,
-            new={"failed_attempts": current.failed_attempts},
         )
-        session.commit()
-        left = limit - current.failed_attempts
-        if left <= 0:
-            raise CodeRefused(
-                "Too many wrong attempts: your code is now locked. "
-                "Please contact the clinic for a new code.",
-                locked=True,
-            )
-        raise CodeRefused(
-            f"The patient ID or code is not correct. {left} attempt(s) left.", attempts_left=left
+    return patient_id
+
+
+def _record_wrong_code(ctx: Context, code: PatientCode, attempt: int, now: datetime) -> None:
+    """The audit event of a wrong code (already counted), and when it was tried."""
+    with write_session(ctx.engine) as session:
+        session.execute(
+            update(PatientCode)
+            .where(PatientCode.id == code.id)  # type: ignore[arg-type]
+            .values(last_failed_at=now)
+        )
+        audit.record(
+            session,
+            at=now,
+            actor=f"patient:{code.patient_id}",
+            action="self_report_code_wrong",
+            entity="patient_code",
+            entity_id=code.patient_id,
+            patient_id=code.patient_id,
+            new={"failed_attempts": attempt},
         )

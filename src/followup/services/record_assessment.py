@@ -19,7 +19,8 @@ from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
 from followup.store.fields import validate
-from followup.store.models import Assessment, AssessmentBase, Flag, Patient, Treatment
+from followup.store.locks import lock_patient
+from followup.store.models import Assessment, AssessmentBase, Flag, Treatment
 from followup.store.scores import score_columns
 
 
@@ -125,7 +126,9 @@ def record_assessment(ctx: Context, entry: AssessmentEntry, actor: str) -> Saved
     now = ctx.now()
     clean = lambda t: (t.strip() or None) if t else None  # noqa: E731
     with write_session(ctx.engine) as session:
-        if session.get(Patient, entry.patient_id) is None:
+        # The patient's row lock first: two saves on one knee at once queue here, and the
+        # second brings the flags up to date from what the first stored.
+        if not lock_patient(session, entry.patient_id):
             raise NotFound(f"no patient with ID {entry.patient_id}")
         before = _open_kinds(session, entry.patient_id, entry.knee)
         row = Assessment(
@@ -173,7 +176,13 @@ def mark_entered_in_error(ctx: Context, assessment_id: int, reason: str, actor: 
         raise FollowupError("a reason is required to mark an assessment as entered in error")
     now = ctx.now()
     with write_session(ctx.engine) as session:
-        row = session.get(Assessment, assessment_id)
+        patient_id = session.exec(
+            select(Assessment.patient_id).where(Assessment.id == assessment_id)
+        ).first()
+        if patient_id is None:
+            raise NotFound(f"no assessment with id {assessment_id}")
+        lock_patient(session, patient_id)
+        row = session.get(Assessment, assessment_id, populate_existing=True)
         if row is None:
             raise NotFound(f"no assessment with id {assessment_id}")
         if row.entered_in_error:

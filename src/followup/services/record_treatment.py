@@ -24,6 +24,7 @@ from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
 from followup.store.fields import validate
+from followup.store.locks import lock_patient
 from followup.store.models import (
     ID_LENGTH,
     EpisodeEvaluation,
@@ -122,6 +123,7 @@ def record_treatment(ctx: Context, draft: TreatmentDraft, actor: str) -> Recorde
         raise FollowupError(f"treated on: {draft.treated_on.isoformat()} is in the future")
     now = ctx.now()
     with write_session(ctx.engine) as session:
+        lock_patient(session, draft.patient_id)  # saves on one knee queue (see store.locks)
         patient = session.get(Patient, draft.patient_id)
         if patient is None:
             raise NotFound(f"no patient with ID {draft.patient_id}")
@@ -159,7 +161,13 @@ def mark_treatment_entered_in_error(
         raise FollowupError("a reason is required to mark a treatment as entered in error")
     now = ctx.now()
     with write_session(ctx.engine) as session:
-        row = session.get(Treatment, treatment_id)
+        patient_id = session.exec(
+            select(Treatment.patient_id).where(Treatment.id == treatment_id)
+        ).first()
+        if patient_id is None:
+            raise NotFound(f"no treatment with ID {treatment_id}")
+        lock_patient(session, patient_id)
+        row = session.get(Treatment, treatment_id, populate_existing=True)
         if row is None:
             raise NotFound(f"no treatment with ID {treatment_id}")
         if row.entered_in_error:

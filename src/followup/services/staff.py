@@ -5,16 +5,18 @@ do to accounts later (list, disable, reset a password...) is in ``staff_accounts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from followup.errors import FollowupError, PermissionDenied
-from followup.services import audit
+from followup.services import audit, security
 from followup.services.context import Context
-from followup.services.security import hash_secret, verify_secret
+from followup.services.security import hash_secret
 from followup.services.sites import require_site
 from followup.store.engine import read_session, write_session
+from followup.store.locks import take_staff_attempt
 from followup.store.models import ROLES, StaffUser
 
 MIN_PASSWORD_LENGTH = 8
@@ -40,6 +42,14 @@ class StaffMember:
     def can_review(self) -> bool:
         """Whether the member may decide on flags and see outcomes (clinicians and admins)."""
         return self.role in ("clinician", "admin")
+
+
+# Every refused sign-in (unknown or disabled user, wrong password, locked account) in one set of
+# words, so nobody can learn which user names exist or are locked.
+REFUSED = (
+    f"wrong user name or password (after {MAX_FAILURES} wrong passwords in a row an account is "
+    f"locked for {LOCK_MINUTES} minutes; an admin can unlock it)"
+)
 
 
 class SignInRefused(FollowupError):
@@ -144,41 +154,62 @@ def user_exists(ctx: Context, username: str) -> bool:
 
 
 def sign_in(ctx: Context, username: str, password: str) -> StaffMember:
-    """Check a password. Wrong ones are counted; after MAX_FAILURES the account locks for
-    LOCK_MINUTES. The message never says whether the user name exists. An empty password is
-    refused without counting: pressing Enter too soon is not a guess."""
+    """Check a password. Attempts are counted; the MAX_FAILURES-th wrong one in a row locks the
+    account for LOCK_MINUTES. Every refusal has the same words and verifies one hash (a dummy
+    one for an unknown, disabled or locked account), so neither the message nor the time says
+    whether the user name exists or is locked. An empty password is refused without counting:
+    pressing Enter too soon is not a guess. A password hashed by an older scheme or parameters
+    is hashed again at the current ones once it is known to be right."""
     if not password:
         raise SignInRefused("enter your password")
-    refused = SignInRefused("wrong user name or password")
     now = ctx.now()
     with write_session(ctx.engine) as session:
         user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
-        if user is None or not user.active:
-            # Same cost as a real check, so timing does not reveal which names exist.
-            verify_secret(password, hash_secret("x"))
-            raise refused
-        if user.locked_until is not None and user.locked_until > now:
-            minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-            raise SignInRefused(
-                f"too many wrong passwords: this account is locked for {minutes} more minute(s)"
+        attempt = None
+        if user is not None and user.active:
+            until = now + timedelta(minutes=LOCK_MINUTES)
+            attempt = take_staff_attempt(session, user.id or 0, MAX_FAILURES, now, until)
+    checked = user if attempt is not None else None
+    # The hash is checked outside the write transaction: SQLite's other writers need not wait.
+    if not security.verify_secret(password, checked.password_hash if checked else None):
+        if checked is not None:
+            with write_session(ctx.engine) as session:
+                audit.record(
+                    session, at=now, actor=username, action="sign_in_failed",
+                    entity="staff_user", entity_id=username,
+                )  # fmt: skip
+        raise SignInRefused(REFUSED)
+    assert checked is not None
+    return _signed_in(ctx, checked, password, now)
+
+
+def _signed_in(ctx: Context, user: StaffUser, password: str, now: datetime) -> StaffMember:
+    """Clear the count and the lock of an account whose password was right, and store a hash at
+    today's strength if it was made at an older one: unless the account was disabled or its
+    password reset in the meantime."""
+    stored = user.password_hash
+    rehashed = hash_secret(password) if security.needs_rehash(stored) else None
+    values: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
+    if rehashed is not None:
+        values["password_hash"] = rehashed
+    with write_session(ctx.engine) as session:
+        changed = session.execute(
+            update(StaffUser)
+            .where(
+                StaffUser.id == user.id,  # type: ignore[arg-type]
+                StaffUser.active == True,  # noqa: E712
+                StaffUser.password_hash == stored,  # type: ignore[arg-type]
             )
-        if not verify_secret(password, user.password_hash):
-            user.failed_attempts += 1
-            if user.failed_attempts >= MAX_FAILURES:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_attempts = 0
-            session.add(user)
+            .values(**values)
+            .returning(StaffUser.id)
+        ).first()
+        if changed is None:
+            raise SignInRefused(REFUSED)
+        if rehashed is not None:
             audit.record(
-                session,
-                at=now,
-                actor=username,
-                action="sign_in_failed",
-                entity="staff_user",
-                entity_id=username,
-            )
-            session.commit()
-            raise refused
-        user.failed_attempts = 0
-        user.locked_until = None
-        session.add(user)
-        return _member(user)
+                session, at=now, actor=user.username, action="rehash_password",
+                entity="staff_user", entity_id=user.username,
+                old={"scheme": stored.split("$")[1 if stored.startswith("$") else 0]},
+                new={"scheme": rehashed.split("$")[1]},
+            )  # fmt: skip
+    return _member(user)

@@ -185,7 +185,7 @@ def test_patient_signs_in_and_submits_in_a_browser(
             keys.press("Enter")
             keys.type("ZZZZ-ZZZZ")
             keys.press("Enter")
-            screen.wait_for("4 attempt(s) left")
+            screen.wait_for("The patient ID or code is not correct")  # no attempts-left count
             keys.type(code.lower())
             keys.press("Enter")
             screen.wait_for("Question 1 of 24")

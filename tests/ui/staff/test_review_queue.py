@@ -234,3 +234,31 @@ async def test_the_booster_is_recorded_from_the_queue(demo_ctx, run_app):
         assert flag.id not in {f.id for f in screen.shown}  # superseded: read again, gone
     with read_session(demo_ctx.engine) as session:
         assert session.get(Flag, flag.id).status == "cleared"
+
+
+async def test_a_flag_decided_meanwhile_by_another_reviewer_is_refused_by_name(demo_ctx, run_app):
+    from followup.services.decide import decide
+    from followup.ui.widgets.dialogs import ErrorDialog
+
+    async with run_app(demo_ctx, user="doctor") as pilot:
+        screen = await _queue(pilot)
+        flag = screen.shown[0]
+        await pilot.press("m")
+        assert isinstance(pilot.app.screen, DecisionDialog)
+        decide(demo_ctx, flag.id, "refer", "seen first", "dr.ada")  # another reviewer, first
+        await pilot.press(*"seen in clinic; stable", "enter")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ErrorDialog)
+        said = str(dialog.query_one("#error-message", Static).render())
+        assert said.startswith(f"flag {flag.id} was already decided by dr.ada at ")
+        assert "Traceback" not in said
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert flag.id not in {f.id for f in screen.shown}  # the queue was read again
+    with read_session(demo_ctx.engine) as session:
+        decisions = session.exec(
+            select(ReviewDecision).where(ReviewDecision.flag_id == flag.id)
+        ).all()
+    assert [(d.decision, d.reviewer) for d in decisions] == [("refer", "dr.ada")]

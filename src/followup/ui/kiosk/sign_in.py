@@ -1,5 +1,6 @@
 """The first screen: the patient's ID, then their personal code. The code service counts wrong
-attempts in the database and words every refusal so it reveals nothing about other patients."""
+attempts in the database and words every refusal alike (unknown ID, wrong code, locked,
+expired), so it reveals nothing about other patients; the screen answers each alike too."""
 
 from __future__ import annotations
 
@@ -40,12 +41,12 @@ class SignInScreen(KioskScreen):
             self.instrument = instrument
 
     class Refused(Message):
-        """The code service refused; ``text`` is its patient-safe message."""
+        """The code service refused; ``text`` is its patient-safe message, the same whatever
+        the reason (so the screen too answers every refusal alike)."""
 
-        def __init__(self, text: str, *, locked: bool) -> None:
+        def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
-            self.locked = locked
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="card"):
@@ -95,7 +96,7 @@ class SignInScreen(KioskScreen):
         try:
             signed_in = verify_code(ctx, patient_id, code)
         except CodeRefused as refused:
-            self.post_message(self.Refused(str(refused), locked=refused.locked))
+            self.post_message(self.Refused(str(refused)))
             return
         knees = tuple(knees_in_follow_up(ctx, signed_in))
         self.post_message(self.SignedIn(signed_in, knees, ctx.instrument))
@@ -105,9 +106,6 @@ class SignInScreen(KioskScreen):
         self.say(message.text)
         self.query_one("#code", Input).clear()
         self.query_one("#code", Input).focus()
-        if message.locked:
-            self.query_one("#patient-id", Input).clear()
-            self.query_one("#patient-id", Input).focus()
 
     def on_sign_in_screen_signed_in(self, message: SignedIn) -> None:
         if not message.knees:

@@ -2,7 +2,8 @@
 a booster with its booked day if known), and on a decided flag, amend (a new decision and why) or
 reopen (why); and recording the booster once given (B), from either list. The dialogs collect;
 a worker writes through ``services.decide``, which keeps the old decision on record and
-re-evaluates the knee."""
+re-evaluates the knee. A flag another reviewer decided a moment before is refused, and the
+dialog says who decided it and when."""
 
 from __future__ import annotations
 
@@ -12,13 +13,22 @@ from textual.message import Message
 
 from followup.domain.records import DECISIONS
 from followup.services.context import Context
-from followup.services.decide import amend, decide, reopen
+from followup.services.decide import AlreadyDecided, amend, decide, reopen
 from followup.services.review_queue import FlagView
 from followup.ui.staff.decision_dialog import DECISION_KEYS, DecisionAnswer, DecisionDialog
 from followup.ui.staff.messages import RecordsChanged
 from followup.ui.staff.packet_export import PacketExport
 from followup.ui.widgets import formatting as fmt
-from followup.ui.widgets.dialogs import TextDialog
+from followup.ui.widgets.dialogs import ErrorDialog, TextDialog
+
+
+class DecidedElsewhere(Message):
+    """Another reviewer decided the flag first; ``said`` names who and when."""
+
+    def __init__(self, patient_id: str, said: str) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.said = said
 
 
 class FlagDecided(Message):
@@ -132,11 +142,19 @@ class ReviewDecisions(PacketExport):
             said = f"Flag #{flag.id} reopened: it is back in the queue."
         else:
             act = decide if how == "decide" else amend
-            act(ctx, flag.id, answer.decision, answer.note, reviewer, until=answer.until)
+            try:
+                act(ctx, flag.id, answer.decision, answer.note, reviewer, until=answer.until)
+            except AlreadyDecided as exc:
+                self.post_message(DecidedElsewhere(flag.patient_id, str(exc)))
+                return
             label = fmt.DECISION_LABELS[answer.decision]
             booked = f" (booked for {answer.until.isoformat()})" if answer.until else ""
             said = f"Decision {'recorded' if how == 'decide' else 'amended'}: {label}{booked}."
         self.post_message(FlagDecided(flag.id, flag.patient_id, said))
+
+    def on_decided_elsewhere(self, message: DecidedElsewhere) -> None:
+        self.show_dialog(ErrorDialog(message.said, title="Already decided"))
+        self.app.post_message(RecordsChanged(message.patient_id))  # the queue shows it decided
 
     def on_flag_decided(self, message: FlagDecided) -> None:
         self.notify(message.said)
