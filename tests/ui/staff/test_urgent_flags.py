@@ -90,7 +90,9 @@ async def test_not_while_locked_but_on_unlocking_and_never_to_coordinators(
         _colleague_saves_an_adverse_event(demo_ctx, patient_id, knee)
         assert await _wait_for_notice(pilot, rounds=8) == []
         pilot.app.unlocked()
-        [notice] = await _wait_for_notice(pilot)
+        notices = await _wait_for_notice(pilot)
+        assert len(notices) == 1, notices
+        [notice] = notices
         assert f"patient {patient_id}" in notice
         await pilot.app.action_sign_out()
         await settle(pilot)

@@ -151,7 +151,10 @@ class UrgentFlagWatch(_AppBase):
         self._urgent_announced = {i for i in self._urgent_announced if i > floor}
 
     def _announce(self, found: NewUrgentFlags) -> None:
-        for flag in reversed(found.flags):  # oldest first: the newest ends up on top
+        # Two checks can overlap (the timer's and the one on unlocking, each with the flags
+        # announced when it started): a flag another check has announced since is not repeated.
+        fresh = [flag for flag in found.flags if flag.id not in self._urgent_announced]
+        for flag in reversed(fresh):  # oldest first: the newest ends up on top
             self._urgent_announced.add(flag.id)
             self._urgent_waiting.append(flag)
             self.notify(
@@ -169,7 +172,7 @@ class UrgentFlagWatch(_AppBase):
                 severity="error",
                 timeout=NOTICE_SECONDS,
             )
-        if found.flags:
+        if fresh:
             self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -34,7 +34,7 @@ from followup.ui.staff.call_sheet_export import CALL_SHEET_BINDING, CallSheetDia
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
 from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
 from followup.ui.staff.patient_form import NEW_PATIENT
-from followup.ui.staff.worklist_rows import call_cells, call_line, columns_that_fit
+from followup.ui.staff.worklist_rows import call_cells, call_line, columns_that_fit, summary_text
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 
@@ -284,26 +284,10 @@ class WorklistScreen(StaffScreen):
         self.query_one("#worklist-call", Static).update(line)
 
     def _summarise(self) -> None:
-        data = self.data
-        if data is None:
-            text = "Loading the worklist…"
-        else:
-            start = self.page * PAGE_SIZE
-            shown = (
-                f"showing {start + 1}–{start + len(self.shown)} of {data.total}"
-                if self.shown
-                else "nothing to call"
-            )
-            counts = self.counts
-            views = (
-                f"{counts['overdue']} overdue, {counts['today']} today, "
-                f"{counts['week']} this week · "
-                if counts
-                else ""
-            )
-            text = f"[b]{VIEWS[self.view][0]}[/b]: {shown} · {views}as of {data.today.isoformat()}"
+        first = self.page * PAGE_SIZE + 1
+        text = summary_text(self.view, self.data, first, len(self.shown), self.counts)
         if self.updating:
-            text += " · updating…"
+            text.append(" · updating…")
         self.query_one("#worklist-summary", Static).update(text)
 
     def action_next_view(self) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 from rich.text import Text
 
-from followup.services.call_list import PatientCall
+from followup.services.call_list import VIEWS, CallPage, PatientCall
 from followup.ui.widgets import formatting as fmt
 
 # Columns: key, title, width, priority (1 is kept longest as the terminal narrows).
@@ -87,3 +87,22 @@ def call_line(call: PatientCall, today: date) -> Text:
         when = fmt.short_day(first.last_contact_at.date(), today)
         line.append(f" · last contact {fmt.outcome(first.last_contact_outcome)} {when}", "dim")
     return line
+
+
+def summary_text(
+    view: str, data: CallPage | None, first: int, shown: int, counts: dict[str, int]
+) -> Text:
+    """The line over the list: the view, which rows of how many are shown, how many each view
+    holds (once read) and the day the list is for."""
+    if data is None:
+        return Text("Loading the worklist…")
+    text = Text(VIEWS[view][0], style="bold")
+    text.append(
+        f": showing {first}–{first + shown - 1} of {data.total}" if shown else ": nothing to call"
+    )
+    if counts:
+        text.append(
+            f" · {counts['overdue']} overdue, {counts['today']} today, {counts['week']} this week"
+        )
+    text.append(f" · as of {data.today.isoformat()}")
+    return text
