@@ -28,10 +28,9 @@ KINDS = ("patients", "treatments", "assessments", "contacts", "flags")
 
 def cmd_init(args: argparse.Namespace) -> int:
     """`followup init`: create or upgrade the database, and the first admin if none."""
+    from followup.services.audit_check import restore_guards
     from followup.services.staff import add_user, has_admin
     from followup.store.schema import init_schema
-
-    from followup.services.audit_check import restore_guards
 
     ctx = context(args, create=True, check_schema=False)
     what, backup = init_schema(ctx.engine, ctx.settings.database_url)

@@ -32,9 +32,7 @@ class TrailCheck:
     def lines(self) -> list[str]:
         """The verdict as the command prints it."""
         if self.intact:
-            out = [
-                f"audit trail intact: {self.events} events, chain verified, triggers present"
-            ]
+            out = [f"audit trail intact: {self.events} events, chain verified, triggers present"]
             if self.last_id is not None:
                 out.append(
                     f"latest event {self.last_id}, hash {self.last_hash} (keep it elsewhere: "

@@ -54,7 +54,8 @@ def _squeeze(sql: str | None) -> str:
 def _sqlite_problems(conn: Connection) -> dict[str, str]:
     found = dict(
         conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND tbl_name = 'audit_event'"
         ).all()
     )
     problems = {}
