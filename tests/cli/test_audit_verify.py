@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import run
+from tests.conftest import PG_ADMIN_URL
+
+PG_ADMIN = PG_ADMIN_URL.replace("+psycopg", "")
 
 
 @pytest.fixture
@@ -91,3 +94,50 @@ def test_verify_and_restore_on_postgresql(pg_url: str) -> None:
     done = run("init", db=pg_url)
     assert "restored the audit trail's protective triggers: audit_event_no_change" in done.stdout
     _intact(run("audit", "verify", db=pg_url))
+
+
+@pytest.mark.postgres
+def test_a_runtime_role_can_add_events_but_not_rewrite_or_unprotect_them(pg_url: str) -> None:
+    import uuid
+
+    import psycopg
+    from sqlalchemy import text
+
+    from followup.services.audit import committed_mark
+    from followup.store.engine import write_session
+    from tests.conftest import make_context
+    from tests.store.test_audit_chain import _write_events
+
+    role = f"followup_runtime_{uuid.uuid4().hex[:8]}"
+    owner = pg_url.replace("+psycopg", "")
+    with psycopg.connect(owner, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        assert run("init", "--runtime-role", "nobody_such_role", db=pg_url).returncode == 1
+        done = run("init", "--runtime-role", role, db=pg_url)
+        assert done.returncode == 0, done.stderr
+        assert f"role {role!r} may read and write the records" in done.stdout
+        runtime_url = pg_url.replace("postgres@", f"{role}@")
+        ctx = make_context(runtime_url)
+        try:
+            _write_events(ctx, 3)
+            assert committed_mark(ctx.engine) == 3
+            for statement in (
+                "UPDATE audit_event SET actor = 'x'",
+                "DELETE FROM audit_event",
+                "TRUNCATE audit_event",
+                "ALTER TABLE audit_event DISABLE TRIGGER ALL",
+                "DROP TRIGGER audit_event_no_change ON audit_event",
+            ):
+                with pytest.raises(Exception, match="permission denied|must be owner"):
+                    with write_session(ctx.engine) as session:
+                        session.execute(text(statement))
+        finally:
+            ctx.close()
+        _intact(run("audit", "verify", db=runtime_url))
+    finally:
+        with psycopg.connect(owner, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")

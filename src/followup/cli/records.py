@@ -38,6 +38,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     restored = restore_guards(ctx.engine)
     if restored:
         out(f"restored the audit trail's protective triggers: {', '.join(restored)}")
+    if args.runtime_role:
+        from followup.store.roles import grant_runtime_role
+
+        with ctx.engine.begin() as conn:
+            grant_runtime_role(conn, args.runtime_role)
+        out(
+            f"role {args.runtime_role!r} may read and write the records, and only add to and "
+            "read the audit trail; connect the clinic's programs as it"
+        )
     if backup is not None:
         out(f"backup of the previous database: {backup}")
     if has_admin(ctx):
@@ -234,6 +243,12 @@ def register(command: Command) -> None:
     """Add this module's commands to the parser."""
     p = command("init", cmd_init, "create or upgrade the database; create the first admin")
     p.add_argument("--admin", metavar="NAME", help="name of the first admin account")
+    p.add_argument(
+        "--runtime-role",
+        metavar="ROLE",
+        help="PostgreSQL: grant this existing role (not the owner) the rights the programs need, "
+        "with only INSERT and SELECT on the audit trail",
+    )
     command("demo", cmd_demo, "load the synthetic demo cohort (idempotent)")
     p = command("import", cmd_import, "validated all-or-nothing import of a CSV file")
     p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
