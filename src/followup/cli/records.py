@@ -9,11 +9,13 @@ from pathlib import Path
 
 from followup.cli.common import (
     ALL_ROLES,
+    EXIT_INVALID,
     EXIT_OK,
     Command,
     UsageError,
     acting_staff,
     context,
+    err,
     out,
     print_json,
     read_password,
@@ -26,12 +28,25 @@ KINDS = ("patients", "treatments", "assessments", "contacts", "flags")
 
 def cmd_init(args: argparse.Namespace) -> int:
     """`followup init`: create or upgrade the database, and the first admin if none."""
+    from followup.services.audit_check import restore_guards
     from followup.services.staff import add_user, has_admin
     from followup.store.schema import init_schema
 
     ctx = context(args, create=True, check_schema=False)
     what, backup = init_schema(ctx.engine, ctx.settings.database_url)
     out(f"database {what}")
+    restored = restore_guards(ctx.engine)
+    if restored:
+        out(f"restored the audit trail's protective triggers: {', '.join(restored)}")
+    if args.runtime_role:
+        from followup.store.roles import grant_runtime_role
+
+        with ctx.engine.begin() as conn:
+            grant_runtime_role(conn, args.runtime_role)
+        out(
+            f"role {args.runtime_role!r} may read and write the records, and only add to and "
+            "read the audit trail; connect the clinic's programs as it"
+        )
     if backup is not None:
         out(f"backup of the previous database: {backup}")
     if has_admin(ctx):
@@ -170,10 +185,18 @@ def _export_fhir(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    """`followup audit`: list the audit trail, all of it or one patient's."""
+    """`followup audit`: list the audit trail, all of it or one patient's; `followup audit
+    verify`: check its hash chain and protective triggers (exit 1 when either is broken)."""
     from followup.services.audit import list_events
 
     ctx = context(args)
+    if args.check == "verify":
+        from followup.services.audit_check import verify_trail
+
+        verdict = verify_trail(ctx.engine)
+        for line in verdict.lines():
+            (out if verdict.intact else err)(line)
+        return EXIT_OK if verdict.intact else EXIT_INVALID
     events = list_events(ctx.engine, args.patient)
     if args.json:
         print_json([e.as_json() for e in events])
@@ -220,6 +243,12 @@ def register(command: Command) -> None:
     """Add this module's commands to the parser."""
     p = command("init", cmd_init, "create or upgrade the database; create the first admin")
     p.add_argument("--admin", metavar="NAME", help="name of the first admin account")
+    p.add_argument(
+        "--runtime-role",
+        metavar="ROLE",
+        help="PostgreSQL: grant this existing role (not the owner) the rights the programs need, "
+        "with only INSERT and SELECT on the audit trail",
+    )
     command("demo", cmd_demo, "load the synthetic demo cohort (idempotent)")
     p = command("import", cmd_import, "validated all-or-nothing import of a CSV file")
     p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
@@ -252,7 +281,13 @@ def register(command: Command) -> None:
         f"default ./{REDCAP_FOLDER})",
     )
     p.add_argument("--patient", metavar="ID", help="--format fhir: only this patient")
-    p = command("audit", cmd_audit, "list the audit trail")
+    p = command("audit", cmd_audit, "list the audit trail; `audit verify` checks it is intact")
+    p.add_argument(
+        "check",
+        nargs="?",
+        choices=("verify",),
+        help="verify: recompute the hash chain and check the protective triggers",
+    )
     p.add_argument("--patient", metavar="ID", help="only events about this patient")
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("backup", cmd_backup, "consistent online backup of a SQLite database")

@@ -1,4 +1,9 @@
-"""The append-only audit trail: who changed what, when, from which value to which, and why."""
+"""The append-only audit trail: who changed what, when, from which value to which, and why.
+
+``record`` collects a transaction's events; they are appended to the hash chain in one pass when
+the transaction commits (``store.audit_chain``), so the chain's lock is held only for the commit
+itself, and a transaction that rolls back leaves no event.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
+from followup.store.audit_chain import AUDIT_LOCK_KEY, append_events
 from followup.store.engine import read_session
 from followup.store.models import AuditEvent
+
+_PENDING = "followup_audit_pending"
 
 
 def _json_default(value: Any) -> str:
@@ -40,20 +48,39 @@ def record(
     new: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> None:
-    """Add an audit event to the session's transaction (committed with the change it records)."""
-    session.add(
-        AuditEvent(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            patient_id=patient_id,
-            old=to_json(old),
-            new=to_json(new),
-            reason=reason,
-        )
+    """Add an audit event to the session's transaction: it is chained and written when the
+    transaction commits, with the change it records (and never if it rolls back)."""
+    session.connection()  # the transaction the event belongs to has begun
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "patient_id": patient_id,
+            "old": to_json(old),
+            "new": to_json(new),
+            "reason": reason,
+        }
     )
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Write the transaction's events last: flush everything else first, so that while the
+    chain's lock is held this transaction waits for nothing but its own commit."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.flush()
+        append_events(session.connection(), pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: Any) -> None:
+    """A transaction that ends without committing takes its events with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)
@@ -91,12 +118,13 @@ def committed_mark(engine: Engine) -> int:
     """The latest audit event, such that every event up to it is committed: whatever changes
     after it has a higher ID. On PostgreSQL an event's ID is drawn before its transaction
     commits, so a writer still at work could commit an event below the latest visible one, and
-    it would never be seen as a change: wait for writers at work to finish first (the SHARE lock
-    is held for one statement, and saves are short). SQLite has one writer at a time, so IDs
-    commit in order."""
+    it would never be seen as a change: wait for writers at work to finish first. They draw
+    their IDs and commit under the chain's advisory lock (held only for their commit), so taking
+    it waits for exactly them, and needs no table privilege. SQLite has one writer at a time,
+    so IDs commit in order."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("LOCK TABLE audit_event IN SHARE MODE")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
         return conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM audit_event").scalar_one()
 
 

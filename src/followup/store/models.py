@@ -278,7 +278,8 @@ class PatientCode(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only: database triggers reject UPDATE and DELETE on this table."""
+    """Append-only: database triggers reject UPDATE and DELETE on this table (store.audit_guards),
+    and each event's ``hash`` chains it to the one before (store.audit_chain)."""
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_patient", "patient_id", "id"),)
@@ -293,6 +294,7 @@ class AuditEvent(SQLModel, table=True):
     old: str | None = Field(default=None, sa_column=Column(Text))  # JSON
     new: str | None = Field(default=None, sa_column=Column(Text))  # JSON
     reason: str | None = Field(default=None, sa_column=Column(Text))
+    hash: str | None = Field(default=None, max_length=64)
 
 
 # The workflow's tables live beside the clinical ones; importing them here registers them.
