@@ -57,7 +57,7 @@ def test_serve_refuses_a_database_it_cannot_open(
     def no_server(*args: object, **kwargs: object) -> None:
         raise AssertionError("the server must not start")
 
-    monkeypatch.setattr("textual_serve.server.Server", no_server)
+    monkeypatch.setattr("followup.ui.kiosk.web.SelfReportServer", no_server)
     assert serve(settings, "127.0.0.1", 0) == 1
     assert "followup:" in capsys.readouterr().err
 
@@ -74,7 +74,7 @@ def test_serve_builds_the_server_with_public_url(
         def serve(self) -> None:
             made["served"] = True
 
-    monkeypatch.setattr("textual_serve.server.Server", FakeServer)
+    monkeypatch.setattr("followup.ui.kiosk.web.SelfReportServer", FakeServer)
     monkeypatch.setenv(serve_module.ENV_PUBLIC_URL, "https://kiosk.clinic.example")
     monkeypatch.setattr(serve_module.os, "environ", dict(serve_module.os.environ))
     url = f"sqlite:///{tmp_path / 'f.db'}"
