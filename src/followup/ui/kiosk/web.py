@@ -17,6 +17,7 @@ textual-serve relays one app process per websocket. On top of it this server
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from rich.logging import RichHandler
 from textual_serve.server import Server, to_int
 
 PAGE = Path(__file__).with_name("page")
@@ -117,6 +119,24 @@ class SelfReportServer(Server):
         self.max_sessions = max_sessions
         self.visits = VisitsPerAddress(visits_per_minute)
         self.open_sessions = 0
+
+    def initialize_logging(self) -> None:
+        """textual-serve's logging, without local variables in tracebacks: a relay's locals
+        hold what a patient typed (their ID, their code)."""
+        logging.basicConfig(
+            level="DEBUG" if self.debug else "INFO",
+            format="%(message)s",
+            datefmt="[%X]",
+            handlers=[
+                RichHandler(
+                    show_path=False,
+                    show_time=False,
+                    rich_tracebacks=True,
+                    tracebacks_show_locals=False,
+                    console=self.console,
+                )
+            ],
+        )
 
     # -- the aiohttp application ---------------------------------------------------------
 
