@@ -74,6 +74,12 @@ class Settings:
     code_valid_days: int = 90
     code_max_failures: int = 5
     packet_max_flags: int = PACKET_MAX_FLAGS
+    # `followup serve`: browser visits at once (each is one app process), new visits a minute
+    # from one address, and wrong sign-ins in one visit before it ends (0: no limit, the
+    # terminal kiosk; `serve` gives its visits SERVE_REFUSALS_PER_VISIT unless this is set).
+    serve_max_sessions: int = 20
+    serve_visits_per_minute: int = 10
+    selfreport_refusals_per_visit: int = 0
 
     def now(self) -> datetime:
         """The current time (UTC, timezone-aware)."""
@@ -96,4 +102,7 @@ class Settings:
             selfreport_idle_seconds=_env_int("FOLLOWUP_SELFREPORT_IDLE_SECONDS", 120),
             code_valid_days=_env_int("FOLLOWUP_CODE_VALID_DAYS", 90),
             packet_max_flags=_env_int("FOLLOWUP_PACKET_MAX_FLAGS", PACKET_MAX_FLAGS),
+            serve_max_sessions=_env_int("FOLLOWUP_SERVE_MAX_SESSIONS", 20),
+            serve_visits_per_minute=_env_int("FOLLOWUP_SERVE_VISITS_PER_MINUTE", 10),
+            selfreport_refusals_per_visit=_env_int("FOLLOWUP_SELFREPORT_REFUSALS_PER_VISIT", 0),
         )

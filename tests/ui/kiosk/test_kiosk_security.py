@@ -221,3 +221,23 @@ def test_textual_crash_report_hook_still_exists() -> None:
     of the crash report; a Textual upgrade that renames it must fail here, not silently."""
     assert callable(getattr(App, "_fatal_error", None))
     assert SelfReportApp._fatal_error is not App._fatal_error
+
+
+async def test_a_browser_visit_ends_after_the_allowed_wrong_sign_ins(clinic: Clinic) -> None:
+    """``followup serve`` sets a limit: a visit cannot go on guessing codes for ever (a new
+    visit counts against the address's visits a minute)."""
+    app = kiosk(clinic, selfreport_refusals_per_visit=2)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await sign_in(pilot, "P1", WRONG)
+        assert not app._exit and REFUSED in screen_text(pilot)
+        await sign_in(pilot, "P404", WRONG)  # unknown IDs count alike
+        assert app._exit
+
+
+async def test_the_terminal_kiosk_has_no_limit_per_visit(clinic: Clinic) -> None:
+    app = kiosk(clinic)
+    assert app.settings.selfreport_refusals_per_visit == 0
+    async with app.run_test(size=(100, 40)) as pilot:
+        for _ in range(4):
+            await sign_in(pilot, "P404", WRONG)
+        assert not app._exit and isinstance(app.screen, SignInScreen)

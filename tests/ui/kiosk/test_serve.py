@@ -57,7 +57,7 @@ def test_serve_refuses_a_database_it_cannot_open(
     def no_server(*args: object, **kwargs: object) -> None:
         raise AssertionError("the server must not start")
 
-    monkeypatch.setattr("textual_serve.server.Server", no_server)
+    monkeypatch.setattr("followup.ui.kiosk.web.SelfReportServer", no_server)
     assert serve(settings, "127.0.0.1", 0) == 1
     assert "followup:" in capsys.readouterr().err
 
@@ -74,7 +74,7 @@ def test_serve_builds_the_server_with_public_url(
         def serve(self) -> None:
             made["served"] = True
 
-    monkeypatch.setattr("textual_serve.server.Server", FakeServer)
+    monkeypatch.setattr("followup.ui.kiosk.web.SelfReportServer", FakeServer)
     monkeypatch.setenv(serve_module.ENV_PUBLIC_URL, "https://kiosk.clinic.example")
     monkeypatch.setattr(serve_module.os, "environ", dict(serve_module.os.environ))
     url = f"sqlite:///{tmp_path / 'f.db'}"
@@ -83,4 +83,28 @@ def test_serve_builds_the_server_with_public_url(
     assert made["served"] and made["command"] == selfreport_command()
     assert (made["host"], made["port"]) == ("127.0.0.1", 8123)
     assert made["public_url"] == "https://kiosk.clinic.example"
+    assert (made["max_sessions"], made["visits_per_minute"]) == (20, 10)
     assert serve_module.os.environ["FOLLOWUP_DATABASE_URL"] == url
+
+
+def test_browser_visits_end_after_three_wrong_sign_ins_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = selfreport_environment(Settings(database_url="sqlite:///clinic.db"))
+    monkeypatch.setenv(
+        "FOLLOWUP_SELFREPORT_REFUSALS_PER_VISIT", env["FOLLOWUP_SELFREPORT_REFUSALS_PER_VISIT"]
+    )
+    assert Settings.from_environment().selfreport_refusals_per_visit == 3
+    chosen = Settings(database_url="sqlite:///clinic.db", selfreport_refusals_per_visit=5)
+    assert selfreport_environment(chosen)["FOLLOWUP_SELFREPORT_REFUSALS_PER_VISIT"] == "5"
+
+
+def test_serve_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (
+        Settings(database_url="x").serve_max_sessions,
+        Settings(database_url="x").serve_visits_per_minute,
+    ) == (20, 10)
+    monkeypatch.setenv("FOLLOWUP_SERVE_MAX_SESSIONS", "5")
+    monkeypatch.setenv("FOLLOWUP_SERVE_VISITS_PER_MINUTE", "4")
+    settings = Settings.from_environment()
+    assert (settings.serve_max_sessions, settings.serve_visits_per_minute) == (5, 4)

@@ -58,6 +58,7 @@ class SelfReportApp(App[None]):
         self._ctx: Context | None = None
         self._ctx_lock = threading.Lock()
         self.last_activity = time.monotonic()
+        self.refusals = 0
 
     # -- database ------------------------------------------------------------------------
 
@@ -111,6 +112,14 @@ class SelfReportApp(App[None]):
         """Thank the patient, with their own trend when there is one, until the visit closes."""
         close_after = min(THANK_YOU_SECONDS, self.idle_seconds)
         self.show(ThankYouScreen(trend, problem_reported, close_after=close_after))
+
+    def sign_in_refused(self) -> None:
+        """Count a wrong sign-in; in a browser visit (``followup serve`` sets a limit) the
+        visit ends after the allowed number, so one visit cannot go on guessing codes."""
+        self.refusals += 1
+        limit = self.settings.selfreport_refusals_per_visit
+        if limit > 0 and self.refusals >= limit:
+            self.exit()
 
     # -- locking the patient in ----------------------------------------------------------
 

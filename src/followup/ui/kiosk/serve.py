@@ -21,6 +21,9 @@ from followup.store.schema import SchemaError
 
 ENV_PUBLIC_URL = "FOLLOWUP_PUBLIC_URL"
 TITLE = "Knee questionnaire"
+# Wrong sign-ins a browser visit allows before it ends: a new visit costs one of the address's
+# visits a minute, so together they bound the guesses from one address.
+SERVE_REFUSALS_PER_VISIT = 3
 
 
 def selfreport_command() -> str:
@@ -35,6 +38,9 @@ def selfreport_environment(settings: Settings) -> dict[str, str]:
         "FOLLOWUP_SELFREPORT_IDLE_SECONDS": str(settings.selfreport_idle_seconds),
         "FOLLOWUP_CODE_VALID_DAYS": str(settings.code_valid_days),
         "FOLLOWUP_IDLE_LOCK_MINUTES": str(settings.idle_lock_minutes),
+        "FOLLOWUP_SELFREPORT_REFUSALS_PER_VISIT": str(
+            settings.selfreport_refusals_per_visit or SERVE_REFUSALS_PER_VISIT
+        ),
     }
     if settings.rules_path is not None:
         env["FOLLOWUP_RULES"] = str(settings.rules_path)
@@ -63,22 +69,25 @@ def serve(
 ) -> int:
     """Serve the self-report app on http://HOST:PORT until stopped (Ctrl+C or SIGTERM).
 
-    ``public_url`` (default: ``FOLLOWUP_PUBLIC_URL``, else http://HOST:PORT) is the address
-    browsers use; set it to the https:// address when a reverse proxy terminates TLS."""
+    ``public_url`` (default: ``FOLLOWUP_PUBLIC_URL``) is the address browsers use; set it to
+    the https:// address when a reverse proxy terminates TLS. Without it the page and its
+    websocket use whatever address the browser asked for."""
     problem = check_database(settings)
     if problem is not None:
         print(f"followup: {problem}", file=sys.stderr)
         return 1
-    from textual_serve.server import Server
+    from followup.ui.kiosk.web import SelfReportServer
 
     os.environ.update(selfreport_environment(settings))
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)
-    server = Server(
+    server = SelfReportServer(
         selfreport_command(),
         host=host,
         port=port,
         title=TITLE,
         public_url=public_url or os.environ.get(ENV_PUBLIC_URL) or None,
+        max_sessions=settings.serve_max_sessions,
+        visits_per_minute=settings.serve_visits_per_minute,
     )
     try:
         server.serve()

@@ -102,6 +102,7 @@ class SignInScreen(KioskScreen):
         self.post_message(self.SignedIn(signed_in, knees, ctx.instrument))
 
     def on_sign_in_screen_refused(self, message: Refused) -> None:
+        self.kiosk.sign_in_refused()
         self._set_busy(False)
         self.say(message.text)
         self.query_one("#code", Input).clear()
