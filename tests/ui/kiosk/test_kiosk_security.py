@@ -157,18 +157,21 @@ async def test_idle_reset_from_a_dialog_over_the_review(clinic: Clinic) -> None:
 
 
 async def test_thank_you_screen_clears_itself(clinic: Clinic) -> None:
-    app = kiosk(clinic, selfreport_idle_seconds=2)
+    app = kiosk(clinic, selfreport_idle_seconds=3)
     async with app.run_test(size=(100, 40)) as pilot:
         await sign_in(pilot, "P2", clinic.codes["P2"])
         await answer_all(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        pressed = time.monotonic()
+        # Watched as it happens (waiting for every worker first could outlast the 3 s).
+        while not isinstance(app.screen, ThankYouScreen) and time.monotonic() - pressed < 15:
+            await pilot.pause(0.05)
         assert isinstance(app.screen, ThankYouScreen)
         shown = time.monotonic()
         while not isinstance(app.screen, SignInScreen) and time.monotonic() - shown < 15:
             await pilot.pause(0.1)  # a loaded machine may be late, never early
         assert isinstance(app.screen, SignInScreen)
-        assert time.monotonic() - shown >= 1.5
+        assert time.monotonic() - shown >= 2.0
 
 
 @pytest.mark.parametrize(
