@@ -84,7 +84,7 @@ class ExtrasStep(VerticalScroll):
             validators=[AssessmentDay(self.today)],
             placeholder="YYYY-MM-DD",
         )
-        yield Static("", id="extras-problem", classes="problem")
+        yield Static("", id="extras-problem", classes="problem", markup=False)
         yield Static(
             "Enter: next field (from the last: review) · ↑: previous field",
             classes="hint",

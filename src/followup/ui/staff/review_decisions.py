@@ -139,5 +139,5 @@ class ReviewDecisions(PacketExport):
         self.post_message(FlagDecided(flag.id, flag.patient_id, said))
 
     def on_flag_decided(self, message: FlagDecided) -> None:
-        self.notify(message.said)
+        self.notify(message.said, markup=False)
         self.app.post_message(RecordsChanged(message.patient_id))

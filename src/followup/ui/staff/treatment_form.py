@@ -41,6 +41,7 @@ from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.form_fields import FormInput
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import plain
 
 FIELDS = (
     "knee", "treated_on", "product", "route", "cells_millions", "kl_grade", "booster_of",
@@ -165,7 +166,7 @@ class TreatmentForm(StaffScreen):
     def _widget(self, field: str) -> Widget:
         value = self.initial[field]
         if field in CHOICES or field == "booster_of":
-            options = CHOICES.get(field) or ([(value, value)] if value else [])
+            options = CHOICES.get(field) or ([(plain(value), value)] if value else [])
             return Select(options, value=Select.NULL if value is None else value,
                           prompt=BLANKS.get(field, "choose"), id=f"f-{field}",
                           compact=True)  # fmt: skip
@@ -188,7 +189,10 @@ class TreatmentForm(StaffScreen):
         select = self.query_one("#f-booster_of", Select)
         current = None if select.is_blank() else select.value
         options = [
-            (f"{t.id} · {t.knee} · {t.treated_on.isoformat()} · {fmt.product(t.product)}", t.id)
+            (
+                plain(f"{t.id} · {t.knee} · {t.treated_on.isoformat()} · {fmt.product(t.product)}"),
+                t.id,
+            )
             for t in message.treatments
         ]
         select.set_options(options)
@@ -302,7 +306,7 @@ class TreatmentForm(StaffScreen):
         if r.superseded_flags:
             closed = fmt.plural(r.superseded_flags, "open flag")
             note += f"; {closed} of the earlier treatment closed"
-        self.notify(note + ".")
+        self.notify(note + ".", markup=False)
         self.app.post_message(RecordsChanged(message.patient_id))
         self.dismiss(r)
 

@@ -30,6 +30,7 @@ from followup.ui.staff.patient_form import NEW_PATIENT
 from followup.ui.staff.worklist_rows import call_cells, columns_that_fit
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import PlainTable
 
 PAGE_SIZE = 50
 POLL_SECONDS = 5.0
@@ -55,7 +56,7 @@ class MarkChecked(Message):
         self.mark = mark
 
 
-class WorklistTable(DataTable[object]):
+class WorklistTable(PlainTable):
     """The calls of one page; Enter opens the patient."""
 
     BINDINGS = [
