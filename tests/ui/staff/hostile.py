@@ -42,8 +42,12 @@ def _copy(conn: Any, table: Any, where: Any, changes: dict[str, Any]) -> list[di
     return rows
 
 
-def add_hostile_patient(ctx: Context) -> None:
-    """Copy P0110 with markup in every text, then evaluate the flags (the safety flag)."""
+def add_hostile_patient(
+    ctx: Context, patient_id: str = HOSTILE_ID, treatment_id: str = HOSTILE_TREATMENT,
+    name: str = NAME, note: str = CONTACT_NOTE, adverse_event: str = ADVERSE_EVENT,
+) -> None:
+    """Copy P0110 with markup (or what is given) in every text, then evaluate the flags (the
+    adverse event raises a safety flag)."""
     p, t = Patient.__table__, Treatment.__table__  # type: ignore[attr-defined]
     a, c = Assessment.__table__, Contact.__table__  # type: ignore[attr-defined]
     with ctx.engine.begin() as conn:
@@ -53,20 +57,20 @@ def add_hostile_patient(ctx: Context) -> None:
             conn,
             p,
             p.c.id == TEMPLATE,
-            {"id": HOSTILE_ID, "name": NAME, "search_name": "ann", "phone": PHONE, "email": EMAIL},
+            {"id": patient_id, "name": name, "search_name": "ann", "phone": PHONE, "email": EMAIL},
         )
         _copy(
-            conn, t, t.c.patient_id == TEMPLATE, {"id": HOSTILE_TREATMENT, "patient_id": HOSTILE_ID}
+            conn, t, t.c.patient_id == TEMPLATE, {"id": treatment_id, "patient_id": patient_id}
         )
-        copied = _copy(conn, a, a.c.patient_id == TEMPLATE, {"patient_id": HOSTILE_ID})
+        copied = _copy(conn, a, a.c.patient_id == TEMPLATE, {"patient_id": patient_id})
         assert copied, "the template patient has assessments"
         latest = max(copied, key=lambda r: r["assessed_on"])
         conn.execute(
             a.update()
-            .where(a.c.patient_id == HOSTILE_ID, a.c.assessed_on == latest["assessed_on"])
-            .values(note=ASSESSMENT_NOTE, adverse_event=ADVERSE_EVENT)
+            .where(a.c.patient_id == patient_id, a.c.assessed_on == latest["assessed_on"])
+            .values(note=ASSESSMENT_NOTE, adverse_event=adverse_event)
         )
-        _copy(conn, c, c.c.patient_id == TEMPLATE, {"patient_id": HOSTILE_ID, "note": CONTACT_NOTE})
+        _copy(conn, c, c.c.patient_id == TEMPLATE, {"patient_id": patient_id, "note": note})
         if conn.dialect.name == "sqlite":
             conn.execute(text("PRAGMA ignore_check_constraints = OFF"))
     evaluate_cohort(ctx)
