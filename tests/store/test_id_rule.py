@@ -69,3 +69,24 @@ def test_the_migration_keeps_ids_that_break_the_rule(any_url: str, capfd) -> Non
     with pytest.raises(IntegrityError, match="ck_patient_id"), engine.begin() as conn:
         conn.execute(text(PATIENT), {"id": "P[new]"})
     engine.dispose()
+
+
+@pytest.mark.parametrize("text", ["1_0", "١٢", "1e3", "nan", "inf", "", "+", "0x1", "1 0"])
+def test_numbers_are_ascii_digits_only(text: str) -> None:
+    from followup.store.fields import decimal_number, whole_number
+
+    with pytest.raises(ValueError):
+        whole_number(text)
+    with pytest.raises(ValueError):
+        decimal_number(text)
+    assert whole_number("-12") == -12 and decimal_number("27.5") == 27.5
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x85", "\x9b", "\x0b"])
+def test_no_text_holds_a_control_character(char: str) -> None:
+    from followup.store.fields import Lines, SingleLine
+
+    for check in (SingleLine(), Lines()):
+        with pytest.raises(ValueError, match="control character|one line"):
+            check.check(f"note{char}x")
+    assert Lines().check("two\r\nlines\tand a tab") == "two\r\nlines\tand a tab"

@@ -162,6 +162,26 @@ def acting_staff(
     return Acting(actor)
 
 
+def whole_argument(text: str) -> int:
+    """An option's whole number, in ASCII digits only (``int`` also takes "1_0" and "١٢")."""
+    from followup.store.fields import whole_number
+
+    try:
+        return whole_number(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def number_argument(text: str) -> float:
+    """An option's number like 27.5, in ASCII digits only."""
+    from followup.store.fields import decimal_number
+
+    try:
+        return decimal_number(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def as_of(value: str | None) -> date | None:
     """``--as-of`` as a date (None when not given)."""
     if value is None:

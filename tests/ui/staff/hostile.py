@@ -43,8 +43,12 @@ def _copy(conn: Any, table: Any, where: Any, changes: dict[str, Any]) -> list[di
 
 
 def add_hostile_patient(
-    ctx: Context, patient_id: str = HOSTILE_ID, treatment_id: str = HOSTILE_TREATMENT,
-    name: str = NAME, note: str = CONTACT_NOTE, adverse_event: str = ADVERSE_EVENT,
+    ctx: Context,
+    patient_id: str = HOSTILE_ID,
+    treatment_id: str = HOSTILE_TREATMENT,
+    name: str = NAME,
+    note: str = CONTACT_NOTE,
+    adverse_event: str = ADVERSE_EVENT,
 ) -> None:
     """Copy P0110 with markup (or what is given) in every text, then evaluate the flags (the
     adverse event raises a safety flag)."""
@@ -59,9 +63,7 @@ def add_hostile_patient(
             p.c.id == TEMPLATE,
             {"id": patient_id, "name": name, "search_name": "ann", "phone": PHONE, "email": EMAIL},
         )
-        _copy(
-            conn, t, t.c.patient_id == TEMPLATE, {"id": treatment_id, "patient_id": patient_id}
-        )
+        _copy(conn, t, t.c.patient_id == TEMPLATE, {"id": treatment_id, "patient_id": patient_id})
         copied = _copy(conn, a, a.c.patient_id == TEMPLATE, {"patient_id": patient_id})
         assert copied, "the template patient has assessments"
         latest = max(copied, key=lambda r: r["assessed_on"])

@@ -35,6 +35,7 @@ from followup.services.record_treatment import (
     record_treatment,
     treatments_to_boost,
 )
+from followup.store.fields import decimal_number, whole_number
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.messages import RecordsChanged
 from followup.ui.widgets import formatting as fmt
@@ -104,12 +105,12 @@ def typed_draft(patient_id: str, raw: dict[str, Any]) -> TreatmentDraft:
             f"treated on: {raw['treated_on']!r} is not a date like 2026-11-21"
         ) from None
     numbers: dict[str, Any] = {}
-    for field, kind in (("cells_millions", float), ("banked_doses", int)):
+    for field, parse in (("cells_millions", decimal_number), ("banked_doses", whole_number)):
         text = raw[field]
         try:
-            numbers[field] = None if text is None else kind(text)
+            numbers[field] = None if text is None else parse(text.strip())
         except ValueError:
-            what = "a number" if kind is float else "a whole number"
+            what = "a number" if parse is decimal_number else "a whole number"
             raise FollowupError(f"{FORM_LABELS[field]}: {text!r} is not {what}") from None
     if raw["knee"] is None or raw["product"] is None:
         raise FollowupError(f"{'knee' if raw['knee'] is None else 'product'}: is required")
