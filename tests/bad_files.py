@@ -123,7 +123,7 @@ def _cell(value_of: Callable[[str, random.Random], str | None], columns: dict[st
 
 
 def _control(column: str, rng: random.Random) -> str:
-    return f"A{rng.choice(CONTROLS)}B" if rng.random() < 0.7 else rng.choice(CONTROLS).strip()
+    return f"A{rng.choice(CONTROLS)}B" if rng.random() < 0.7 else rng.choice(CONTROLS)
 
 
 def _number(kind: str):  # type: ignore[no-untyped-def]
