@@ -59,7 +59,10 @@ def test_redcap_round_trip_through_the_command_line(demo_db: str, tmp_path: Path
     # Importing the same file again is refused whole, with lines named.
     again = run("import", "assessments", "--format", "redcap", records, db=fresh)
     assert again.returncode == 1
-    assert "records.csv, line 2: the same assessment is already in the database" in again.stderr
+    assert (
+        "records.csv, line 2, column assessed_on: the same assessment is already in the database"
+        in again.stderr
+    )
 
 
 def test_fhir_bundle_to_a_file_and_to_standard_output(demo_db: str, tmp_path: Path) -> None:

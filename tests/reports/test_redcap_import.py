@@ -203,7 +203,7 @@ def test_the_likely_mistakes_are_named(demo_ctx: Context, project: Path, tmp_pat
     with pytest.raises(InvalidInput) as caught:
         import_file(demo_ctx, "assessments", project / FILES["records"], "test")
     assert (
-        "records.csv, line 1: this is a REDCap records export: import it with --format redcap"
+        "records.csv, line 1, column 1: this is a REDCap records export: import it with --format redcap"
         in str(caught.value)
     )
     labels = tmp_path / "labels.csv"

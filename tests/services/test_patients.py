@@ -68,8 +68,8 @@ def test_add_stores_every_field_and_audits_them(clinic: Context) -> None:
     [
         ({"timezone": "Mars/Olympus"}, "time zone: 'Mars/Olympus' is not an IANA time zone"),
         ({"bmi": 200}, "BMI: must be 10-90, got 200"),
-        ({"birth_date": date(2030, 1, 1)}, "birth date: 2030-01-01 is in the future"),
-        ({"birth_date": date(1850, 1, 1)}, "birth date: 1850-01-01 is not a plausible birth date"),
+        ({"birth_date": date(2030, 1, 1)}, "birth date: is in the future"),
+        ({"birth_date": date(1850, 1, 1)}, "birth date: is not a plausible birth date"),
         ({"sex": "Q"}, "sex: 'Q' is not one of: F, M, X"),
         ({"activity": "couch"}, "activity: 'couch' is not one of: low, moderate, high_impact"),
         ({"language": "en_GB"}, "language: 'en_GB' is not an IETF language tag"),
@@ -103,8 +103,8 @@ def test_patient_ids_and_duplicates_are_refused(clinic: Context) -> None:
     add_patient(clinic, ADA, "nina")
     with pytest.raises(FollowupError, match="a patient with ID P1 already exists"):
         add_patient(clinic, ADA, "nina")
-    for bad in ("", " P2", "P" * 41, "P\n2"):
-        with pytest.raises(FollowupError, match="a patient ID is 1-40 printable characters"):
+    for bad in ("", " P2", "P" * 33, "P\n2", "P[/b]", "P\x1b[2J", "P 2", "Ω1"):
+        with pytest.raises(FollowupError, match="patient ID: must be 1-32 letters, digits"):
             add_patient(clinic, PatientDraft(bad, "B", date(1950, 1, 1)), "nina")
 
 

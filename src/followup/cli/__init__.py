@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
-import sys
 from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -27,6 +26,7 @@ from followup.cli.common import (
     Handler,
     UsageError,
     err,
+    err_lines,
 )
 from followup.errors import FollowupError, InvalidInput
 from followup.store.schema import SchemaError
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except InvalidInput as exc:
         err(f"nothing was imported or changed; {exc.total} problem(s) found:")
-        print(exc.render(), file=sys.stderr)
+        err_lines(exc.render())
         return EXIT_INVALID
     except (FollowupError, SchemaError) as exc:
         err(str(exc))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from followup.services.context import Context, command_line_actor, open_context
 from followup.settings import Settings
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+JSON_UNSAFE = re.compile(rb"\x7f|\xc2[\x80-\x9f]")
 
 Handler = Callable[[argparse.Namespace], int]
 # Adds a command: (name, handler, help) -> its parser, for the command's own arguments.
@@ -31,20 +33,49 @@ class UsageError(Exception):
     """A command was called the wrong way (exit 2)."""
 
 
+# What must not reach a terminal raw: C0 controls (an escape sequence can move the cursor, clear
+# the screen or forge a line), DEL, C1 controls (0x9B is a one-character CSI), the Unicode line
+# separators, and a carriage return that does not end a line (it would overwrite the line).
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]|\r(?!\n)")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character but tab and line ends shown as an escape
+    (``\\x1b``), so a value stored with one prints as what it is and cannot act on the
+    terminal. Values are validated when they come in; this covers older rows and any path."""
+    return UNSAFE.sub(_escaped, text)
+
+
 def out(text: str = "") -> None:
     """Print one line."""
-    print(text, flush=True)
+    print(terminal_safe(text), flush=True)
 
 
 def out_lines(lines: Iterable[str]) -> None:
     """Many lines written at once (a whole cohort's flags or calls)."""
-    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.write(terminal_safe("".join(f"{line}\n" for line in lines)))
+    sys.stdout.flush()
+
+
+def out_text(text: str) -> None:
+    """A whole rendered document (a call sheet, a packet) to standard output."""
+    sys.stdout.write(terminal_safe(text))
     sys.stdout.flush()
 
 
 def err(text: str) -> None:
     """Print a message for the user on standard error."""
-    print(f"followup: {text}", file=sys.stderr, flush=True)
+    print(f"followup: {terminal_safe(text)}", file=sys.stderr, flush=True)
+
+
+def err_lines(text: str) -> None:
+    """Print more of a message (its further lines) on standard error."""
+    print(terminal_safe(text), file=sys.stderr, flush=True)
 
 
 def context(
@@ -60,7 +91,10 @@ def context(
 def print_json(value: Any) -> None:
     """Print JSON (orjson: a whole cohort's flags are tens of megabytes)."""
     sys.stdout.flush()
-    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str) + b"\n")
+    data = orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str)
+    # JSON escapes C0 controls itself; DEL and C1 (U+0080-U+009F) it leaves raw.
+    data = JSON_UNSAFE.sub(lambda m: b"\\u%04x" % ord(m.group().decode()), data)
+    sys.stdout.buffer.write(data + b"\n")
     sys.stdout.buffer.flush()
 
 
@@ -126,6 +160,26 @@ def acting_staff(
         "(create the first admin with: followup init --admin NAME)"
     )
     return Acting(actor)
+
+
+def whole_argument(text: str) -> int:
+    """An option's whole number, in ASCII digits only (``int`` also takes "1_0" and "١٢")."""
+    from followup.store.fields import whole_number
+
+    try:
+        return whole_number(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def number_argument(text: str) -> float:
+    """An option's number like 27.5, in ASCII digits only."""
+    from followup.store.fields import decimal_number
+
+    try:
+        return decimal_number(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def as_of(value: str | None) -> date | None:

@@ -10,10 +10,17 @@ relief last, and is it shorter for smokers?" as
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from followup.cli.common import EXIT_OK, Command, UsageError, context, out, print_json
+from followup.cli.common import (
+    EXIT_OK,
+    Command,
+    UsageError,
+    context,
+    out,
+    out_text,
+    print_json,
+)
 from followup.cli.common import as_of as as_of_date
 from followup.errors import FollowupError
 
@@ -79,7 +86,7 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_json())
     elif not args.out:
-        sys.stdout.write(render_text(report))
+        out_text(render_text(report))
     return EXIT_OK
 
 

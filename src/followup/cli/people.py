@@ -9,6 +9,7 @@ from typing import Any
 
 from followup.cli.common import ALL_ROLES, EXIT_OK, Group, acting_staff, context, out
 from followup.errors import FollowupError
+from followup.store.fields import decimal_number
 
 # Command-line option -> the patient's field, for the fields both add and edit take.
 OPTIONS = {
@@ -60,10 +61,10 @@ def _value(field: str, text: str) -> Any:
         try:
             return date.fromisoformat(text.strip())
         except ValueError:
-            raise FollowupError(f"birth date: {text!r} is not a date like 1956-03-02") from None
+            raise FollowupError("birth date: is not a date like 1956-03-02") from None
     if field == "bmi":
         try:
-            return float(text)
+            return decimal_number(text.strip())
         except ValueError:
             raise FollowupError(f"BMI: {text!r} is not a number") from None
     return text

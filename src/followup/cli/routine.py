@@ -4,7 +4,6 @@ decision (``decide``) and the weekly packet (``review``)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from followup.cli.common import (
     context,
     out,
     out_lines,
+    out_text,
     print_json,
 )
 from followup.cli.common import as_of as as_of_date
@@ -72,8 +72,7 @@ def _write_sheet(sheet: CallSheet, fmt: str, path: str | None) -> int:
 
     text = render(sheet, fmt)
     if path is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        out_text(text)
         return EXIT_OK
     write_private(Path(path), text)
     out(
@@ -182,8 +181,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     )
     text = render(packet, args.format)
     if args.out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        out_text(text)
     else:
         write_private(Path(args.out), text)
     record_packet(ctx, packet, command_line_actor())  # written: the next packet starts here

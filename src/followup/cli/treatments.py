@@ -7,7 +7,16 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from followup.cli.common import EXIT_OK, Group, UsageError, acting_staff, context, out
+from followup.cli.common import (
+    EXIT_OK,
+    Group,
+    UsageError,
+    acting_staff,
+    context,
+    number_argument,
+    out,
+    whole_argument,
+)
 from followup.domain.records import KNEES, PRODUCTS, ROUTES
 
 ROLES = ("coordinator", "clinician")
@@ -95,8 +104,10 @@ def register(group: Group) -> None:
     p.add_argument("--product", choices=PRODUCTS)
     p.add_argument("--route", choices=ROUTES, default="intra_articular", action=_RouteGiven)
     p.set_defaults(route_given=False)
-    p.add_argument("--cells", type=float, metavar="MILLIONS", help="cells injected, in millions")
-    p.add_argument("--kl-grade", type=int, metavar="1-4")
+    p.add_argument(
+        "--cells", type=number_argument, metavar="MILLIONS", help="cells injected, in millions"
+    )
+    p.add_argument("--kl-grade", type=whole_argument, metavar="1-4")
     p.add_argument("--booster-of", metavar="TREATMENT_ID", help="the treatment this one boosts")
     p.add_argument(
         "--booster",
@@ -104,7 +115,9 @@ def register(group: Group) -> None:
         help="a booster of the knee's latest treatment (its product, grade and route, one banked "
         "dose fewer)",
     )
-    p.add_argument("--banked-doses", type=int, metavar="N", help="cryopreserved doses left after")
+    p.add_argument(
+        "--banked-doses", type=whole_argument, metavar="N", help="cryopreserved doses left after"
+    )
     p.add_argument(
         "--id", metavar="TREATMENT_ID", help="the clinic's ID (default: the next T00000)"
     )

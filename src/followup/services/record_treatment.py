@@ -23,10 +23,9 @@ from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
-from followup.store.fields import validate
+from followup.store.fields import CLINIC_ID, validate
 from followup.store.locks import lock_patient
 from followup.store.models import (
-    ID_LENGTH,
     EpisodeEvaluation,
     Flag,
     Patient,
@@ -216,8 +215,10 @@ def _check_fields(draft: TreatmentDraft) -> None:
         LABELS,
     )  # fmt: skip
     tid = draft.treatment_id
-    if tid is not None and (not tid.strip() or len(tid) > ID_LENGTH or tid != tid.strip()):
-        raise FollowupError(f"treatment ID: one line of at most {ID_LENGTH} characters")
+    try:
+        CLINIC_ID.check(tid)  # a new ID; the one boosted exists, whatever it looks like
+    except ValueError as exc:
+        raise FollowupError(f"treatment ID: {exc}") from None
 
 
 _NUMBERED = re.compile(r"T(\d+)")

@@ -12,7 +12,8 @@ from followup.errors import FollowupError
 from followup.services import audit
 from followup.services.context import Context
 from followup.store.engine import read_session, write_session
-from followup.store.models import ID_LENGTH, Site
+from followup.store.fields import CLINIC_ID
+from followup.store.models import Site
 
 MAX_SITE_NAME = 200
 
@@ -44,10 +45,11 @@ def require_site(session: Session, site_id: str) -> None:
 
 
 def check_site_id(site_id: str) -> None:
-    """A site ID as the clinic types it into files and commands: no spaces around it, one line,
-    at most ID_LENGTH characters."""
-    if not site_id or site_id != site_id.strip() or len(site_id) > ID_LENGTH:
-        raise FollowupError(f"a site ID is 1-{ID_LENGTH} characters without spaces at either end")
+    """A site ID as the clinic types it into files and commands, by the one ID rule."""
+    try:
+        CLINIC_ID.check(site_id)
+    except ValueError as exc:
+        raise FollowupError(f"site ID: {exc}") from None
     if not site_id.isprintable():
         raise FollowupError("a site ID must be one line of printable characters")
 

@@ -1,11 +1,16 @@
 """Reading and checking CSV files (DESIGN.md section 7): header row, UTF-8 (Excel's BOM and CRLF
 accepted), columns in any order, optional columns may be absent, unknown columns refused so a typo
 never silently drops data. Every problem is reported with file, line (header = line 1) and column.
+No cell holds a control character; numbers and dates are ASCII digits; a message never repeats
+a cell that may identify a patient (a date, a name, a phone number: text is never repeated).
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +22,15 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from followup.errors import InvalidInput, Problem
-from followup.store.fields import TextCheck, TimeZoneName, field_rule
+from followup.store.fields import (
+    TextCheck,
+    TimeZoneName,
+    control_problem,
+    decimal_number,
+    field_rule,
+)
+from followup.store.fields import whole_number as strict_whole_number
+from followup.store.text_files import read_text
 
 Parser = Callable[[str], Any]
 # Whole numbers with at most this many allowed values are looked up, not parsed, cell by cell.
@@ -146,42 +159,38 @@ def _read_table(
     path: Path, by_name: dict[str, Column], log: ProblemLog
 ) -> tuple[list[str], list[int], list[list[str]]]:
     """Header, line numbers and cell lists of the well-formed rows."""
-    try:
-        fh = open(path, encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise InvalidInput([Problem(str(path), 0, None, f"cannot open: {exc.strerror}")]) from None
     lines: list[int] = []
     table: list[list[str]] = []
-    with fh:
-        reader = csv.reader(fh)
+    # No cap on a cell's length here: a long cell is refused by its column's rule, by name.
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(read_text(path, log.file), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InvalidInput([Problem(log.file, 1, "1", _read_error(exc))]) from None
+    if header is None:
+        raise InvalidInput([Problem(log.file, 1, "1", "the file is empty (no header row)")])
+    header = [h.strip() for h in header]
+    if not _check_header(header, by_name, log):
+        log.raise_if_any()
+    width = len(header)
+    while True:
         try:
-            header = next(reader, None)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise InvalidInput([Problem(log.file, 1, None, _read_error(exc))]) from None
-        if header is None:
-            raise InvalidInput([Problem(log.file, 1, None, "the file is empty (no header row)")])
-        header = [h.strip() for h in header]
-        if not _check_header(header, by_name, log):
-            log.raise_if_any()
-        width = len(header)
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except UnicodeDecodeError as exc:
-                log.add(reader.line_num + 1, None, _read_error(exc))
-                log.raise_if_any()
-            except csv.Error as exc:
-                log.add(reader.line_num, None, _read_error(exc))
-                continue
-            if len(cells) != width:
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue  # blank line
-                log.add(reader.line_num, None, f"has {len(cells)} cells, the header has {width}")
-                continue
-            lines.append(reader.line_num)
-            table.append(cells)
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            log.add(reader.line_num, "1", _read_error(exc))
+            continue
+        if len(cells) != width:
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # blank line
+            # Named: the first column without a cell, or the position of the first extra one.
+            where = header[len(cells)] if len(cells) < width else str(width + 1)
+            log.add(reader.line_num, where, f"has {len(cells)} cells, the header has {width}")
+            continue
+        lines.append(reader.line_num)
+        table.append(cells)
     return header, lines, table
 
 
@@ -195,29 +204,33 @@ def _parse_column(
     """Values of one column; problems are appended as (line, position, column, message)."""
     lookup = column.lookup or {}
     values = list(map(lookup.get, cells))
+    refused: set[int] = set()
     # Only cells the lookup did not know need a closer look (most columns: none, or blanks).
     if values.count(None) != cells.count(""):
         for j, value in enumerate(values):
             cell = cells[j]
             if value is not None or not cell:
                 continue
+            # Before the spaces at the ends come off: strip() would also drop some controls.
+            problem = control_problem(cell, lines=True)
             cell = cell.strip()
-            if not cell:
+            if problem is None and not cell:
                 continue
             try:
+                if problem is not None:
+                    raise ValueError(problem)
                 values[j] = column.parse(cell)
             except ValueError as exc:
                 problems.append((lines[j], position, column.name, str(exc)))
+                refused.add(j)
     if column.required and None in values:
         for j, value in enumerate(values):
-            if value is None and not cells[j].strip():
+            if value is None and j not in refused and not cells[j].strip():
                 problems.append((lines[j], position, column.name, "is required but empty"))
     return values
 
 
 def _read_error(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "is not valid UTF-8 text (save the file as CSV UTF-8)"
     return f"is not valid CSV ({exc})"
 
 
@@ -251,6 +264,9 @@ def text(max_length: int, checks: tuple[TextCheck, ...] = ()) -> Parser:
         cell = unquote(cell)
         if len(cell) > max_length:
             raise ValueError(f"is longer than {max_length} characters")
+        problem = control_problem(cell, lines=True)
+        if problem is not None:
+            raise ValueError(problem)
         for check in checks:
             check.check(cell)
         return cell
@@ -282,25 +298,31 @@ def unquote(cell: str) -> str:
     return cell
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 @lru_cache(maxsize=100_000)
 def iso_date(cell: str) -> date:
-    """A cell holding a date written YYYY-MM-DD."""
+    """A cell holding a date written YYYY-MM-DD (ASCII digits). The message does not repeat
+    the cell: a birth date identifies a patient."""
     try:
-        if len(cell) != 10:
+        if ISO_DATE.fullmatch(cell) is None:
             raise ValueError
         return date.fromisoformat(cell)
     except ValueError:
-        raise ValueError(f"{cell!r} is not a real date in the form YYYY-MM-DD") from None
+        raise ValueError("is not a real date like 1958-04-01 (YYYY-MM-DD)") from None
 
 
 def iso_datetime_with_offset(cell: str) -> datetime:
     """A cell holding a date-time with its UTC offset (a call's local time stays known)."""
     try:
+        if not cell.isascii() or ISO_DATE.match(cell) is None:
+            raise ValueError
         value = datetime.fromisoformat(cell)
     except ValueError:
-        raise ValueError(f"{cell!r} is not a date-time like 2026-03-14T09:30:00+09:00") from None
+        raise ValueError("is not a date-time like 2026-03-14T09:30:00+09:00") from None
     if value.utcoffset() is None:
-        raise ValueError(f"{cell!r} has no UTC offset (add e.g. +09:00 or Z)")
+        raise ValueError("has no UTC offset (add e.g. +09:00 or Z)")
     return value
 
 
@@ -309,13 +331,13 @@ def whole_number(low: int, high: int, noun: str | None = None) -> Parser:
 
     def parse(cell: str) -> int:
         try:
-            value = int(cell)
+            value = strict_whole_number(cell)
         except ValueError:
             value = None
         if noun is not None and (value is None or not low <= value <= high):
             raise ValueError(f"{cell!r} is not {noun} {low}-{high}")
         if value is None:
-            raise ValueError(f"{cell!r} is not a whole number")
+            raise ValueError(f"{cell!r} is not a whole number (digits 0-9)")
         if not low <= value <= high:
             raise ValueError(f"{value} is outside {low}-{high}")
         return value
@@ -328,9 +350,9 @@ def decimal(low: float, high: float) -> Parser:
 
     def parse(cell: str) -> float:
         try:
-            value = float(cell)
+            value = decimal_number(cell)
         except ValueError:
-            raise ValueError(f"{cell!r} is not a number") from None
+            raise ValueError(f"{cell!r} is not a number like 27.5") from None
         if not low <= value <= high:  # also refuses nan
             raise ValueError(f"{cell} is outside {low:g}-{high:g}")
         return value

@@ -4,13 +4,16 @@ database's CHECK constraints (``check_constraints``), the CSV import's cell chec
 
 A range is pydantic's own field metadata (``Field(ge=..., le=..., max_length=...)``); the allowed
 values of a coded field are ``OneOf``, an IANA time zone is ``TimeZoneName``, text that must stay
-on one line is ``SingleLine`` and text of a set form is ``Matches``, all carried in ``Annotated``
-so the table models inherit them from their base models.
+on one line is ``SingleLine``, free text of several lines is ``Lines``, a patient, treatment or
+site ID is ``CLINIC_ID`` (which also gives its CHECK constraint) and text of a set form is
+``Matches``, all carried in ``Annotated`` so the table models inherit them from their base
+models. No text field holds a control character; numbers are plain ASCII digits.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -65,6 +68,40 @@ class TimeZoneName:
 
 # What ``str.splitlines`` breaks a line on: any of them in a one-line field is a pasted paragraph.
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+# Control characters (C0, DEL, C1): no text a clinic types holds one, a NUL is refused by
+# PostgreSQL at the very end of an import, and an escape sequence printed to a terminal can
+# forge a line. Text of several lines may hold tab, line feed and carriage return.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_IN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_problem(value: str, *, lines: bool = False) -> str | None:
+    """Why ``value`` cannot be stored: the first control character it holds (by code and
+    position, never the text around it), or None. ``lines``: tab and line ends are allowed."""
+    found = (CONTROL_IN_LINES if lines else CONTROL).search(value)
+    if found is None:
+        return None
+    return f"has a control character (U+{ord(found.group()):04X}) at character {found.start() + 1}"
+
+
+# Numbers as a clinic writes them: ASCII digits, a sign, a decimal point. Python's int() and
+# float() also take "1_0", other scripts' digits ("١٢"), "nan" and "1e3".
+WHOLE = re.compile(r"[+-]?[0-9]+")
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def whole_number(text: str) -> int:
+    """``text`` (without spaces at the ends) as a whole number, or ValueError."""
+    if WHOLE.fullmatch(text) is None:
+        raise ValueError("is not a whole number (digits 0-9)")
+    return int(text)
+
+
+def decimal_number(text: str) -> float:
+    """``text`` (without spaces at the ends) as a number like 27.5, or ValueError."""
+    if DECIMAL.fullmatch(text) is None:
+        raise ValueError("is not a number like 27.5 (digits 0-9 and a point)")
+    return float(text)
 
 
 class TextCheck:
@@ -85,10 +122,65 @@ class SingleLine(TextCheck):
     paragraph is refused rather than stored where every list would cut or garble it."""
 
     def check(self, value: Any) -> Any:
-        """Refuse text with a line break (it would break a CSV row or a call sheet line)."""
-        if isinstance(value, str) and not LINE_BREAKS.isdisjoint(value):
-            raise ValueError("must be one line (it has a line break)")
+        """Refuse text with a line break (it would break a CSV row or a call sheet line) or
+        another control character."""
+        if isinstance(value, str):
+            if not LINE_BREAKS.isdisjoint(value):
+                raise ValueError("must be one line (it has a line break)")
+            problem = control_problem(value)
+            if problem is not None:
+                raise ValueError(problem)
         return value
+
+
+@dataclass(frozen=True)
+class Lines(TextCheck):
+    """Free text that may run over several lines (a note, an adverse event): tab and line ends
+    are allowed, other control characters are not."""
+
+    def check(self, value: Any) -> Any:
+        """Refuse text holding a control character other than tab and line ends."""
+        problem = control_problem(value, lines=True) if isinstance(value, str) else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+@dataclass(frozen=True)
+class ClinicId(TextCheck):
+    """A clinic's identifier of a patient, a treatment or a site (``P0001``, ``T00042``):
+    letters, digits, ``-``, ``_`` and ``.``, 1 to ``longest`` characters. IDs are shown in every
+    list, typed at the kiosk and written in file names, so nothing else may be in one. The
+    message never repeats the value (it may be anything, even an escape sequence)."""
+
+    longest: int = 32
+    allowed: str = string.ascii_letters + string.digits + "-_."
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, for messages."""
+        return f"must be 1-{self.longest} letters, digits, '-', '_' or '.' (like P0001)"
+
+    def check(self, value: Any) -> Any:
+        """Refuse an ID that breaks the rule."""
+        if isinstance(value, str) and not (
+            0 < len(value) <= self.longest and set(value) <= set(self.allowed)
+        ):
+            raise ValueError(self.rule)
+        return value
+
+    def constraint(self, column: str, name: str) -> CheckConstraint:
+        """The same rule as a CHECK constraint, in SQL both SQLite and PostgreSQL run: what is
+        left once every allowed character is trimmed off must be nothing."""
+        return CheckConstraint(
+            f"length({column}) BETWEEN 1 AND {self.longest} "
+            f"AND trim({column}, '{self.allowed}') = ''",
+            name=name,
+        )
+
+
+# The one rule for every patient, treatment and site ID.
+CLINIC_ID = ClinicId()
 
 
 @dataclass(frozen=True)
@@ -202,5 +294,7 @@ def _message(model: type[BaseModel], field: str, error: Any) -> str:
     if kind == "missing" or (kind.endswith("_type") and error.get("input") is None):
         return "is required"
     if kind in ("int_parsing", "int_from_float", "int_type"):
-        return f"must be a whole number, got {error['input']!r}"
+        return "must be a whole number (digits 0-9)"
+    if kind.startswith("date_"):
+        return "is not a date like 1958-04-01"
     return str(error["msg"]).removeprefix("Value error, ")

@@ -27,6 +27,8 @@ from followup.domain.records import (
     SOURCES,
 )
 from followup.store.fields import (
+    CLINIC_ID,
+    Lines,
     Matches,
     OneOf,
     SingleLine,
@@ -40,7 +42,10 @@ SEXES = ("F", "M", "X")
 ACTIVITIES = ("low", "moderate", "high_impact")
 # The longest free text (a note, an adverse event) a form or a file may hold.
 MAX_TEXT = 2000
+# The width of an ID column; what an ID may hold (1-32 characters) is CLINIC_ID's rule.
 ID_LENGTH = 40
+# A patient's, treatment's or site's ID, checked by CLINIC_ID wherever it comes in.
+ClinicIdText = Annotated[str, CLINIC_ID]
 
 Item = Annotated[int | None, Field(default=None, ge=0, le=4)]
 # An IETF language tag (BCP 47) in its common forms: en, ja, es-419, pt-BR, zh-Hant-TW.
@@ -52,8 +57,10 @@ LANGUAGE_TAG = Matches(
 class Site(SQLModel, table=True):
     """A clinic site; staff accounts and patients may belong to one."""
 
-    id: str = Field(primary_key=True, max_length=ID_LENGTH)
-    name: str = Field(max_length=200)
+    __table_args__ = (CLINIC_ID.constraint("id", "ck_site_id"),)
+
+    id: ClinicIdText = Field(primary_key=True, max_length=ID_LENGTH)
+    name: Annotated[str, SingleLine()] = Field(max_length=200)
 
 
 class PatientBase(SQLModel):
@@ -77,12 +84,13 @@ class Patient(PatientBase, table=True):
 
     __table_args__ = (
         *check_constraints(PatientBase, "patient"),
+        CLINIC_ID.constraint("id", "ck_patient_id"),
         # Search walks this index in order and stops at the limit; (search_name, id) is also
         # the order results are shown in.
         Index("ix_patient_search_name", "search_name", "id"),
     )
 
-    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    id: ClinicIdText = Field(primary_key=True, max_length=ID_LENGTH)
     # ``name`` as search compares it (followup.domain.names.search_form), written with the name.
     # Unbounded: decomposing can make it longer than the name.
     search_name: str = Field(sa_column_kwargs={"server_default": ""})
@@ -109,6 +117,7 @@ class Treatment(TreatmentBase, table=True):
 
     __table_args__ = (
         *check_constraints(TreatmentBase, "treatment", {"cells_millions": "ck_treatment_cells"}),
+        CLINIC_ID.constraint("id", "ck_treatment_id"),
         CheckConstraint(
             "entered_in_error = false OR error_reason IS NOT NULL",
             name="ck_treatment_error_reason",
@@ -117,9 +126,11 @@ class Treatment(TreatmentBase, table=True):
         Index("ix_treatment_patient_knee_date_id", "patient_id", "knee", "treated_on", "id"),
     )
 
-    id: str = Field(primary_key=True, max_length=ID_LENGTH)
-    patient_id: str = Field(foreign_key="patient.id", max_length=ID_LENGTH)
-    booster_of: str | None = Field(default=None, foreign_key="treatment.id", max_length=ID_LENGTH)
+    id: ClinicIdText = Field(primary_key=True, max_length=ID_LENGTH)
+    patient_id: ClinicIdText = Field(foreign_key="patient.id", max_length=ID_LENGTH)
+    booster_of: Annotated[str | None, CLINIC_ID] = Field(
+        default=None, foreign_key="treatment.id", max_length=ID_LENGTH
+    )
     entered_in_error: bool = Field(
         default=False, sa_column_kwargs={"server_default": text("false")}
     )
@@ -163,8 +174,10 @@ class AssessmentBase(SQLModel):
     patient_global: int | None = Field(default=None, ge=0, le=100)
     # Free text may hold line breaks (paper forms and REDCap carry them); the terminal's
     # one-line entry fields refuse a pasted paragraph themselves, never cutting it.
-    adverse_event: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
-    note: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
+    adverse_event: Annotated[str | None, Lines()] = Field(
+        default=None, max_length=MAX_TEXT, sa_type=Text
+    )
+    note: Annotated[str | None, Lines()] = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
 
 
 class AssessmentScores(SQLModel):
@@ -206,7 +219,7 @@ class Assessment(AssessmentBase, AssessmentScores, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: str = Field(foreign_key="patient.id", max_length=ID_LENGTH)
+    patient_id: ClinicIdText = Field(foreign_key="patient.id", max_length=ID_LENGTH)
     instrument_version: str = Field(max_length=40)
     entered_in_error: bool = Field(
         default=False, sa_column_kwargs={"server_default": text("false")}
@@ -220,7 +233,7 @@ class ContactBase(SQLModel):
     """A call attempt (or other contact) with a patient, as logged."""
 
     outcome: Annotated[str, OneOf(CONTACT_OUTCOMES)] = Field(max_length=20)
-    note: str | None = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
+    note: Annotated[str | None, Lines()] = Field(default=None, max_length=MAX_TEXT, sa_type=Text)
 
 
 class Contact(ContactBase, table=True):
@@ -233,7 +246,7 @@ class Contact(ContactBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: str = Field(foreign_key="patient.id", max_length=ID_LENGTH)
+    patient_id: ClinicIdText = Field(foreign_key="patient.id", max_length=ID_LENGTH)
     contacted_at: datetime
     utc_offset_minutes: int | None = None
     created_at: datetime

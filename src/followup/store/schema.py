@@ -14,7 +14,7 @@ from followup.store.engine import CREATE_HINT, NoDatabase, describe, sqlite_path
 
 # The newest migration. Checked against the migration scripts by a test; kept here so that every
 # command can check the schema without loading Alembic (a fifth of start-up time).
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 
 class SchemaError(RuntimeError):
@@ -62,11 +62,26 @@ def is_empty(engine: Engine) -> bool:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database schema up to the latest migration, keeping its data."""
+    """Bring the database schema up to the latest migration, keeping its data.
+
+    SQLite changes a table's constraints by copying it into a new table and dropping the old
+    one, which foreign keys forbid while other tables refer to it; as SQLite's manual says for
+    such changes, foreign keys are off during the migration (set outside its transaction, where
+    the setting takes effect), and every reference is checked before it commits."""
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                command.upgrade(_config(conn), "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise SchemaError("the upgrade would break references between tables")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def ensure_schema(engine: Engine, *, create: bool = False) -> None:

@@ -87,14 +87,14 @@ def check_assessment_rows(
                 log.add(row.line, "assessed_on", "is before the patient's birth date")
         answers = tuple(map(get, ITEM_KEYS))
         if answers == no_answers:
-            log.add(row.line, None, "no questionnaire item (p1-p5, s1-s2, f1-f17) is answered")
+            log.add(row.line, "p1", "no questionnaire item (p1-p5, s1-s2, f1-f17) is answered")
             continue
         key = (pid, knee, on, source, answers)
         first = seen.setdefault(key, row.line)
         if first != row.line:
-            log.add(row.line, None, f"duplicate of the assessment on line {first}")
+            log.add(row.line, "assessed_on", f"duplicate of the assessment on line {first}")
         elif key in existing:
-            log.add(row.line, None, "the same assessment is already in the database")
+            log.add(row.line, "assessed_on", "the same assessment is already in the database")
         out.append(
             [
                 *answers,

@@ -30,8 +30,16 @@ from followup.services.importing.assessments import COLUMNS as CSV_COLUMNS
 from followup.services.importing.assessments import check_assessment_rows
 from followup.services.importing.common import Batch, ImportRun
 from followup.store.bulk import chunks
-from followup.store.csv_files import Column, Row, choice_column, read_rows, text, whole_number
-from followup.store.models import ID_LENGTH, Treatment
+from followup.store.csv_files import (
+    Column,
+    Row,
+    choice_column,
+    column,
+    read_rows,
+    text,
+    whole_number,
+)
+from followup.store.models import Treatment
 
 FORM = "knee_assessment"
 COMPLETE = f"{FORM}_complete"
@@ -71,7 +79,7 @@ def _columns() -> list[Column]:
         "redcap_event_name": Column("redcap_event_name", text(100), required=True),
         "redcap_repeat_instrument": choice_column("redcap_repeat_instrument", (FORM,)),
         "redcap_repeat_instance": Column("redcap_repeat_instance", whole_number(1, INSTANCE_MAX)),
-        "treatment_id": Column("treatment_id", text(ID_LENGTH)),
+        "treatment_id": column("treatment_id", Treatment, "id"),
         COMPLETE: choice_column(COMPLETE, STATUSES),
     }
     return [
@@ -105,7 +113,7 @@ def refuse_misread_export(path: Path, fmt: str) -> None:
         )
     else:
         return
-    raise InvalidInput([Problem(path.name, 1, None, message)])
+    raise InvalidInput([Problem(path.name, 1, "1", message)])
 
 
 def check_redcap_records(run: ImportRun, path: Path) -> Batch:

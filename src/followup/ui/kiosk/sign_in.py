@@ -4,6 +4,8 @@ expired), so it reveals nothing about other patients; the screen answers each al
 
 from __future__ import annotations
 
+import re
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -14,6 +16,7 @@ from followup.domain.instrument import Instrument
 from followup.services.context import Context
 from followup.services.patient_codes import CodeRefused, verify_code
 from followup.services.self_report import KneeInFollowUp, knees_in_follow_up
+from followup.store.fields import CLINIC_ID
 from followup.ui.kiosk.kiosk import KioskScreen
 from followup.ui.kiosk.words import NOT_AVAILABLE, problem_message
 from followup.ui.widgets.fields import MovesOnInput
@@ -59,8 +62,9 @@ class SignInScreen(KioskScreen):
             yield MovesOnInput(
                 id="patient-id",
                 next_field="#code",
-                max_length=40,
-                restrict=r"[A-Za-z0-9_.\-]*",
+                # Only what the one ID rule allows can be typed (a patient ID is never longer).
+                max_length=CLINIC_ID.longest,
+                restrict=f"[{re.escape(CLINIC_ID.allowed)}]*",
             )
             yield Label("Your personal code")
             yield Input(id="code", password=True, max_length=20)

@@ -39,6 +39,7 @@ from followup.ui.staff.base import StaffScreen
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import PlainTable
 
 ACCOUNT_COLUMNS = ("User", "Role", "Site", "Active", "Locked", "Wrong passwords")
 # Actions on the highlighted account, with when each applies.
@@ -104,11 +105,11 @@ class AdminScreen(StaffScreen):
         yield Header()
         yield Static("Reading the staff accounts…", id="admin-summary", classes="bar")
         yield Label("Staff accounts", classes="section-title")
-        table: DataTable[object] = DataTable(id="accounts", cursor_type="row", zebra_stripes=True)
+        table = PlainTable(id="accounts", cursor_type="row", zebra_stripes=True)
         table.add_columns(*ACCOUNT_COLUMNS)
         yield table
         yield Label("Sites", classes="section-title")
-        sites: DataTable[object] = DataTable(id="sites", cursor_type="row", zebra_stripes=True)
+        sites = PlainTable(id="sites", cursor_type="row", zebra_stripes=True)
         sites.add_columns("Site", "Name")
         yield sites
         yield KeyBar()
@@ -248,5 +249,5 @@ class AdminScreen(StaffScreen):
         self.post_message(AccountChanged(f"Account {username} {done}."))
 
     def on_account_changed(self, message: AccountChanged) -> None:
-        self.notify(message.note)
+        self.notify(message.note, markup=False)
         self.action_reload()

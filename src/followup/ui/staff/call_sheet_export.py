@@ -80,7 +80,7 @@ class CallSheetDialog(StaffModal):
                 id="sheet-formats",
             )
             yield Input(value=self._default_path("html"), id="sheet-path")
-            yield Static("", id="sheet-problem", classes="problem")
+            yield Static("", id="sheet-problem", classes="problem", markup=False)
             yield Static(
                 "↑↓ or h/c: format · Tab: file name · Enter: write · Escape: cancel",
                 classes="hint",
@@ -154,7 +154,7 @@ class CallSheetDialog(StaffModal):
             self.query_one("#sheet-path", Input).focus()
 
     def on_call_sheet_written(self, message: CallSheetWritten) -> None:
-        self.app.notify(f"Call sheet written: {message.calls} calls → {message.path}")
+        self.app.notify(f"Call sheet written: {message.calls} calls → {message.path}", markup=False)
         self.dismiss(message.path)
 
     def action_cancel(self) -> None:

@@ -90,7 +90,7 @@ class DecisionDialog(ModalScreen[DecisionAnswer | None]):
                 id="decision-until",
                 classes="-hidden" if self.decision != BOOSTER_SCHEDULED else "",
             )
-            yield Static("", id="decision-problem", classes="problem")
+            yield Static("", id="decision-problem", classes="problem", markup=False)
             yield Static("Enter: save · Escape: cancel", classes="hint")
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from followup.services.context import Context
 from followup.services.find_patient import SEARCH_LIMIT, PatientHit, search_patients
 from followup.ui.staff.base import StaffModal
+from followup.ui.widgets.plain_table import plain
 
 
 class PatientsFound(Message):
@@ -102,7 +103,7 @@ class FindPatientDialog(StaffModal):
         results = self.query_one("#find-results", OptionList)
         results.clear_options()
         results.add_options(
-            Option(f"{h.id:<10} {h.name}  · born {h.birth_date.isoformat()}", id=h.id)
+            Option(plain(f"{h.id:<10} {h.name}  · born {h.birth_date.isoformat()}"), id=h.id)
             for h in self.hits
         )
         if self.hits:

@@ -44,7 +44,7 @@ class FlagDetail(VerticalScroll):
         self._chart_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="flag-evidence")
+        yield Static("", classes="flag-evidence", markup=False)
         yield Vertical(classes="flag-chart")
 
     def show(

@@ -28,6 +28,7 @@ from followup.services.outcomes import (
 )
 from followup.services.sites import SiteView, list_sites
 from followup.ui.staff.base import StaffModal
+from followup.ui.widgets.plain_table import plain
 
 # The order ``g`` steps through: the groupings, then all knees together.
 GROUPING_CYCLE: tuple[str | None, ...] = (*GROUPINGS, None)
@@ -176,7 +177,7 @@ class FilterDialog(StaffModal):
                 site = self.fixed_site or o.site
                 choices = [(site, site)] if site else [("any", ANY)]
                 yield _select(choices, site, "filter-site", fixed=self.fixed_site is not None)
-            yield Static("", id="filter-problem", classes="problem")
+            yield Static("", id="filter-problem", classes="problem", markup=False)
             yield Static(
                 "Tab: next field · Enter: open a list, or apply from the grade field · "
                 "Ctrl+R: clear all · Escape: cancel",
@@ -199,7 +200,7 @@ class FilterDialog(StaffModal):
     def on_sites_read(self, message: SitesRead) -> None:
         select = self.query_one("#filter-site", Select)
         current = select.value
-        options = [("any", ANY), *((f"{s.name} ({s.id})", s.id) for s in message.sites)]
+        options = [("any", ANY), *((plain(f"{s.name} ({s.id})"), s.id) for s in message.sites)]
         select.set_options(options)
         known = {value for _label, value in options}
         select.value = current if current in known else ANY

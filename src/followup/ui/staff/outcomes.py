@@ -114,7 +114,7 @@ class OutcomesScreen(StaffScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Computing the outcomes…", id="outcomes-bar", classes="bar")
+        yield Static("Computing the outcomes…", id="outcomes-bar", classes="bar", markup=False)
         with VerticalScroll(id="outcomes-body"):
             with Vertical(id="outcomes-figure"):
                 yield Static(CHART_TITLE, id="km-title", classes="hint")
@@ -290,4 +290,4 @@ class OutcomesScreen(StaffScreen):
         self.post_message(OutcomesReportWritten(path))
 
     def on_outcomes_report_written(self, message: OutcomesReportWritten) -> None:
-        self.notify(f"Outcomes report written → {message.path}")
+        self.notify(f"Outcomes report written → {message.path}", markup=False)

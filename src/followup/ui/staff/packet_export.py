@@ -110,7 +110,7 @@ class PacketExport(StaffScreen):
 
         def chosen(answer: tuple[str, Path] | None) -> None:
             if answer is not None:
-                self.notify(f"Writing the review packet to {answer[1]}…")
+                self.notify(f"Writing the review packet to {answer[1]}…", markup=False)
                 self._export(self.ctx, as_of, answer[0], answer[1], actor)
 
         self.app.push_screen(ExportDialog(as_of), chosen)
@@ -134,4 +134,6 @@ class PacketExport(StaffScreen):
 
     def on_packet_written(self, message: PacketWritten) -> None:
         left_out = f", {message.left_out} left out" if message.left_out else ""
-        self.notify(f"Review packet written: {message.count} flags{left_out} → {message.path}")
+        self.notify(
+            f"Review packet written: {message.count} flags{left_out} → {message.path}", markup=False
+        )

@@ -37,6 +37,7 @@ from followup.ui.staff.patient_views import (
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import PlainTable
 
 TABS = ("tab-overview", "tab-charts", "tab-assessments", "tab-contacts", "tab-flags")
 CONTACT_COLUMNS = ("Outcome", "Note", "By")  # after the time, whose title names the clock
@@ -56,8 +57,8 @@ class PatientLoaded(Message):
         self.history = history
 
 
-def _table(table_id: str, *labels: tuple[str, ...]) -> DataTable[object]:
-    table: DataTable[object] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+def _table(table_id: str, *labels: tuple[str, ...]) -> PlainTable:
+    table = PlainTable(id=table_id, cursor_type="row", zebra_stripes=True)
     for group in labels:
         for label in group:
             table.add_column(label)
@@ -122,18 +123,18 @@ class PatientScreen(PatientActions):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="patient-head", classes="bar"):
-            yield Static("", id="patient-title")
-            yield Static("", id="patient-risk")
+            yield Static("", id="patient-title", markup=False)
+            yield Static("", id="patient-risk", markup=False)
         with TabbedContent(id="patient-tabs"):
             with TabPane("1 Overview", id="tab-overview"):
                 with VerticalScroll():
-                    yield Static("", id="treatment-summary")
+                    yield Static("", id="treatment-summary", markup=False)
                     yield _table(
                         "treatments",
                         ("Knee", "Treated", "Product", "Cells (M)", "Route", "KL", "Banked"),
                         ("Booster of", "ID", "Status"),
                     )
-                    yield Static("", id="flag-summary")
+                    yield Static("", id="flag-summary", markup=False)
             with TabPane("2 Charts", id="tab-charts"):
                 yield VerticalScroll(id="charts")
             with TabPane("3 Assessments", id="tab-assessments"):
@@ -145,7 +146,7 @@ class PatientScreen(PatientActions):
             with TabPane("4 Contacts", id="tab-contacts"):
                 yield _table("contacts", ("When", *CONTACT_COLUMNS))
             with TabPane("5 Flags & history", id="tab-flags"), VerticalScroll():
-                yield Static("", id="flags")
+                yield Static("", id="flags", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:

@@ -240,5 +240,5 @@ class PatientActions(StaffScreen):
         self.show_dialog(CodeDialog(message.issued))
 
     def on_patient_changed(self, message: PatientChanged) -> None:
-        self.notify(message.note)
+        self.notify(message.note, markup=False)
         self.action_reload()

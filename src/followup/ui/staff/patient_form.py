@@ -50,6 +50,7 @@ from followup.ui.staff.patient_form_values import (
 from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.form_fields import FormInput, TimeZoneInput, zone_hint
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import plain
 
 REASON_HINT = "needed when smoker, diabetes, BMI or activity changes"
 # The key that opens an empty form, for the lists that offer it (the worklist). Not on the key
@@ -156,7 +157,7 @@ class PatientForm(StaffScreen):
     def _widget(self, field: str) -> Widget:
         value = self.initial[field]
         if field in CHOICES or field == "site_id":
-            options = CHOICES.get(field) or ([(value, value)] if value else [])
+            options = CHOICES.get(field) or ([(plain(value), value)] if value else [])
             fixed = field == "site_id" and self.staff.site_id is not None
             blank = "no site" if field == "site_id" else "not recorded"
             return Select(options, value=Select.NULL if value is None else value, prompt=blank,
@@ -184,9 +185,13 @@ class PatientForm(StaffScreen):
     def on_sites_read(self, message: SitesRead) -> None:
         select = self.query_one("#f-site_id", Select)
         current = None if select.is_blank() else select.value
-        options = [(f"{s.id} · {s.name}" if s.name != s.id else s.id, s.id) for s in message.sites]
+        options = [
+            (plain(f"{s.id} · {s.name}" if s.name != s.id else s.id), s.id) for s in message.sites
+        ]
         if current is not None and current not in [s.id for s in message.sites]:
-            options.append((current, current))  # kept, even if the site list no longer has it
+            options.append(
+                (plain(current), current)
+            )  # kept, even if the site list no longer has it
         select.set_options(options)
         if current is not None:
             select.value = current
@@ -326,7 +331,7 @@ class PatientForm(StaffScreen):
             widget.scroll_visible()
 
     def on_patient_saved(self, message: PatientSaved) -> None:
-        self.notify(message.note)
+        self.notify(message.note, markup=False)
         self.app.post_message(RecordsChanged(message.patient_id))
         adding = self.adding
         self.dismiss(message.patient_id)

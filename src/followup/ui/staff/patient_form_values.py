@@ -8,6 +8,7 @@ from typing import Any
 
 from followup.errors import FollowupError, PermissionDenied
 from followup.services.patients import FIELDS, LABELS, ReasonRequired
+from followup.store.fields import decimal_number
 
 YES_NO: list[tuple[str, Any]] = [("yes", True), ("no", False)]
 CHOICES: dict[str, list[tuple[str, Any]]] = {
@@ -49,10 +50,10 @@ def typed_values(raw: dict[str, Any]) -> dict[str, Any]:
     try:
         values["birth_date"] = date.fromisoformat(born)
     except ValueError:
-        raise FollowupError(f"birth date: {born!r} is not a date like 1956-03-02") from None
+        raise FollowupError("birth date: is not a date like 1956-03-02") from None
     if raw["bmi"] is not None:
         try:
-            values["bmi"] = float(raw["bmi"])
+            values["bmi"] = decimal_number(raw["bmi"].strip())
         except ValueError:
             raise FollowupError(f"BMI: {raw['bmi']!r} is not a number") from None
     return values

@@ -159,7 +159,7 @@ class PhoneEntryScreen(StaffScreen):
                 yield Static("", id="review-scores", markup=False)
                 yield Static("", id="review-answers", markup=False)
                 yield Static("", id="review-extras", markup=False)
-                yield Static("", id="review-problem", classes="problem")
+                yield Static("", id="review-problem", classes="problem", markup=False)
                 yield Static(
                     "Enter or s: save · b: back to the optional fields · q: change answers · "
                     "Escape: cancel without saving",

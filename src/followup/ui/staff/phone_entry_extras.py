@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.validation import Number
 from textual.widgets import Input, Label, Static
 
+from followup.store.fields import whole_number
 from followup.store.models import MAX_TEXT
 from followup.ui.staff.phone_entry_day import AssessmentDay
 from followup.ui.widgets.fields import MovesOnInput
@@ -84,7 +85,7 @@ class ExtrasStep(VerticalScroll):
             validators=[AssessmentDay(self.today)],
             placeholder="YYYY-MM-DD",
         )
-        yield Static("", id="extras-problem", classes="problem")
+        yield Static("", id="extras-problem", classes="problem", markup=False)
         yield Static(
             "Enter: next field (from the last: review) · ↑: previous field",
             classes="hint",
@@ -124,7 +125,7 @@ class ExtrasStep(VerticalScroll):
     def number(self, field_id: str) -> int | None:
         """The whole number typed in a field, None when it is left empty."""
         text = self.query_one(f"#{field_id}", Input).value.strip()
-        return int(text) if text else None
+        return whole_number(text) if text else None
 
     def text(self, field_id: str) -> str | None:
         """The text typed in a field, None when it is left empty."""

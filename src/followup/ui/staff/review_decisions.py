@@ -157,5 +157,5 @@ class ReviewDecisions(PacketExport):
         self.app.post_message(RecordsChanged(message.patient_id))  # the queue shows it decided
 
     def on_flag_decided(self, message: FlagDecided) -> None:
-        self.notify(message.said)
+        self.notify(message.said, markup=False)
         self.app.post_message(RecordsChanged(message.patient_id))

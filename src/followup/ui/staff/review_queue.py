@@ -36,6 +36,7 @@ from followup.ui.staff.messages import ListOutOfDate
 from followup.ui.staff.review_decisions import DECISION_BINDINGS, ReviewDecisions
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import PlainTable
 
 PAGE_SIZE = 50
 POLL_SECONDS = 5.0
@@ -69,7 +70,7 @@ class MarkChecked(Message):
         self.mark = mark
 
 
-class ReviewTable(DataTable[object]):
+class ReviewTable(PlainTable):
     """The open flags of one page; Enter opens the patient."""
 
     BINDINGS = [

@@ -35,12 +35,14 @@ from followup.services.record_treatment import (
     record_treatment,
     treatments_to_boost,
 )
+from followup.store.fields import decimal_number, whole_number
 from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.messages import RecordsChanged
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.form_fields import FormInput
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import plain
 
 FIELDS = (
     "knee", "treated_on", "product", "route", "cells_millions", "kl_grade", "booster_of",
@@ -103,12 +105,12 @@ def typed_draft(patient_id: str, raw: dict[str, Any]) -> TreatmentDraft:
             f"treated on: {raw['treated_on']!r} is not a date like 2026-11-21"
         ) from None
     numbers: dict[str, Any] = {}
-    for field, kind in (("cells_millions", float), ("banked_doses", int)):
+    for field, parse in (("cells_millions", decimal_number), ("banked_doses", whole_number)):
         text = raw[field]
         try:
-            numbers[field] = None if text is None else kind(text)
+            numbers[field] = None if text is None else parse(text.strip())
         except ValueError:
-            what = "a number" if kind is float else "a whole number"
+            what = "a number" if parse is decimal_number else "a whole number"
             raise FollowupError(f"{FORM_LABELS[field]}: {text!r} is not {what}") from None
     if raw["knee"] is None or raw["product"] is None:
         raise FollowupError(f"{'knee' if raw['knee'] is None else 'product'}: is required")
@@ -165,7 +167,7 @@ class TreatmentForm(StaffScreen):
     def _widget(self, field: str) -> Widget:
         value = self.initial[field]
         if field in CHOICES or field == "booster_of":
-            options = CHOICES.get(field) or ([(value, value)] if value else [])
+            options = CHOICES.get(field) or ([(plain(value), value)] if value else [])
             return Select(options, value=Select.NULL if value is None else value,
                           prompt=BLANKS.get(field, "choose"), id=f"f-{field}",
                           compact=True)  # fmt: skip
@@ -188,7 +190,10 @@ class TreatmentForm(StaffScreen):
         select = self.query_one("#f-booster_of", Select)
         current = None if select.is_blank() else select.value
         options = [
-            (f"{t.id} · {t.knee} · {t.treated_on.isoformat()} · {fmt.product(t.product)}", t.id)
+            (
+                plain(f"{t.id} · {t.knee} · {t.treated_on.isoformat()} · {fmt.product(t.product)}"),
+                t.id,
+            )
             for t in message.treatments
         ]
         select.set_options(options)
@@ -302,7 +307,7 @@ class TreatmentForm(StaffScreen):
         if r.superseded_flags:
             closed = fmt.plural(r.superseded_flags, "open flag")
             note += f"; {closed} of the earlier treatment closed"
-        self.notify(note + ".")
+        self.notify(note + ".", markup=False)
         self.app.post_message(RecordsChanged(message.patient_id))
         self.dismiss(r)
 

@@ -37,6 +37,7 @@ from followup.ui.staff.patient_form import NEW_PATIENT
 from followup.ui.staff.worklist_rows import call_cells, call_line, columns_that_fit, summary_text
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.plain_table import PlainTable
 
 PAGE_SIZE = 50
 POLL_SECONDS = 5.0
@@ -71,7 +72,7 @@ class MarkChecked(Message):
         self.mark = mark
 
 
-class WorklistTable(DataTable[object]):
+class WorklistTable(PlainTable):
     """The calls of one page; Enter opens the patient."""
 
     BINDINGS = [

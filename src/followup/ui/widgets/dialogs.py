@@ -55,7 +55,7 @@ class ErrorDialog(OkDialog):
         self.title_text = title
 
     def compose_body(self) -> ComposeResult:
-        yield Label(self.title_text, classes="dialog-title")
+        yield Label(self.title_text, classes="dialog-title", markup=False)
         yield Static(self.message, id="error-message", markup=False)
 
 
@@ -122,7 +122,7 @@ class TextDialog(ModalScreen[str | None]):
                 max_length=self.max_length,
                 id="text",
             )
-            yield Static("", id="text-problem", classes="problem")
+            yield Static("", id="text-problem", classes="problem", markup=False)
             yield Static("Enter: confirm · Escape: cancel", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -1,0 +1,64 @@
+"""Text output never lets a stored control character reach the terminal raw: an ID or a note
+holding an escape sequence (from a database older than the input rules) prints as ``\\x1b``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from followup.cli import main
+from followup.cli.common import terminal_safe
+from tests.ui.staff.hostile import add_hostile_patient
+
+ESCAPE_ID = "E\x1b[2J1"
+NAME = "Eve\x1b]0;owned\x07 \x9b31m"
+AE = "swelling\r[fake] all clear\x1b[K"
+
+
+@pytest.fixture
+def escaped(demo_ctx):
+    add_hostile_patient(
+        demo_ctx, patient_id=ESCAPE_ID, treatment_id="T\x1b[1m", name=NAME, adverse_event=AE
+    )
+    return str(demo_ctx.engine.url.database)
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    "command", [["due", "--as-of", "2026-11-21"], ["flags", "--as-of", "2026-11-21"]]
+)
+def test_listings_escape_control_characters(escaped, capsys, command) -> None:
+    code, out, err = _run(capsys, "--db", escaped, *command)
+    assert code == 0, err
+    assert "E\\x1b[2J1" in out
+    for raw in ("\x1b", "\x07", "\x9b", "\r"):
+        assert raw not in out and raw not in err
+
+
+def test_json_escapes_them_too(escaped, capsys) -> None:
+    code, out, _ = _run(capsys, "--db", escaped, "flags", "--as-of", "2026-11-21", "--json")
+    assert code == 0
+    assert "\x1b" not in out and "\x9b" not in out
+    assert ESCAPE_ID in {f["patient_id"] for f in json.loads(out)}
+
+
+def test_import_errors_escape_what_they_name(tmp_path, capsys) -> None:
+    db = tmp_path / "f.db"
+    assert main(["--db", str(db), "init"]) == 0
+    bad = tmp_path / "p\x1b[31m.csv"
+    bad.write_text("patient_id,name,birth_date,col\x1b[2J\nP1,A,1950-01-01,x\n", encoding="utf-8")
+    capsys.readouterr()
+    code, _, err = _run(capsys, "--db", str(db), "import", "patients", str(bad))
+    assert code == 1
+    assert "\x1b" not in err and "col\\x1b[2J" in err and "p\\x1b[31m.csv" in err
+
+
+def test_terminal_safe_keeps_tabs_and_line_ends() -> None:
+    assert terminal_safe("a\tb\r\nc\n") == "a\tb\r\nc\n"
+    assert terminal_safe("a\rb\x00\x7f\u2028") == "a\\x0db\\x00\\x7f\\u2028"
