@@ -11,6 +11,7 @@ changed, with the old and new values.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
@@ -26,9 +27,9 @@ from followup.services.importing.patients import check_patients
 from followup.services.importing.redcap import check_redcap_records, refuse_misread_export
 from followup.services.importing.treatments import check_treatments
 from followup.services.patients import apply_changes
-from followup.store.bulk import bulk_insert, chunks
+from followup.store.bulk import bulk_insert, chunks, driver_rows
 from followup.store.csv_files import ProblemLog
-from followup.store.engine import write_session
+from followup.store.engine import read_session, write_session
 from followup.store.models import Assessment, Contact, Patient, Site, Treatment
 
 KINDS = ("patients", "treatments", "assessments", "contacts")
@@ -62,17 +63,31 @@ def import_file(
     """Check the whole file, then write it in one transaction, or write nothing and raise
     InvalidInput. ``shift_days`` moves every date (used by the demo loader); ``fmt`` is the
     file's format (``csv``, or ``redcap`` for assessments); ``update`` lets a patients file
-    change the patients already in the database."""
+    change the patients already in the database.
+
+    The file is read and checked against a snapshot, without the write lock: a large file takes
+    seconds to check, and a coordinator's or a patient's save must not wait for it. Then it is
+    written under the lock, checked again first only when something those checks read has
+    changed since the snapshot (``_changed_since``). An update compares every patient with its
+    stored values, so it runs under the lock throughout."""
     if not can_import(kind, fmt):
         raise ValueError(f"cannot import {kind!r} from {fmt!r}")
     if update and kind != "patients":
         raise FollowupError("only patients can be updated by an import")
     path = Path(path)
-    log = ProblemLog(path.name)
+    if update:
+        with write_session(ctx.engine) as session:
+            return import_into(session, ctx, kind, path, actor, shift_days=shift_days,
+                               fmt=fmt, update=True)  # fmt: skip
+    mark = audit.committed_mark(ctx.engine)
+    with read_session(ctx.engine) as session:
+        run, batch = _check(session, ctx, kind, path, actor, shift_days, fmt, update=False)
     with write_session(ctx.engine) as session:
-        return import_into(
-            session, ctx, kind, path, actor, shift_days=shift_days, log=log, fmt=fmt, update=update
-        )
+        if _changed_since(session.connection(), mark, kind, batch):
+            run, batch = _check(session, ctx, kind, path, actor, shift_days, fmt, update=False)
+        else:
+            run = replace(run, conn=session.connection(), now=ctx.now())
+        return _store(session, ctx, kind, path, run, batch, fmt)
 
 
 # An import of treatments or assessments names the patients it touched, up to this many, so the
@@ -96,18 +111,33 @@ def import_into(
     actor: str,
     *,
     shift_days: int = 0,
-    log: ProblemLog | None = None,
     fmt: str = "csv",
     update: bool = False,
 ) -> ImportResult:
     """Check and write one file inside the caller's transaction (the demo loads four at once)."""
-    log = log or ProblemLog(path.name)
-    now = ctx.now()
+    run, batch = _check(session, ctx, kind, path, actor, shift_days, fmt, update=update)
+    return _store(session, ctx, kind, path, run, batch, fmt)
+
+
+def _check(
+    session: Session,
+    ctx: Context,
+    kind: str,
+    path: Path,
+    actor: str,
+    shift_days: int,
+    fmt: str,
+    *,
+    update: bool,
+) -> tuple[ImportRun, Batch]:
+    """Read and check every row against what ``session`` sees; InvalidInput naming every
+    problem, or the rows ready to write."""
+    log = ProblemLog(path.name)
     run = ImportRun(
         conn=session.connection(),
         log=log,
         today=ctx.today(),
-        now=now,
+        now=ctx.now(),
         actor=actor,
         shift=shift_days,
         instrument_version=ctx.instrument.version,
@@ -117,13 +147,28 @@ def import_into(
         refuse_misread_export(path, fmt)
     batch = CHECKERS[(kind, fmt)](run, path)
     log.raise_if_any()
+    return run, batch
+
+
+def _store(
+    session: Session,
+    ctx: Context,
+    kind: str,
+    path: Path,
+    run: ImportRun,
+    batch: Batch,
+    fmt: str,
+) -> ImportResult:
+    """Write checked rows and the import's audit event in ``session``'s transaction."""
     _write(run.conn, kind, batch)
-    if update:
-        batch.notes["patients updated"] = _update_patients(session, ctx, batch, path.name, actor)
+    if run.update:
+        batch.notes["patients updated"] = _update_patients(
+            session, ctx, batch, path.name, run.actor
+        )
     audit.record(
         session,
-        at=now,
-        actor=actor,
+        at=run.now,
+        actor=run.actor,
         action="import",
         entity=kind,
         entity_id=path.name,
@@ -136,6 +181,34 @@ def import_into(
         },
     )
     return ImportResult(kind=kind, file=path.name, count=len(batch.rows), notes=batch.notes)
+
+
+# What each kind's checks read from the database, as the audit trail names it: a change to one
+# of these, for a patient of the file, can turn a passing check into a failing one (a duplicate
+# form, a treatment ID taken meanwhile). Patient, treatment and site IDs are clinic-wide, so a
+# change to them counts whoever's it is. An import names no single patient: any one counts.
+_CHECKS_READ = {
+    "patients": ({"patient", "site"}, True),
+    "treatments": ({"treatment", "patient", "flag"}, True),
+    "assessments": ({"assessment", "treatment", "patient"}, False),
+    "contacts": ({"contact", "patient"}, False),
+}
+
+
+def _changed_since(conn: Connection, mark: int, kind: str, batch: Batch) -> bool:
+    """Whether anything the checks of ``kind`` read has changed after audit event ``mark``
+    (every write to those tables leaves an audit event)."""
+    entities, clinic_wide = _CHECKS_READ[kind]
+    column = "id" if kind == "patients" else "patient_id"
+    at = batch.columns.index(column) if column in batch.columns else None
+    patients = {row[at] for row in batch.rows} if at is not None else set()
+    sql = "SELECT patient_id, action, entity FROM audit_event WHERE id > ?"
+    for patient_id, action, entity in driver_rows(conn, sql, (mark,)):
+        if action == "import":
+            return True
+        if entity in entities and (clinic_wide or patient_id is None or patient_id in patients):
+            return True
+    return False
 
 
 def _update_patients(session: Session, ctx: Context, batch: Batch, file: str, actor: str) -> int:
