@@ -1,6 +1,7 @@
 """followup: outcome follow-up tracker for regenerative knee osteoarthritis treatments.
 
-Layers point one way: ``tui`` -> ``services`` -> ``domain`` and ``services`` -> ``store``.
+Layers point one way: ``ui`` and ``cli`` -> ``reports`` -> ``services`` -> ``store`` and
+``domain`` (the contracts in pyproject.toml, checked by tests/test_house.py).
 Nothing here opens a database, a file or a network connection at import time.
 """
 
