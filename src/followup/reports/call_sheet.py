@@ -18,7 +18,6 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, time
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,8 @@ import orjson
 
 from followup.domain.records import CONTACT_OUTCOMES, KNEES
 from followup.errors import FollowupError
-from followup.reports.packet_html import _environment as report_environment
+from followup.reports.packet_html import environment as packet_environment
+from followup.reports.templating import style_sheet
 from followup.services.call_list import CALL_HOURS, DueItem, PatientCall
 from followup.services.call_sheet import CallSheet
 from followup.services.exporting import neutralise
@@ -156,11 +156,11 @@ def render_html(sheet: CallSheet) -> str:
     made_here = sheet.made_at.astimezone()
     offset = made_here.strftime("%z")
     return (
-        report_environment()
+        packet_environment()
         .get_template("call_sheet.html.j2")
         .render(
             sheet=sheet,
-            css=_style(),
+            css=style_sheet("call_sheet.css"),
             groups=sheet_rows(sheet),
             made_day=f"{made_here:%A} {made_here.day} {made_here:%B %Y}",
             made_time=f"{made_here:%H:%M}",
@@ -171,14 +171,6 @@ def render_html(sheet: CallSheet) -> str:
             call_hours=CALL_HOURS,
         )
     )
-
-
-@cache
-def _style() -> str:
-    """The sheet's style sheet, inlined into every sheet."""
-    env = report_environment()
-    assert env.loader is not None
-    return env.loader.get_source(env, "call_sheet.css")[0]
 
 
 def csv_rows(sheet: CallSheet) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
 from followup.domain.outcomes.episodes import (
@@ -26,6 +26,7 @@ from followup.domain.outcomes.episodes import (
     WEARING_OFF,
 )
 from followup.domain.outcomes.proportions import Proportion
+from followup.reports import templating
 from followup.reports.survival_chart import durability_chart
 from followup.services.outcome_model import GroupOutcome, OutcomesReport
 from followup.services.outcomes import group_names
@@ -229,31 +230,17 @@ def verdict(p: float) -> str:
 @cache
 def _environment() -> Environment:
     """Built on first use (nothing is read at import time) and kept for the process."""
-    env = Environment(
-        loader=PackageLoader("followup.reports", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return templating.environment(
+        dict(
+            percent=percent,
+            months=month_text,
+            rate=rate_text,
+            survival=survival_text,
+            median=median_text,
+            p_value=p_text,
+            verdict=verdict,
+        )
     )
-    env.filters.update(
-        percent=percent,
-        months=month_text,
-        rate=rate_text,
-        survival=survival_text,
-        median=median_text,
-        p_value=p_text,
-        verdict=verdict,
-    )
-    return env
-
-
-@cache
-def _style() -> str:
-    """The report's style sheet, inlined into every report."""
-    env = _environment()
-    assert env.loader is not None
-    return env.loader.get_source(env, "outcomes.css")[0]
 
 
 def render_html(report: OutcomesReport) -> str:
@@ -268,7 +255,7 @@ def render_html(report: OutcomesReport) -> str:
             report=report,
             title=title(report),
             selection=selection(report),
-            css=Markup(_style()),  # noqa: S704 - our own style sheet, shipped in the package
+            css=Markup(templating.style_sheet("outcomes.css")),  # noqa: S704 - our own style sheet, shipped in the package
             chart=Markup(chart),  # noqa: S704 - built with every text escaped
             groups=groups,
             rows=rows,

@@ -20,12 +20,14 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from followup.domain.records import PRODUCT_NAMES as PRODUCTS
 from followup.domain.records import PRODUCT_SHORT_NAMES as SHORT_PRODUCTS
+from followup.reports import templating
 from followup.reports.evidence import DomainRow, domain_rows, notes
 from followup.reports.svgchart import HorizontalLine, Marker, Series, trajectory_chart
+from followup.reports.templating import style_sheet
 from followup.services.review_packet import WATCH_ROWS_MAX, FlaggedKnee, ReviewPacket
 from followup.services.review_queue import FlagView
 from followup.services.trajectory import KneeTrajectory
@@ -91,11 +93,11 @@ def render_html(packet: ReviewPacket) -> str:
     levels = dict.fromkeys([*LEVEL_TITLES, *(s.knee.level for s in sections)])
     groups = [LevelGroup(lv, tuple(s for s in sections if s.knee.level == lv)) for lv in levels]
     return (
-        _environment()
+        environment()
         .get_template("packet.html.j2")
         .render(
             packet=packet,
-            css=_style(),
+            css=style_sheet("packet.css"),
             groups=[g for g in groups if g.sections],
             left_out=[c for c in packet.counts if c.left_out],
             watch_max=WATCH_ROWS_MAX,
@@ -104,33 +106,20 @@ def render_html(packet: ReviewPacket) -> str:
 
 
 @cache
-def _environment() -> Environment:
-    """Built on first use (nothing is read at import time) and kept for the process."""
-    env = Environment(
-        loader=PackageLoader("followup.reports", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+def environment() -> Environment:
+    """The packet's template environment (the call sheet's too), built on first use (nothing is
+    read at import time) and kept for the process."""
+    return templating.environment(
+        dict(
+            day=day,
+            kind_title=lambda kind: KIND_TITLES.get(kind, kind),
+            level_title=lambda level: LEVEL_TITLES.get(level, level.title()),
+            level_note=lambda level: LEVEL_NOTES.get(level, ""),
+            plural=plural,
+            local_time=local_time,
+        ),
+        dict(levels=tuple(LEVEL_TITLES), decisions=DECISIONS, anchor=anchor),
     )
-    env.filters.update(
-        day=day,
-        kind_title=lambda kind: KIND_TITLES.get(kind, kind),
-        level_title=lambda level: LEVEL_TITLES.get(level, level.title()),
-        level_note=lambda level: LEVEL_NOTES.get(level, ""),
-        plural=plural,
-        local_time=local_time,
-    )
-    env.globals.update(levels=tuple(LEVEL_TITLES), decisions=DECISIONS, anchor=anchor)
-    return env
-
-
-@cache
-def _style() -> str:
-    """The packet's style sheet, inlined into every packet."""
-    env = _environment()
-    assert env.loader is not None
-    return env.loader.get_source(env, "packet.css")[0]
 
 
 def day(value: date | None) -> str:
