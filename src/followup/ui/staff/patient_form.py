@@ -23,7 +23,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Header, Input, Label, Select, Static
-from textual.worker import Worker, WorkerState
 
 from followup.errors import FollowupError
 from followup.services.context import Context
@@ -38,7 +37,7 @@ from followup.services.patients import (
 )
 from followup.services.sites import SiteView, list_sites
 from followup.services.staff import StaffMember
-from followup.ui.staff.base import StaffScreen
+from followup.ui.staff.form_screen import StaffForm
 from followup.ui.staff.messages import RecordsChanged
 from followup.ui.staff.patient_form_values import (
     CHOICES,
@@ -47,7 +46,6 @@ from followup.ui.staff.patient_form_values import (
     field_named,
     typed_values,
 )
-from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.form_fields import FormInput, TimeZoneInput, zone_hint
 from followup.ui.widgets.keybar import KeyBar
 from followup.ui.widgets.plain_table import plain
@@ -89,7 +87,7 @@ class SitesRead(Message):
     sites: list[SiteView]
 
 
-class PatientForm(StaffScreen):
+class PatientForm(StaffForm):
     """A new patient (``detail`` None) or one patient's details (``detail``)."""
 
     BINDINGS = [
@@ -103,22 +101,22 @@ class PatientForm(StaffScreen):
         ),
     ]
 
+    SAVE_GROUP = "patient-form"
+
     def __init__(self, detail: PatientDetail | None = None) -> None:
         super().__init__(classes="patient-form")
         self.detail = detail
-        self.saving = False
-        self.initial: dict[str, Any] = {}
         self.fields: list[str] = []
+
+    @property
+    def field_names(self) -> list[str]:
+        """The patient ID (when adding), the details, and the reason (when editing)."""
+        return self.fields
 
     @property
     def adding(self) -> bool:
         """Whether this form adds a new patient (rather than editing one)."""
         return self.detail is None
-
-    @property
-    def has_unsaved_entry(self) -> bool:
-        """Whether anything typed would be lost by leaving now."""
-        return self.is_mounted and not self.saving and self.raw() != self.initial
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -217,7 +215,7 @@ class PatientForm(StaffScreen):
     def _changed(self, event: Input.Changed | Select.Changed) -> None:
         field = (event.control.id or "").removeprefix("f-")
         if field in self.fields:
-            self._show_problem(field, "")
+            self.show_problem(field, "")
         if field == "timezone":
             self.query_one("#zone-hint", Static).update(zone_hint(str(event.value)))
         if not self.adding:
@@ -226,60 +224,29 @@ class PatientForm(StaffScreen):
             hint = f"required: {', '.join(changed)} changed" if changed else REASON_HINT
             self.query_one("#reason-hint", Static).update(hint)
 
-    def _show_problem(self, field: str | None, message: str) -> None:
-        """Show a refusal under its field (marked) and on the line above the keys, which stays
-        in sight while the fields scroll; an empty message clears the field's."""
-        if field is not None and field in self.fields:
-            problem = self.query_one(f"#problem-{field}", Static)
-            problem.update(message)
-            problem.set_class(bool(message), "shown")
-            self.query_one(f"#row-{field}").set_class(bool(message), "refused")
-        if message:
-            self.query_one("#form-problem", Static).update(f"Not saved: {message}")
-
     # -- saving ----------------------------------------------------------------------------
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
 
     def action_save(self) -> None:
         if self.saving:
             return
-        for field in self.fields:
-            self._show_problem(field, "")
-        self.query_one("#form-problem", Static).update("")
+        self.clear_problems()
         raw = self.raw()
         try:
             values = typed_values(raw)
         except FollowupError as exc:
-            self._refused(PatientRefused(str(exc), field_named(exc)))
+            self.refused(field_named(exc), str(exc))
             return
         staff = self.staff
         if self.detail is None:
             draft = PatientDraft(raw["patient_id"] or "", **values)
-            self._start_saving(self._add, self.ctx, draft, staff.actor, staff.site_id)
+            self.start_saving(self._add, self.ctx, draft, staff.actor, staff.site_id)
             return
         changes = {f: v for f, v in values.items() if v != getattr(self.detail, f)}
         if not changes:
             self.notify("Nothing changed.")
             self.dismiss(None)
             return
-        self._start_saving(self._edit, self.ctx, self.detail.id, changes, staff, raw["reason"])
-
-    def _start_saving(self, worker: Any, *args: Any) -> None:
-        self.saving = True
-        self.query_one("#form-problem", Static).update("Saving…")
-        worker(*args)
+        self.start_saving(self._edit, self.ctx, self.detail.id, changes, staff, raw["reason"])
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="patient-form",
           description="Adding the patient")  # fmt: skip
@@ -312,23 +279,8 @@ class PatientForm(StaffScreen):
             note += f" Flags of the {knee} knee re-evaluated."
         self.post_message(PatientSaved(pid, note))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # An unexpected failure is reported by the app (WorkerErrors); the form stays, as typed.
-        if event.state == WorkerState.ERROR and event.worker.group == "patient-form":
-            self.saving = False
-            self.query_one("#form-problem", Static).update("Not saved.")
-
     def on_patient_refused(self, message: PatientRefused) -> None:
-        self._refused(message)
-
-    def _refused(self, message: PatientRefused) -> None:
-        self.saving = False
-        self._show_problem(message.field, message.message)
-        if message.field in self.fields:
-            widget = self.query_one(f"#f-{message.field}")
-            if not widget.disabled:
-                widget.focus()
-            widget.scroll_visible()
+        self.refused(message.field, message.message)
 
     def on_patient_saved(self, message: PatientSaved) -> None:
         self.notify(message.note, markup=False)
@@ -337,17 +289,3 @@ class PatientForm(StaffScreen):
         self.dismiss(message.patient_id)
         if adding:  # after the form has left the screen stack, or the app would wait for it
             self.open_patient(message.patient_id)
-
-    def action_cancel(self) -> None:
-        if not self.has_unsaved_entry:
-            self.dismiss(None)
-            return
-
-        def answer(leave: bool | None) -> None:
-            if leave:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Leave this form? Nothing of it has been saved.", yes="Leave", no="Stay"),
-            answer,
-        )

@@ -21,7 +21,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Header, Input, Label, Select, Static
-from textual.worker import Worker, WorkerState
 
 from followup.domain.records import KNEES, PRODUCT_NAMES, ROUTES
 from followup.errors import FollowupError
@@ -36,10 +35,9 @@ from followup.services.record_treatment import (
     treatments_to_boost,
 )
 from followup.store.fields import decimal_number, whole_number
-from followup.ui.staff.base import StaffScreen
+from followup.ui.staff.form_screen import StaffForm
 from followup.ui.staff.messages import RecordsChanged
 from followup.ui.widgets import formatting as fmt
-from followup.ui.widgets.dialogs import ConfirmDialog
 from followup.ui.widgets.form_fields import FormInput
 from followup.ui.widgets.keybar import KeyBar
 from followup.ui.widgets.plain_table import plain
@@ -121,7 +119,7 @@ def typed_draft(patient_id: str, raw: dict[str, Any]) -> TreatmentDraft:
     )  # fmt: skip
 
 
-class TreatmentForm(StaffScreen):
+class TreatmentForm(StaffForm):
     """A new treatment of ``patient_id``; with ``booster_knee``, a booster of that knee's
     latest treatment, filled in from it as soon as it is read."""
 
@@ -131,18 +129,18 @@ class TreatmentForm(StaffScreen):
                 tooltip="Leave without saving (asks first when something was typed)"),
     ]  # fmt: skip
 
+    SAVE_GROUP = "treatment-form"
+
     def __init__(self, patient_id: str, name: str, booster_knee: str | None = None) -> None:
         super().__init__(classes="patient-form treatment-form")
         self.patient_id = patient_id
         self.patient_name = name
         self.booster_knee = booster_knee
-        self.saving = False
-        self.initial: dict[str, Any] = {}
 
     @property
-    def has_unsaved_entry(self) -> bool:
-        """Whether anything typed would be lost by leaving now."""
-        return self.is_mounted and not self.saving and self.raw() != self.initial
+    def field_names(self) -> list[str]:
+        """Every field of a treatment, in the form's order."""
+        return list(FIELDS)
 
     def compose(self) -> ComposeResult:
         start = {"treated_on": self.ctx.today().isoformat(), "knee": self.booster_knee}
@@ -202,7 +200,7 @@ class TreatmentForm(StaffScreen):
         if self.booster_knee is None:
             return
         if message.suggestion is None:
-            self._show_problem("booster_of", f"no earlier treatment of the {self.booster_knee} "
+            self.show_problem("booster_of", f"no earlier treatment of the {self.booster_knee} "
                                "knee to boost: record it as a new treatment")  # fmt: skip
             return
         if self.raw() == self.initial:  # nothing typed yet: take the suggestion whole
@@ -235,44 +233,18 @@ class TreatmentForm(StaffScreen):
     @on(Input.Changed)
     @on(Select.Changed)
     def _changed(self, event: Input.Changed | Select.Changed) -> None:
-        self._show_problem((event.control.id or "").removeprefix("f-"), "")
-
-    def _show_problem(self, field: str | None, message: str) -> None:
-        if field in FIELDS:
-            problem = self.query_one(f"#problem-{field}", Static)
-            problem.update(message)
-            problem.set_class(bool(message), "shown")
-            self.query_one(f"#row-{field}").set_class(bool(message), "refused")
-        if message:
-            self.query_one("#form-problem", Static).update(f"Not saved: {message}")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
+        self.show_problem((event.control.id or "").removeprefix("f-"), "")
 
     def action_save(self) -> None:
         if self.saving:
             return
-        for field in FIELDS:
-            self._show_problem(field, "")
-        self.query_one("#form-problem", Static).update("")
+        self.clear_problems()
         try:
             draft = typed_draft(self.patient_id, self.raw())
         except FollowupError as exc:
-            self.on_treatment_refused(TreatmentRefused(str(exc), field_named(str(exc))))
+            self.refused(field_named(str(exc)), str(exc))
             return
-        self.saving = True
-        self.query_one("#form-problem", Static).update("Saving…")
-        self._save(self.ctx, draft, self.staff.actor)
+        self.start_saving(self._save, self.ctx, draft, self.staff.actor)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="treatment-form",
           description="Recording the treatment")  # fmt: skip
@@ -284,20 +256,8 @@ class TreatmentForm(StaffScreen):
             return
         self.post_message(TreatmentSaved(recorded, draft.patient_id))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "treatment-form":
-            self.saving = False  # the app shows the failure; the form stays as typed
-            self.query_one("#form-problem", Static).update("Not saved.")
-
     def on_treatment_refused(self, message: TreatmentRefused) -> None:
-        self.saving = False
-        self._show_problem(message.field, message.message)
-        if message.field is None and message.message:
-            self.query_one("#form-problem", Static).update(f"Not saved: {message.message}")
-        if message.field in FIELDS:
-            widget = self.query_one(f"#f-{message.field}")
-            widget.focus()
-            widget.scroll_visible()
+        self.refused(message.field, message.message)
 
     def on_treatment_saved(self, message: TreatmentSaved) -> None:
         r = message.recorded
@@ -310,17 +270,3 @@ class TreatmentForm(StaffScreen):
         self.notify(note + ".", markup=False)
         self.app.post_message(RecordsChanged(message.patient_id))
         self.dismiss(r)
-
-    def action_cancel(self) -> None:
-        if not self.has_unsaved_entry:
-            self.dismiss(None)
-            return
-
-        def answer(leave: bool | None) -> None:
-            if leave:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Leave this form? Nothing of it has been saved.", yes="Leave", no="Stay"),
-            answer,
-        )
