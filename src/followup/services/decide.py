@@ -19,7 +19,7 @@ from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
-from followup.store.locks import lock_patient
+from followup.store.locks import get_locked
 from followup.store.models import Flag, ReviewDecision
 
 IN_FORCE = "in_force"
@@ -71,11 +71,7 @@ def _flag(session: Session, flag_id: int) -> Flag:
     """The flag as the last writer left it, with its patient's row lock held: every write that
     changes a knee's flags takes that lock first, so a decision and a save, or two decisions,
     on one patient run one after the other, and the second sees what the first did."""
-    patient_id = session.exec(select(Flag.patient_id).where(Flag.id == flag_id)).first()
-    if patient_id is None:
-        raise NotFound(f"no flag with id {flag_id}")
-    lock_patient(session, patient_id)
-    flag = session.get(Flag, flag_id, populate_existing=True)
+    flag = get_locked(session, Flag, flag_id)
     if flag is None:
         raise NotFound(f"no flag with id {flag_id}")
     return flag

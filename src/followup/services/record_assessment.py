@@ -19,7 +19,7 @@ from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
 from followup.store.fields import validate
-from followup.store.locks import lock_patient
+from followup.store.locks import get_locked, lock_patient
 from followup.store.models import Assessment, AssessmentBase, Flag, Treatment
 from followup.store.scores import score_columns
 
@@ -176,13 +176,7 @@ def mark_entered_in_error(ctx: Context, assessment_id: int, reason: str, actor: 
         raise FollowupError("a reason is required to mark an assessment as entered in error")
     now = ctx.now()
     with write_session(ctx.engine) as session:
-        patient_id = session.exec(
-            select(Assessment.patient_id).where(Assessment.id == assessment_id)
-        ).first()
-        if patient_id is None:
-            raise NotFound(f"no assessment with id {assessment_id}")
-        lock_patient(session, patient_id)
-        row = session.get(Assessment, assessment_id, populate_existing=True)
+        row = get_locked(session, Assessment, assessment_id)
         if row is None:
             raise NotFound(f"no assessment with id {assessment_id}")
         if row.entered_in_error:

@@ -24,7 +24,7 @@ from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
 from followup.store.engine import read_session, write_session
 from followup.store.fields import CLINIC_ID, validate
-from followup.store.locks import lock_patient
+from followup.store.locks import get_locked, lock_patient
 from followup.store.models import (
     EpisodeEvaluation,
     Flag,
@@ -160,13 +160,7 @@ def mark_treatment_entered_in_error(
         raise FollowupError("a reason is required to mark a treatment as entered in error")
     now = ctx.now()
     with write_session(ctx.engine) as session:
-        patient_id = session.exec(
-            select(Treatment.patient_id).where(Treatment.id == treatment_id)
-        ).first()
-        if patient_id is None:
-            raise NotFound(f"no treatment with ID {treatment_id}")
-        lock_patient(session, patient_id)
-        row = session.get(Treatment, treatment_id, populate_existing=True)
+        row = get_locked(session, Treatment, treatment_id)
         if row is None:
             raise NotFound(f"no treatment with ID {treatment_id}")
         if row.entered_in_error:

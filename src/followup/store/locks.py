@@ -11,11 +11,14 @@ count N and none is checked past the limit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import case, literal, or_, select, update
 from sqlmodel import Session
 
 from followup.store.models import Patient, PatientCode, StaffUser
+
+Row = TypeVar("Row")
 
 
 def lock_patient(session: Session, patient_id: str) -> bool:
@@ -27,6 +30,18 @@ def lock_patient(session: Session, patient_id: str) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(key_share=True)
     return session.execute(query).first() is not None
+
+
+def get_locked(session: Session, model: type[Row], row_id: Any) -> Row | None:
+    """A patient's row of ``model`` (an assessment, a treatment, a flag) with that patient's row
+    lock taken first, so it is read as the last writer left it; None when there is no such row."""
+    patient_id = session.execute(
+        select(model.patient_id).where(model.id == row_id)  # type: ignore[attr-defined]
+    ).scalar()
+    if patient_id is None:
+        return None
+    lock_patient(session, patient_id)
+    return session.get(model, row_id, populate_existing=True)
 
 
 def take_code_attempt(session: Session, code_id: int, limit: int) -> int | None:
