@@ -133,3 +133,46 @@ def demo_ctx(demo_template: Path, tmp_path: Path) -> Iterator[Context]:
 @pytest.fixture
 def today() -> date:
     return FROZEN_NOW.date()
+
+
+class WriteLockHolder:
+    """Another writer on a SQLite database (as a bulk import's write phase is): holds the write
+    lock from ``hold()`` until ``release()``."""
+
+    def __init__(self, url: str) -> None:
+        import sqlite3
+
+        from followup.store.engine import sqlite_path
+
+        self._conn = sqlite3.connect(
+            sqlite_path(url), isolation_level=None, check_same_thread=False
+        )
+
+    def hold(self) -> WriteLockHolder:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def release(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.release()
+        self._conn.close()
+
+
+@pytest.fixture
+def write_lock_holder(
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[[Context], WriteLockHolder]]:
+    """``write_lock_holder(ctx).hold()``: another writer on ``ctx``'s SQLite file."""
+    holders: list[WriteLockHolder] = []
+
+    def make(ctx: Context) -> WriteLockHolder:
+        holder = WriteLockHolder(ctx.settings.database_url)
+        holders.append(holder)
+        return holder
+
+    yield make
+    for holder in holders:
+        holder.close()

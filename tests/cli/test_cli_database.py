@@ -113,3 +113,35 @@ def test_decide_takes_the_flag_number_as_printed_and_audit_shows_the_decision(
     done = run("site", "add", "north", db=db)
     assert done.returncode == 2
     assert "there is no admin yet: create one with followup init --admin NAME" in done.stderr
+
+
+def test_a_command_that_waits_for_another_writer_says_so_then_goes_ahead(tmp_path: Path) -> None:
+    import sqlite3
+    import subprocess
+
+    from tests.cli.test_cli import FOLLOWUP, PATIENTS, write
+
+    db = str(tmp_path / "clinic.db")
+    assert run("init", db=db).returncode == 0
+    patients = write(tmp_path, "patients.csv", PATIENTS)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, as a bulk import's write phase is
+    command = subprocess.Popen(
+        [FOLLOWUP, "--db", db, "import", "patients", patients],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        said = command.stderr.readline()  # type: ignore[union-attr]
+    finally:
+        holder.execute("COMMIT")  # the other writer is done: the import goes ahead
+        holder.close()
+    out, rest = command.communicate(timeout=60)
+    assert said.startswith(
+        "followup: waiting for the database: another save or an import is writing"
+    ), said + rest
+    assert command.returncode == 0, rest
+    assert out == "imported 1 patients from patients.csv\n"
+    again = run(
+        "import", "patients", write(tmp_path, "more.csv", PATIENTS.replace("P1", "P2")), db=db
+    )
+    assert again.returncode == 0 and again.stderr == ""

@@ -1,12 +1,11 @@
-"""Simultaneous writers on one row, on SQLite and PostgreSQL: each thread has its own engine
-(as separate kiosk or staff processes would) and all start at a barrier. Wrong guesses count
+"""Simultaneous writers on one row, on SQLite and PostgreSQL: each writer is its own process
+with its own engine (as separate kiosk or staff processes are) and all start at a barrier. Wrong guesses count
 one each, a flag is decided once, and two saves on one knee both land with one open flag."""
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +29,45 @@ WRONG = "AAAA-AAAA"
 PASSWORD = "correct-horse"
 
 
+def _run_one(
+    url: str,
+    work: Callable[[Context], Any],
+    settings: dict[str, object],
+    start: Any,
+    results: Any,
+    index: int,
+) -> None:
+    """One writer process: its own engine, released with the others, its result (or the
+    exception it raised) sent back by index."""
+    ctx = make_context(url, **settings)
+    try:
+        start.wait(timeout=60)
+        result: Any = work(ctx)
+    except Exception as exc:  # noqa: BLE001 - the test looks at what each one got
+        result = exc
+    finally:
+        ctx.close()
+    results.put((index, result))
+
+
 def at_once(url: str, works: list[Callable[[Context], Any]], **settings: object) -> list[Any]:
-    """Run each work in its own thread with its own engine, all released together; returns each
-    result or the exception it raised."""
-    start = threading.Barrier(len(works))
-
-    def run(work: Callable[[Context], Any]) -> Any:
-        ctx = make_context(url, **settings)
-        try:
-            start.wait(timeout=60)
-            return work(ctx)
-        except Exception as exc:  # noqa: BLE001 - the test looks at what each one got
-            return exc
-        finally:
-            ctx.close()
-
-    with ThreadPoolExecutor(max_workers=len(works)) as pool:
-        return [f.result(timeout=120) for f in [pool.submit(run, w) for w in works]]
+    """Run each work in its own process (forked, so the works need not be importable) with its
+    own engine, as separate kiosk or staff processes would, all released together at a barrier;
+    returns each result or the exception it raised, in order."""
+    mp = multiprocessing.get_context("fork")
+    start = mp.Barrier(len(works))
+    results = mp.Queue()
+    processes = [
+        mp.Process(target=_run_one, args=(url, work, settings, start, results, i))
+        for i, work in enumerate(works)
+    ]
+    for process in processes:
+        process.start()
+    got = dict(results.get(timeout=120) for _ in processes)
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0, f"writer process ended with {process.exitcode}"
+    return [got[i] for i in range(len(works))]
 
 
 @pytest.fixture

@@ -29,7 +29,13 @@ from followup.cli.common import (
     err_lines,
 )
 from followup.errors import FollowupError, InvalidInput
+from followup.store.engine import BUSY_TIMEOUT_MS, when_a_write_waits
 from followup.store.schema import SchemaError
+
+WAITING = (
+    "waiting for the database: another save or an import is writing; this goes ahead as soon "
+    f"as it is free (giving up after {BUSY_TIMEOUT_MS // 1000} s)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +93,11 @@ def _database_error(exc: SQLAlchemyError) -> str:
     return f"database error ({type(exc).__name__})"
 
 
+def _say_when_waiting(waiting: bool) -> None:
+    if waiting:
+        err(WAITING)
+
+
 # Libraries' own log records must not reach the terminal: with nothing set up, Python prints
 # warnings and errors there, and SQLAlchemy's pool reports a rollback cut short by Ctrl+C with a
 # whole traceback. The failure itself is reported by ``main``, in one line without patient data.
@@ -101,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         args.handler = apps.cmd_tui
     try:
-        return args.handler(args)
+        with when_a_write_waits(_say_when_waiting):
+            return args.handler(args)
     except InvalidInput as exc:
         err(f"nothing was imported or changed; {exc.total} problem(s) found:")
         err_lines(exc.render())

@@ -5,6 +5,11 @@ busy timeout, and write transactions that start with ``BEGIN IMMEDIATE`` (a defe
 later writes fails with "database is locked" under concurrency, whatever the timeout).
 ``hide_parameters=True`` keeps patient data out of SQL error messages.
 
+A write that cannot start at once on SQLite (another writer holds the lock: a bulk import's write
+phase, say) waits up to the busy timeout. Whoever started it can ask to hear when that happens
+(``when_a_write_waits``), so a person saving a form is told their save is waiting, not left
+looking at a frozen screen; on PostgreSQL writers on different patients do not queue.
+
 Only the commands that create a database (``followup init`` and ``followup demo``) ask for a
 missing SQLite file to be created (``create=True``): a mistyped ``--db`` path must not quietly
 start an empty clinic next to the real one.
@@ -13,7 +18,8 @@ start an empty clinic next to the real one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +30,11 @@ from sqlmodel import Session
 from followup.errors import FollowupError
 
 BUSY_TIMEOUT_MS = 15_000
+# A write still waiting for the lock after this long is announced to the listener, if any.
+WAIT_NOTICE_MS = 400
+# Who hears of writes that wait (one per process: the running app or command); see
+# when_a_write_waits.
+_listeners: list[Callable[[bool], None]] = []
 CREATE_HINT = "create it with 'followup init' (or 'followup demo' for the demo clinic)"
 POSTGRES_DRIVER_HINT = (
     "the PostgreSQL driver is not installed; install it with pip install 'followup[postgres]'"
@@ -115,10 +126,46 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        if conn.get_execution_options().get("followup_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        if not conn.get_execution_options().get("followup_write"):
             conn.exec_driver_sql("BEGIN")
+            return
+        listener = _listeners[-1] if _listeners else None
+        if listener is None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not _begin_write_quickly(conn.connection.driver_connection):
+            listener(True)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                listener(False)
+
+
+def _begin_write_quickly(raw: sqlite3.Connection) -> bool:
+    """Try to begin a write transaction, waiting at most WAIT_NOTICE_MS for the lock; False
+    (and no transaction) when another writer still holds it."""
+    raw.execute(f"PRAGMA busy_timeout={WAIT_NOTICE_MS}")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+@contextmanager
+def when_a_write_waits(listener: Callable[[bool], None]) -> Iterator[None]:
+    """While the block runs (in any thread of this process), a write transaction that has
+    waited WAIT_NOTICE_MS for another writer calls ``listener(True)``, goes on waiting (up to
+    the busy timeout), then calls ``listener(False)`` whether it got the lock or gave up. The
+    calls come from the waiting thread. The innermost block's listener is the one called."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
 
 
 @contextmanager

@@ -59,7 +59,8 @@ async def sign_in(pilot: Pilot[object], username: str, password: str) -> None:
 @pytest.fixture
 def run_app() -> Callable[..., object]:
     """``async with run_app(ctx, user=...) as pilot``: the app, signed in when ``user`` is
-    given (the password of the demo accounts is the user name), in a terminal of ``size``."""
+    given (the password of the demo accounts is the user name), in a terminal of ``size``, with
+    toasts shown when ``notifications`` says so."""
 
     @asynccontextmanager
     async def runner(
@@ -67,9 +68,10 @@ def run_app() -> Callable[..., object]:
         user: str | None = None,
         idle_clock: FakeIdleClock | None = None,
         size: tuple[int, int] = SIZE,
+        notifications: bool = False,
     ) -> AsyncIterator[Pilot[object]]:
         app = FollowupApp(ctx, idle_clock=idle_clock or FakeIdleClock(), idle_check_seconds=3600)
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=notifications) as pilot:
             await pilot.pause()
             if user is not None:
                 # Typing at the sign-in screen is tested in test_session; elsewhere sign in

@@ -30,6 +30,7 @@ from followup.ui.kiosk.questions import QuestionsScreen
 from followup.ui.kiosk.sign_in import SignInScreen
 from followup.ui.kiosk.thanks import ThankYouScreen
 from followup.ui.kiosk.visit import Visit
+from followup.ui.widgets.write_wait import WriteWaitNotice
 
 THANK_YOU_SECONDS = 30
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -37,7 +38,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
-class SelfReportApp(App[None]):
+class SelfReportApp(WriteWaitNotice, App[None]):
     """Patient self-report for one patient at a time, over and over."""
 
     TITLE = "Knee questionnaire"
@@ -70,13 +71,17 @@ class SelfReportApp(App[None]):
             return self._ctx
 
     async def on_unmount(self) -> None:
+        self.stop_listening_for_write_waits()
         if self._ctx is not None:
             self._ctx.close()
 
     # -- the flow of a visit -------------------------------------------------------------
 
+    WRITE_WAIT_MESSAGE = "The system is busy for a moment. Your answers are kept; please wait."
+
     def on_mount(self) -> None:
         self.push_screen(SignInScreen())
+        self.listen_for_write_waits()
         # Timer.reset() only restarts at the end of the current interval, so check often.
         self.set_interval(min(1.0, self.idle_seconds / 4), self._check_idle, name="idle")
         if self.stop_on_signal:

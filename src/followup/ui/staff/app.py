@@ -40,6 +40,7 @@ from followup.ui.staff.navigation import SectionNavigation
 from followup.ui.staff.signin import LockScreen, SignInScreen
 from followup.ui.staff.urgent_flags import URGENT_FLAG_BINDING, UrgentFlagWatch
 from followup.ui.widgets.dialogs import ErrorDialog
+from followup.ui.widgets.write_wait import WriteWaitNotice
 
 CRASH_MESSAGE = (
     "followup stopped because of an internal error. Nothing more is shown, to protect patient "
@@ -67,7 +68,7 @@ NAVIGATION_ACTIONS = {
 REVIEW_ACTIONS = {"review_queue", "outcomes"}
 
 
-class FollowupApp(SectionNavigation, UrgentFlagWatch, App[int]):
+class FollowupApp(SectionNavigation, UrgentFlagWatch, WriteWaitNotice, App[int]):
     """The staff UI. ``idle_clock`` (seconds, monotonic) is replaceable so tests can lock the
     session without waiting."""
 
@@ -153,9 +154,18 @@ class FollowupApp(SectionNavigation, UrgentFlagWatch, App[int]):
 
     # -- life cycle ------------------------------------------------------------------------
 
+    WRITE_WAIT_MESSAGE = (
+        "Another save or an import is writing to the database. Yours is kept and goes ahead as "
+        "soon as it is free; please leave this screen open."
+    )
+
     def on_mount(self) -> None:
         self.push_screen(SignInScreen())
         self.set_interval(self._idle_check_seconds, self.check_idle_lock)
+        self.listen_for_write_waits()
+
+    def on_unmount(self) -> None:
+        self.stop_listening_for_write_waits()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)) and not event.is_forwarded:
