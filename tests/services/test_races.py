@@ -5,6 +5,7 @@ one each, a flag is decided once, and two saves on one knee both land with one o
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,51 @@ def test_two_reviewers_deciding_one_flag_at_once(small_clinic: Context) -> None:
         f"flag {flag.id} was already decided by {recorded.reviewer} at {when}"
     )
     assert recorded.status == "in_force"
+
+
+def _save_held_open(url: str, saved: Any, release: Any) -> None:
+    """A save's transaction on P1's left knee, its new flags stored, kept open until
+    ``release`` is set (as a slow save would be)."""
+    from followup.services.evaluate_flags import reevaluate_knee
+    from followup.store.engine import write_session
+
+    ctx = make_context(url)
+    try:
+        with write_session(ctx.engine) as session:
+            reevaluate_knee(session, ctx, "P1", "left")
+            session.flush()
+            saved.set()
+            release.wait(timeout=30)
+    finally:
+        ctx.close()
+
+
+def test_a_cohort_evaluation_waits_for_a_save_on_one_of_its_patients(
+    small_clinic: Context, tmp_path: Path
+) -> None:
+    """The whole-cohort evaluation read its snapshot before a save on P1 committed; writing
+    its batch, it must not add P1's safety flag a second time (on PostgreSQL: a unique
+    violation that failed the evaluation or the save)."""
+    from followup.services.evaluate_flags import evaluate_cohort
+
+    problem = tmp_path / "problem.csv"
+    problem.write_text(
+        "patient_id,knee,assessed_on,source,adverse_event," + ",".join(ITEM_KEYS) + "\n"
+        "P1,left,2026-02-10,phone,swelling," + ",".join(["2"] * len(ITEM_KEYS)) + "\n",
+        encoding="utf-8",
+    )
+    import_file(small_clinic, "assessments", problem, "test")  # no flag stored yet
+    mp = multiprocessing.get_context("fork")
+    saved, release = mp.Event(), mp.Event()
+    save = mp.Process(target=_save_held_open, args=(_url(small_clinic), saved, release))
+    save.start()
+    try:
+        assert saved.wait(timeout=30)
+        threading.Timer(1.5, release.set).start()  # the save commits while the batch waits
+        evaluate_cohort(small_clinic, full=True)
+    finally:
+        release.set()
+        save.join(timeout=30)
+    assert save.exitcode == 0
+    kinds = [f.kind for f in open_flags(small_clinic)]
+    assert kinds.count("safety") == 1, kinds

@@ -49,7 +49,7 @@ from followup.store.flag_results import (
     store_results,
     sync_flags,
 )
-from followup.store.locks import lock_patient
+from followup.store.locks import lock_patient, lock_patients
 
 # Patients of a batch changed since the evaluation's snapshot are redone one by one in the
 # transaction that writes the batch; more than this (a large import landed meanwhile), and the
@@ -100,6 +100,7 @@ def evaluate_cohort(
     now = ctx.now()
     with write_session(ctx.engine) as session:
         conn = lock_cohort(session.connection())
+        lock_patients(conn, None)
         batch = evaluate_range(partial(driver_rows, conn), ctx.rules, as_of, None)
         result = _store_batch(ctx, conn, batch, as_of, now, frozenset())
         store_cohort_evaluation(conn, mark, key, as_of, now)
@@ -140,6 +141,7 @@ def _write_batch(
         return SyncResult(raised=0, updated=0, cleared=0)
     with write_session(ctx.engine) as session:
         conn = lock_cohort(session.connection())
+        lock_patients(conn, (r[1] for r in batch.results))
         changed = _patients_changed_since(conn, mark)
         if changed is None:
             return None

@@ -10,10 +10,11 @@ count N and none is checked past the limit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy import Connection, case, literal, or_, select, update
 from sqlmodel import Session
 
 from followup.store.models import Patient, PatientCode, StaffUser
@@ -30,6 +31,22 @@ def lock_patient(session: Session, patient_id: str) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(key_share=True)
     return session.execute(query).first() is not None
+
+
+def lock_patients(conn: Connection, patient_ids: Iterable[str] | None) -> None:
+    """Take the row locks of these patients (None: of every patient) for the rest of the
+    transaction, in ID order (PostgreSQL; SQLite's writer is alone already). A whole-cohort
+    evaluation's batch takes them before it reads the flags it will replace: a save on one of
+    its patients still running then finishes first, and the batch sees what it stored."""
+    if conn.dialect.name != "postgresql":
+        return
+    query = select(Patient.id).order_by(Patient.id).with_for_update(key_share=True)  # type: ignore[arg-type]
+    if patient_ids is None:
+        conn.execute(query).all()
+        return
+    ids = sorted(set(patient_ids))
+    for start in range(0, len(ids), 5000):
+        conn.execute(query.where(Patient.id.in_(ids[start : start + 5000]))).all()  # type: ignore[attr-defined]
 
 
 def get_locked(session: Session, model: type[Row], row_id: Any) -> Row | None:
