@@ -33,10 +33,10 @@ def _saved_meanwhile(ctx: Context, patient_id: str, knee: str) -> None:
     record_assessment(ctx, entry, "nina")
 
 
-def _checking_with(monkeypatch: pytest.MonkeyPatch, during) -> list[int]:  # type: ignore[no-untyped-def]
-    """Run ``during`` at the end of the first check of an assessments file; the checks are
+def _checking_with(monkeypatch: pytest.MonkeyPatch, during, kind: str = "assessments") -> list[int]:  # type: ignore[no-untyped-def]
+    """Run ``during`` at the end of the first check of a file of ``kind``; the checks are
     counted."""
-    real = importing.CHECKERS[("assessments", "csv")]
+    real = importing.CHECKERS[(kind, "csv")]
     calls: list[int] = []
 
     def checker(run, path):  # type: ignore[no-untyped-def]
@@ -46,7 +46,7 @@ def _checking_with(monkeypatch: pytest.MonkeyPatch, during) -> list[int]:  # typ
             during()  # after the snapshot's checks, before the write
         return checked
 
-    monkeypatch.setitem(importing.CHECKERS, ("assessments", "csv"), checker)
+    monkeypatch.setitem(importing.CHECKERS, (kind, "csv"), checker)
     return calls
 
 
@@ -95,3 +95,89 @@ def test_a_duplicate_saved_meanwhile_is_caught_by_the_second_check(
     assert len(calls) == 2  # checked again under the lock
     assert "a.csv, line 3" in str(refused.value)
     assert count(loaded, "assessment") == 1  # the coordinator's form only: nothing imported
+
+
+def test_another_form_of_a_patient_of_the_file_is_rechecked_alone(
+    loaded: Context,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A form saved meanwhile for P1 on another day: only P1's rows are looked at again (no
+    second pass over the whole file under the lock), and both forms are kept."""
+    rechecked: list[set[str]] = []
+    real = importing.RECHECKS["assessments"]
+
+    def recheck(conn, batch, patients):  # type: ignore[no-untyped-def]
+        rechecked.append(set(patients))
+        return real(conn, batch, patients)
+
+    monkeypatch.setitem(importing.RECHECKS, "assessments", recheck)
+    calls = _checking_with(monkeypatch, lambda: _saved_meanwhile(loaded, "P1", "left"))
+    csv = assessment_csv([{"assessed_on": "2026-02-19"}, {"assessed_on": "2026-02-21"}])
+    import_file(loaded, "assessments", write(tmp_path, "a.csv", csv), "test")
+    assert rechecked == [{"P1"}] and len(calls) == 1
+    assert count(loaded, "assessment") == 3
+
+
+def test_a_birth_date_moved_after_a_form_meanwhile_is_caught(
+    loaded: Context,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from followup.services.patients import edit_patient
+
+    def corrected() -> None:
+        edit_patient(loaded, "P1", {"birth_date": date(2010, 6, 1)}, "nina", "typo")
+
+    calls = _checking_with(monkeypatch, corrected)
+    csv = assessment_csv([{"assessed_on": "2026-02-21"}, {"assessed_on": "2010-05-01"}])
+    with pytest.raises(InvalidInput) as refused:
+        import_file(loaded, "assessments", write(tmp_path, "a.csv", csv), "test")
+    assert len(calls) == 2  # the recheck found it: the whole file was checked again
+    assert "a.csv, line 3, column assessed_on: is before the patient's birth date" in str(
+        refused.value
+    )
+    assert count(loaded, "assessment") == 0
+
+
+def _contacts(*times: str) -> str:
+    return "patient_id,contacted_at,outcome\n" + "".join(f"P1,{t},reached\n" for t in times)
+
+
+def test_a_contact_logged_meanwhile_is_rechecked_alone_or_refused_when_the_same(
+    loaded: Context,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import datetime
+
+    from followup.services.log_call import log_contact
+
+    at = "2026-02-20T09:30:00+09:00"
+
+    def logged() -> None:
+        log_contact(loaded, "P1", "reached", "nina", at=datetime.fromisoformat(at))
+
+    calls = _checking_with(monkeypatch, logged, "contacts")
+    path = write(tmp_path, "c.csv", _contacts("2026-02-19T09:30:00+09:00", at))
+    with pytest.raises(InvalidInput) as refused:
+        import_file(loaded, "contacts", path, "test")
+    assert len(calls) == 2
+    assert "c.csv, line 3, column contacted_at: the same contact is already in the database" in (
+        str(refused.value)
+    )
+    assert count(loaded, "contact") == 1
+
+    def another_logged() -> None:
+        log_contact(loaded, "P1", "reached", "nina", at=datetime.fromisoformat(later))
+
+    later = "2026-02-22T09:30:00+09:00"
+    calls = _checking_with(monkeypatch, another_logged, "contacts")
+    import_file(
+        loaded,
+        "contacts",
+        write(tmp_path, "c2.csv", _contacts("2026-02-18T09:30:00+09:00")),
+        "test",
+    )
+    assert len(calls) == 1  # P1 changed, but its rows pass again: no second pass
+    assert count(loaded, "contact") == 3

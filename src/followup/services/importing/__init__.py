@@ -20,9 +20,9 @@ from sqlmodel import Session
 from followup.errors import FollowupError
 from followup.services import audit
 from followup.services.context import Context
-from followup.services.importing.assessments import check_assessments
+from followup.services.importing.assessments import check_assessments, recheck_assessments
 from followup.services.importing.common import Batch, ImportResult, ImportRun
-from followup.services.importing.contacts import check_contacts
+from followup.services.importing.contacts import check_contacts, recheck_contacts
 from followup.services.importing.patients import check_patients
 from followup.services.importing.redcap import check_redcap_records, refuse_misread_export
 from followup.services.importing.treatments import check_treatments
@@ -42,6 +42,9 @@ CHECKERS: dict[tuple[str, str], Checker] = {
     ("contacts", "csv"): check_contacts,
     ("assessments", "redcap"): check_redcap_records,
 }
+# Kinds whose checks that read the database can be redone for a few patients' rows alone.
+Recheck = Callable[[Connection, Batch, set[str]], bool]
+RECHECKS: dict[str, Recheck] = {"assessments": recheck_assessments, "contacts": recheck_contacts}
 __all__ = ["FORMATS", "KINDS", "ImportResult", "can_import", "import_file", "import_into"]
 
 
@@ -67,9 +70,10 @@ def import_file(
 
     The file is read and checked against a snapshot, without the write lock: a large file takes
     seconds to check, and a coordinator's or a patient's save must not wait for it. Then it is
-    written under the lock, checked again first only when something those checks read has
-    changed since the snapshot (``_changed_since``). An update compares every patient with its
-    stored values, so it runs under the lock throughout."""
+    written under the lock, checked again first only where something those checks read has
+    changed since the snapshot (``_changed_since``): the rows of the patients someone else
+    wrote to meanwhile (assessments and contacts), or the whole file. An update compares every
+    patient with its stored values, so it runs under the lock throughout."""
     if not can_import(kind, fmt):
         raise ValueError(f"cannot import {kind!r} from {fmt!r}")
     if update and kind != "patients":
@@ -83,10 +87,13 @@ def import_file(
     with read_session(ctx.engine) as session:
         run, batch = _check(session, ctx, kind, path, actor, shift_days, fmt, update=False)
     with write_session(ctx.engine) as session:
-        if _changed_since(session.connection(), mark, kind, batch):
+        conn = session.connection()
+        changed = _changed_since(conn, mark, kind, batch)
+        recheck = RECHECKS.get(kind)
+        if changed is None or (changed and not (recheck and recheck(conn, batch, changed))):
             run, batch = _check(session, ctx, kind, path, actor, shift_days, fmt, update=False)
         else:
-            run = replace(run, conn=session.connection(), now=ctx.now())
+            run = replace(run, conn=conn, now=ctx.now())
         return _store(session, ctx, kind, path, run, batch, fmt)
 
 
@@ -195,20 +202,27 @@ _CHECKS_READ = {
 }
 
 
-def _changed_since(conn: Connection, mark: int, kind: str, batch: Batch) -> bool:
-    """Whether anything the checks of ``kind`` read has changed after audit event ``mark``
-    (every write to those tables leaves an audit event)."""
+def _changed_since(conn: Connection, mark: int, kind: str, batch: Batch) -> set[str] | None:
+    """The file's patients whose data the checks of ``kind`` read has changed after audit event
+    ``mark`` (every write to those tables leaves an audit event): empty when nothing has; None
+    when what changed is clinic-wide (another import, an ID taken) and the whole file must be
+    checked again."""
     entities, clinic_wide = _CHECKS_READ[kind]
     column = "id" if kind == "patients" else "patient_id"
     at = batch.columns.index(column) if column in batch.columns else None
     patients = {row[at] for row in batch.rows} if at is not None else set()
+    changed: set[str] = set()
     sql = "SELECT patient_id, action, entity FROM audit_event WHERE id > ?"
     for patient_id, action, entity in driver_rows(conn, sql, (mark,)):
         if action == "import":
-            return True
-        if entity in entities and (clinic_wide or patient_id is None or patient_id in patients):
-            return True
-    return False
+            return None
+        if entity not in entities:
+            continue
+        if clinic_wide or patient_id is None:
+            return None
+        if patient_id in patients:
+            changed.add(patient_id)
+    return changed
 
 
 def _update_patients(session: Session, ctx: Context, batch: Batch, file: str, actor: str) -> int:

@@ -116,6 +116,25 @@ def check_assessment_rows(
     return Batch(ASSESSMENT_INSERT_COLUMNS, out, set())
 
 
+def recheck_assessments(conn: Connection, batch: Batch, patients: set[str]) -> bool:
+    """Whether the checked rows of ``patients`` (changed by someone else since the file was
+    checked) still pass the checks that read the database: each patient still known and born
+    on or before the form's date, and no such form stored meanwhile. False sends the whole
+    file through its checks again, which name the line."""
+    at = {name: batch.columns.index(name) for name in ("patient_id", "knee", "assessed_on")}
+    source, items = batch.columns.index("source"), [batch.columns.index(k) for k in ITEM_KEYS]
+    rows = [r for r in batch.rows if r[at["patient_id"]] in patients]
+    born = patients_in_db(conn, (r[at["patient_id"]] for r in rows))
+    existing = _existing_assessment_keys(conn, list(born))
+    for r in rows:
+        pid, on = r[at["patient_id"]], r[at["assessed_on"]]
+        if pid not in born or on < born[pid]:
+            return False
+        if (pid, r[at["knee"]], on, r[source], tuple(r[i] for i in items)) in existing:
+            return False
+    return True
+
+
 def _existing_assessment_keys(conn: Connection, patient_ids: list[str]) -> set[tuple]:
     """(patient, knee, date, source, answers) of the stored, valid-entry assessments."""
     items = [getattr(Assessment, k) for k in ITEM_KEYS]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from followup.services.importing.common import (
     Batch,
@@ -38,13 +38,7 @@ def check_contacts(run: ImportRun, path: Path) -> Batch:
     )
     out = []
     seen: dict[tuple, int] = {}
-    ids = list(patients)
-    existing: set[tuple] = set()
-    for chunk in chunks(ids):
-        query = select(Contact.patient_id, Contact.contacted_at).where(
-            Contact.patient_id.in_(chunk)  # type: ignore[attr-defined]
-        )
-        existing.update((p, at) for p, at in conn.execute(query))
+    existing = _existing_contacts(conn, list(patients))
     for row in rows:
         v = row.values
         at = shift_date(v.get("contacted_at"), run.shift)
@@ -73,3 +67,30 @@ def check_contacts(run: ImportRun, path: Path) -> Batch:
             }
         )
     return Batch.from_dicts(out)
+
+
+def recheck_contacts(conn: Connection, batch: Batch, patients: set[str]) -> bool:
+    """Whether the checked rows of ``patients`` (changed by someone else since the file was
+    checked) still pass the checks that read the database: each patient still known and born
+    on or before the call, and no such contact stored meanwhile. False sends the whole file
+    through its checks again, which name the line."""
+    pid_at, at_at = batch.columns.index("patient_id"), batch.columns.index("contacted_at")
+    rows = [r for r in batch.rows if r[pid_at] in patients]
+    born = patients_in_db(conn, (r[pid_at] for r in rows))
+    existing = _existing_contacts(conn, list(born))
+    for r in rows:
+        pid, at = r[pid_at], r[at_at]
+        if pid not in born or at.date() < born[pid] or (pid, at) in existing:
+            return False
+    return True
+
+
+def _existing_contacts(conn: Connection, patient_ids: list[str]) -> set[tuple]:
+    """(patient, contacted at) of the stored contacts of these patients."""
+    existing: set[tuple] = set()
+    for chunk in chunks(patient_ids):
+        query = select(Contact.patient_id, Contact.contacted_at).where(
+            Contact.patient_id.in_(chunk)  # type: ignore[attr-defined]
+        )
+        existing.update((p, at) for p, at in conn.execute(query))
+    return existing
