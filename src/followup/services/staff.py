@@ -103,6 +103,7 @@ def add_user(
     check_username(username)
     check_role(role)
     check_password(password, allow_weak=allow_weak)
+    password_hash = hash_secret(password)  # before the write: other writers need not wait
     with write_session(ctx.engine) as session:
         if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
             raise FollowupError(f"a user named {username!r} already exists")
@@ -110,7 +111,7 @@ def add_user(
             require_site(session, site_id)
         user = StaffUser(
             username=username,
-            password_hash=hash_secret(password),
+            password_hash=password_hash,
             role=role,
             site_id=site_id,
             created_at=ctx.now(),

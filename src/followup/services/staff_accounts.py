@@ -144,10 +144,11 @@ def enable_user(ctx: Context, username: str, actor: str) -> StaffAccount:
 def reset_password(ctx: Context, username: str, password: str, actor: str) -> StaffAccount:
     """Give an account a new password; wrong attempts and any lock are cleared with it."""
     check_password(password)
+    password_hash = hash_secret(password)  # before the write: other writers need not wait
 
     def change(_session: Session, user: StaffUser) -> tuple[dict[str, Any], dict[str, Any]]:
         old = _lock_state(user)
-        user.password_hash = hash_secret(password)
+        user.password_hash = password_hash
         user.failed_attempts = 0
         user.locked_until = None
         # Neither password nor hash is ever recorded: only that it changed.
