@@ -129,6 +129,7 @@ def _wrap_import(marks: dict[str, float]) -> None:
 
     write_session, changed_since = importing.write_session, importing._changed_since
     append_events = audit.append_events
+    recheck = importing.RECHECKS["assessments"]
 
     @contextmanager
     def timed_write_session(engine):  # type: ignore[no-untyped-def]
@@ -140,14 +141,23 @@ def _wrap_import(marks: dict[str, float]) -> None:
         marks["committed"] = time.perf_counter()
 
     def timed_changed_since(*args):  # type: ignore[no-untyped-def]
-        marks["rechecked"] = changed_since(*args)
-        return marks["rechecked"]
+        changed = changed_since(*args)
+        # What was checked again under the lock: the whole file, some patients' rows, nothing.
+        marks["rechecked"] = "whole file" if changed is None else f"{len(changed)} patients"
+        return changed
+
+    def timed_recheck(conn, batch, patients):  # type: ignore[no-untyped-def]
+        passed = recheck(conn, batch, patients)
+        if not passed:
+            marks["rechecked"] = f"{len(patients)} patients, then the whole file"
+        return passed
 
     def timed_append(*args):  # type: ignore[no-untyped-def]
         marks["append"] = time.perf_counter()
         return append_events(*args)
 
     importing.write_session, importing._changed_since = timed_write_session, timed_changed_since
+    importing.RECHECKS["assessments"] = timed_recheck
     audit.append_events = timed_append
 
 
