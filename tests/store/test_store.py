@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from followup.cli import _database_error
 from followup.services.context import open_context
 from followup.settings import Settings
-from followup.store.engine import make_engine, write_session
+from followup.store.engine import make_engine, read_session, write_session
 from followup.store.schema import SchemaError, ensure_schema, head_revision, init_schema
 from tests.conftest import make_context
 
@@ -237,18 +237,32 @@ def test_new_sqlite_file_is_private_and_in_wal_mode(tmp_path) -> None:  # type: 
 
 
 def test_writes_begin_immediate_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}", create=True)
-    ensure_schema(engine, create=True)
-    seen: list[str] = []
-    from sqlalchemy import event
+    """A write session holds SQLite's write lock from its first statement (BEGIN IMMEDIATE),
+    a read does not: a deferred BEGIN that later writes fails under concurrency."""
+    import sqlite3
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def remember(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
+    path = tmp_path / "w.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    ensure_schema(engine, create=True)
+
+    def another_writer_can_begin() -> bool:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
 
     with write_session(engine) as session:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    assert "BEGIN IMMEDIATE" in seen
+        assert not another_writer_can_begin()
+    assert another_writer_can_begin()
+    with read_session(engine) as session:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        assert another_writer_can_begin()
     engine.dispose()
 
 

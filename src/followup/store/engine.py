@@ -18,7 +18,9 @@ start an empty clinic next to the real one.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,30 +131,45 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         if not conn.get_execution_options().get("followup_write"):
             conn.exec_driver_sql("BEGIN")
             return
-        listener = _listeners[-1] if _listeners else None
-        if listener is None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif not _begin_write_quickly(conn.connection.driver_connection):
-            listener(True)
-            try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            finally:
-                listener(False)
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA busy_timeout=0")  # the waiting is _begin_write's
+        try:
+            if not _begin_write(raw):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # one last try: "database is locked"
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
-def _begin_write_quickly(raw: sqlite3.Connection) -> bool:
-    """Try to begin a write transaction, waiting at most WAIT_NOTICE_MS for the lock; False
-    (and no transaction) when another writer still holds it."""
-    raw.execute(f"PRAGMA busy_timeout={WAIT_NOTICE_MS}")
+def _begin_write(raw: sqlite3.Connection) -> bool:
+    """Begin a write transaction, waiting up to the busy timeout for another writer; False (no
+    transaction) when it never got the lock.
+
+    SQLite's own busy handler backs off to 100 ms sleeps, so under many writers a long waiter
+    keeps losing the lock to newcomers that try every millisecond or two, and a save can wait
+    seconds while others go through. Here every waiter tries again every 1-3 ms however long
+    it has waited, which shares the lock out evenly. A listener (``when_a_write_waits``) hears
+    when the wait passes WAIT_NOTICE_MS and when it ends. The connection's busy timeout must
+    be 0 meanwhile."""
+    start = time.monotonic()
+    listener = None
     try:
-        raw.execute("BEGIN IMMEDIATE")
-        return True
-    except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
-            raise
-        return False
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            waited = time.monotonic() - start
+            if waited * 1000 >= BUSY_TIMEOUT_MS:
+                return False
+            if listener is None and waited * 1000 >= WAIT_NOTICE_MS and _listeners:
+                listener = _listeners[-1]
+                listener(True)
+            time.sleep(random.uniform(0.001, 0.003))
     finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if listener is not None:
+            listener(False)
 
 
 @contextmanager
