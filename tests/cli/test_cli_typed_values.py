@@ -37,9 +37,12 @@ DAY_OPTIONS = [
 NUMBER_OPTIONS = [
     (("due", "--days", "１２"), "argument --days: is not a whole number (digits 0-9)"),
     (("due", "--days", "1_2"), "argument --days: is not a whole number (digits 0-9)"),
-    (("due", "--days", "99999999999"), "--days must be 0-3650"),
+    (("due", "--days", "99999999999"), "--days must be 0 or more, at most 3650"),
     (("review", "--max-flags", "6_0"), "argument --max-flags: is not a whole number"),
-    (("review", "--max-flags", "99999999999999999999999"), "--max-flags must be 0-100000"),
+    (
+        ("review", "--max-flags", "99999999999999999999999"),
+        "--max-flags must be 0 or more, at most 100000",
+    ),
     (("serve", "--port", "８０００"), "argument --port: is not a whole number (digits 0-9)"),
 ]
 

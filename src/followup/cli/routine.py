@@ -44,7 +44,7 @@ def cmd_due(args: argparse.Namespace) -> int:
     if args.days is not None and args.view is not None:
         raise UsageError("give --days or --view, not both")
     if args.days is not None and not 0 <= args.days <= MAX_DAYS:
-        raise UsageError(f"--days must be 0-{MAX_DAYS}")
+        raise UsageError(f"--days must be 0 or more, at most {MAX_DAYS}")
     if args.view is not None and args.view not in VIEWS:
         raise UsageError(f"--view must be one of: {', '.join(VIEWS)}")
     days = 7 if args.days is None else args.days
@@ -179,7 +179,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from followup.services.review_packet import prepare_packet, record_packet
 
     if args.max_flags is not None and not 0 <= args.max_flags <= MAX_FLAGS:
-        raise UsageError(f"--max-flags must be 0-{MAX_FLAGS}")
+        raise UsageError(f"--max-flags must be 0 or more, at most {MAX_FLAGS}")
     day = as_of_date(args.as_of)
     ctx = context(args)
     as_of = day or ctx.today()
