@@ -52,11 +52,14 @@ def _utc_now() -> datetime:
 
 
 def _env_int(name: str, default: int) -> int:
+    """A whole number from the environment, in ASCII digits (``int`` also takes "1_0")."""
+    from followup.store.fields import whole_number
+
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        return whole_number(raw.strip())
     except ValueError:
         raise SystemExit(f"followup: {name} must be a whole number, got {raw!r}") from None
 

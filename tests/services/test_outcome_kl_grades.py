@@ -26,7 +26,15 @@ def test_grades_are_read_as_a_clinic_writes_them(typed, keys):
     assert kl_grade_keys(typed) == keys
 
 
-@pytest.mark.parametrize("typed", ["", "5", "0-2", "3-2", "two", "2;3", "2-"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "", "5", "0-2", "3-2", "two", "2;3", "2-",
+        # Only ASCII digits: isdigit() takes "²" (int() then failed) and full-width "３".
+        "1-²", "１-３", "３", "2-٣",
+        "1-99999999999999999999",  # once counted out grade by grade
+    ],
+)  # fmt: skip
 def test_a_grade_that_cannot_be_read_is_named(typed):
     with pytest.raises(FollowupError, match="KL grade") as refused:
         kl_grade_keys(typed)

@@ -105,6 +105,20 @@ def test_every_refused_patient_sign_in_has_the_same_words_and_one_verification(
     assert "attempt" not in patient_codes.REFUSED and "locked" not in patient_codes.REFUSED
 
 
+@pytest.mark.parametrize("typed", ["P1\x1f", "\x1cP1", "P1\x85", "P1\x00", "[b]P1", "P1 x"])
+def test_an_id_the_id_rule_refuses_is_no_patients_even_with_the_right_code(
+    clinic: Context, verifications: list[str | None], typed: str
+) -> None:
+    """str.strip() takes U+001C-U+001F and U+0085 for spaces: "P1" with one of them at an end
+    once signed in as P1. Refused alike, one (dummy) verification, nothing counted."""
+    code = issue_code(clinic, "P1", "test").code
+    assert _refusal(lambda: verify_code(clinic, typed, code)) == patient_codes.REFUSED
+    assert verifications == [None]
+    with read_session(clinic.engine) as session:
+        assert session.exec(select(PatientCode.failed_attempts)).one() == 0
+    assert verify_code(clinic, " P1 ", code) == "P1"  # spaces at the ends still come off
+
+
 def test_every_refused_staff_sign_in_has_the_same_words_and_one_verification(
     clinic: Context, verifications: list[str | None]
 ) -> None:

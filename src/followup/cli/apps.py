@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from followup.cli.common import Command, UsageError, context
+from followup.cli.common import Command, UsageError, context, whole_argument
 from followup.settings import Settings
 
 
@@ -42,4 +42,4 @@ def register(command: Command) -> None:
     command("selfreport", cmd_selfreport, "patient self-report kiosk in this terminal")
     p = command("serve", cmd_serve, "serve the patient self-report screen to web browsers")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=whole_argument, default=8000)

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from followup.domain.written_dates import written_day
 from followup.errors import FollowupError
 from followup.services.context import Context, command_line_actor, open_context
 from followup.settings import Settings
@@ -182,11 +183,14 @@ def number_argument(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def as_of(value: str | None) -> date | None:
-    """``--as-of`` as a date (None when not given)."""
-    if value is None:
-        return None
+def day_option(text: str, option: str) -> date:
+    """An option's day, written YYYY-MM-DD in ASCII digits; a usage error names the option."""
     try:
-        return date.fromisoformat(value)
+        return written_day(text)
     except ValueError:
-        raise UsageError(f"--as-of {value!r} is not a date like 2026-11-21") from None
+        raise UsageError(f"{option} {text!r} is not a date like 2026-11-21") from None
+
+
+def as_of(value: str | None, option: str = "--as-of") -> date | None:
+    """``--as-of`` (or the day ``option`` names) as a date (None when not given)."""
+    return None if value is None else day_option(value, option)

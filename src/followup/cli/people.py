@@ -4,10 +4,10 @@ staff member (``--user``), whose site limit applies; see ``common.acting_staff``
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import Any
 
 from followup.cli.common import ALL_ROLES, EXIT_OK, Group, acting_staff, context, out
+from followup.domain.written_dates import written_day
 from followup.errors import FollowupError
 from followup.store.fields import decimal_number
 
@@ -59,7 +59,7 @@ def _value(field: str, text: str) -> Any:
         return None
     if field == "birth_date":
         try:
-            return date.fromisoformat(text.strip())
+            return written_day(text.strip())
         except ValueError:
             raise FollowupError("birth date: is not a date like 1956-03-02") from None
     if field == "bmi":

@@ -19,6 +19,7 @@ from followup.cli.common import (
     out_lines,
     out_text,
     print_json,
+    whole_argument,
 )
 from followup.cli.common import as_of as as_of_date
 from followup.services.context import command_line_actor
@@ -26,6 +27,12 @@ from followup.services.context import command_line_actor
 if TYPE_CHECKING:  # the services a command needs are imported when it runs
     from followup.services.call_list import DueItem
     from followup.services.call_sheet import CallSheet
+
+
+# A look-ahead past ten years means a typo (and past the calendar's end, a crash).
+MAX_DAYS = 3650
+# More sections than any meeting reads; a number past this would not fit the database.
+MAX_FLAGS = 100_000
 
 
 def cmd_due(args: argparse.Namespace) -> int:
@@ -36,8 +43,8 @@ def cmd_due(args: argparse.Namespace) -> int:
     fmt = _due_format(args)
     if args.days is not None and args.view is not None:
         raise UsageError("give --days or --view, not both")
-    if args.days is not None and args.days < 0:
-        raise UsageError("--days must be 0 or more")
+    if args.days is not None and not 0 <= args.days <= MAX_DAYS:
+        raise UsageError(f"--days must be 0 or more, at most {MAX_DAYS}")
     if args.view is not None and args.view not in VIEWS:
         raise UsageError(f"--view must be one of: {', '.join(VIEWS)}")
     days = 7 if args.days is None else args.days
@@ -148,7 +155,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         raise UsageError("--amend goes with --decision, not with --reopen")
     until = None
     if args.until is not None:
-        until = as_of_date(args.until)
+        until = as_of_date(args.until, "--until")
         if args.decision != "booster_scheduled":
             raise UsageError("--until goes with --decision booster_scheduled")
     ctx = context(args)
@@ -171,8 +178,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     from followup.reports.packet import render
     from followup.services.review_packet import prepare_packet, record_packet
 
-    if args.max_flags is not None and args.max_flags < 0:
-        raise UsageError("--max-flags must be 0 or more")
+    if args.max_flags is not None and not 0 <= args.max_flags <= MAX_FLAGS:
+        raise UsageError(f"--max-flags must be 0 or more, at most {MAX_FLAGS}")
     day = as_of_date(args.as_of)
     ctx = context(args)
     as_of = day or ctx.today()
@@ -206,7 +213,7 @@ def register(command: Command) -> None:
     """Add this module's commands to the parser."""
     p = command("due", cmd_due, "follow-up calls due within N days, and overdue ones")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
-    p.add_argument("--days", type=int, metavar="N", help="look-ahead in days (7)")
+    p.add_argument("--days", type=whole_argument, metavar="N", help="look-ahead in days (7)")
     p.add_argument(
         "--view",
         metavar="VIEW",
@@ -260,7 +267,7 @@ def register(command: Command) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument(
         "--max-flags",
-        type=int,
+        type=whole_argument,
         metavar="N",
         help="at most N urgent and action flags with a section and chart "
         "(default FOLLOWUP_PACKET_MAX_FLAGS, or 60)",

@@ -5,7 +5,6 @@ error`` marks one entered in error. Both act for a signed-in coordinator or clin
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
 from followup.cli.common import (
     EXIT_OK,
@@ -13,6 +12,7 @@ from followup.cli.common import (
     UsageError,
     acting_staff,
     context,
+    day_option,
     number_argument,
     out,
     whole_argument,
@@ -20,13 +20,6 @@ from followup.cli.common import (
 from followup.domain.records import KNEES, PRODUCTS, ROUTES
 
 ROLES = ("coordinator", "clinician")
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date like 2026-11-21") from None
 
 
 def cmd_treatment_add(args: argparse.Namespace) -> int:
@@ -37,7 +30,7 @@ def cmd_treatment_add(args: argparse.Namespace) -> int:
         record_treatment,
     )
 
-    treated_on = _day(args.date, "--date")
+    treated_on = day_option(args.date, "--date")
     if args.booster and args.booster_of:
         raise UsageError("give --booster or --booster-of, not both")
     ctx = context(args)

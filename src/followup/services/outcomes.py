@@ -9,6 +9,7 @@ runs per episode. The statistics are the domain's (``domain.outcomes``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +35,9 @@ from followup.store.bulk import driver_rows
 from followup.store.engine import read_session
 from followup.store.episodes import Reader, cohort_episodes
 
+# One ASCII digit: str.isdigit() also takes "²" (which int() refuses) and "３", and a range
+# to a long number would be counted out one grade at a time.
+GRADE_DIGIT = re.compile("[0-9]")
 GROUPINGS = ("product", "kl_grade", "smoker", "route", "site")
 PRODUCT_NAMES = {
     "adsc_cultured": "Adipose MSCs, culture-expanded",
@@ -223,8 +227,8 @@ def kl_grade_keys(text: str) -> tuple[str, ...]:
     selection takes (``only={"kl_grade": ...}``), in order, each once."""
     found: list[str] = []
     for part in (p.strip() for p in text.split(",")):
-        low, dash, high = part.partition("-")
-        if dash and low.strip().isdigit() and high.strip().isdigit() and int(low) <= int(high):
+        low, dash, high = (side.strip() for side in part.partition("-"))
+        if dash and GRADE_DIGIT.fullmatch(low) and GRADE_DIGIT.fullmatch(high) and low <= high:
             found += [str(g) for g in range(int(low), int(high) + 1)]
         else:
             found.append(part.lower())

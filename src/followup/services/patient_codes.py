@@ -16,6 +16,7 @@ from followup.services import audit, security
 from followup.services.context import Context
 from followup.services.security import hash_secret, new_code, normalise_code
 from followup.store.engine import write_session
+from followup.store.fields import CLINIC_ID
 from followup.store.locks import take_code_attempt
 from followup.store.models import Patient, PatientCode
 
@@ -116,18 +117,24 @@ def verify_code(ctx: Context, patient_id: str, code: str) -> str:
     one hash (a dummy one when there is no code to check), so timing tells nothing either.
 
     The attempt is counted before the code is checked, in one statement that refuses past the
-    limit: simultaneous guesses count one each and none is checked once the code is locked."""
+    limit: simultaneous guesses count one each and none is checked once the code is locked.
+
+    Only spaces come off the ends of the ID: ``str.strip()`` would also take the control
+    characters U+001C-U+001F and U+0085, and sign "P1" followed by one of them in as P1. An ID
+    the ID rule refuses (markup, a control character) is no patient's: it is refused alike."""
     now = ctx.now()
-    patient_id = patient_id.strip()
-    with write_session(ctx.engine) as session:
-        current = session.exec(
-            select(PatientCode)
-            .where(PatientCode.patient_id == patient_id, PatientCode.revoked_at == None)  # noqa: E711
-            .order_by(PatientCode.issued_at.desc())  # type: ignore[attr-defined]
-        ).first()
-        attempt = None
-        if current is not None and (current.expires_at is None or current.expires_at > now):
-            attempt = take_code_attempt(session, current.id or 0, ctx.settings.code_max_failures)
+    patient_id = patient_id.strip(" ")
+    current = attempt = None
+    if _is_an_id(patient_id):
+        with write_session(ctx.engine) as session:
+            current = session.exec(
+                select(PatientCode)
+                .where(PatientCode.patient_id == patient_id, PatientCode.revoked_at == None)  # noqa: E711
+                .order_by(PatientCode.issued_at.desc())  # type: ignore[attr-defined]
+            ).first()
+            if current is not None and (current.expires_at is None or current.expires_at > now):
+                limit = ctx.settings.code_max_failures
+                attempt = take_code_attempt(session, current.id or 0, limit)
     checked = current if attempt is not None else None
     # The hash is checked outside the write transaction: SQLite's other writers need not wait.
     if not security.verify_secret(normalise_code(code), checked.code_hash if checked else None):
@@ -154,6 +161,15 @@ def verify_code(ctx: Context, patient_id: str, code: str) -> str:
             patient_id=patient_id,
         )
     return patient_id
+
+
+def _is_an_id(text: str) -> bool:
+    """Whether ``text`` keeps the ID rule (letters, digits, '-', '_', '.'; not too long)."""
+    try:
+        CLINIC_ID.check(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _record_wrong_code(ctx: Context, code: PatientCode, attempt: int, now: datetime) -> None:

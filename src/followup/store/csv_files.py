@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from followup.domain.written_dates import WRITTEN_DAY, written_day
 from followup.errors import InvalidInput, Problem
 from followup.store.fields import (
     TextCheck,
@@ -298,17 +298,12 @@ def unquote(cell: str) -> str:
     return cell
 
 
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 @lru_cache(maxsize=100_000)
 def iso_date(cell: str) -> date:
     """A cell holding a date written YYYY-MM-DD (ASCII digits). The message does not repeat
     the cell: a birth date identifies a patient."""
     try:
-        if ISO_DATE.fullmatch(cell) is None:
-            raise ValueError
-        return date.fromisoformat(cell)
+        return written_day(cell)
     except ValueError:
         raise ValueError("is not a real date like 1958-04-01 (YYYY-MM-DD)") from None
 
@@ -316,7 +311,7 @@ def iso_date(cell: str) -> date:
 def iso_datetime_with_offset(cell: str) -> datetime:
     """A cell holding a date-time with its UTC offset (a call's local time stays known)."""
     try:
-        if not cell.isascii() or ISO_DATE.match(cell) is None:
+        if not cell.isascii() or WRITTEN_DAY.match(cell) is None:
             raise ValueError
         value = datetime.fromisoformat(cell)
     except ValueError:

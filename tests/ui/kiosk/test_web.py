@@ -108,6 +108,18 @@ async def test_the_page_names_no_other_host_and_no_inline_script(make_client: Ma
     assert websocket and websocket.group(1) == f"ws://{client.host}:{client.port}/ws"
 
 
+@pytest.mark.parametrize(
+    ("asked", "size"),
+    [("20", "20"), ("", "16"), ("200", "16"), ("２０", "16"), ("2_0", "16"), (" 20", "16")],
+)
+async def test_the_font_size_is_read_in_ascii_digits_only(
+    make_client: MakeClient, asked: str, size: str
+) -> None:
+    client, _ = await make_client()
+    page = await (await client.get("/", params={"fontsize": asked})).text()
+    assert f'data-font-size="{size}"' in page
+
+
 async def test_static_folders_list_nothing(make_client: MakeClient) -> None:
     client, _ = await make_client()
     for folder in ("/static/", "/static/js/", "/static/fonts/", "/kiosk/"):

@@ -217,6 +217,9 @@ def test_what_a_one_line_field_refuses() -> None:
     assert "at most 10 (5 more now)" in (paste_problem("123456", 5, 0, 10) or "")
     assert paste_problem("123456", 5, 1, 10) is None  # replaces a selected character
     assert paste_problem("x" * 5000, 0, 0, 0) is None  # no limit
+    assert paste_problem("a\ttab", 0, 0, 0) is None  # the services keep a tab
+    for control in ("\x1b[31mred", "nul\x00", "del\x7f", "csi\x9b2J"):
+        assert "control character" in (paste_problem(control, 0, 0, 0) or ""), repr(control)
 
 
 async def test_contacts_are_shown_at_the_patients_time(demo_ctx, run_app):

@@ -128,7 +128,9 @@ class SignInScreen(KioskScreen):
 
     @property
     def _patient_id(self) -> str:
-        return self.query_one("#patient-id", Input).value.strip()
+        # Spaces only: str.strip() would also take \x1c-\x1f and \x85 off an ID set past
+        # the field's restriction, turning "P1\x1f" into P1.
+        return self.query_one("#patient-id", Input).value.strip(" ")
 
     def _clear(self) -> None:
         for field in self.query(Input):

@@ -29,12 +29,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from rich.logging import RichHandler
-from textual_serve.server import Server, to_int
+from textual_serve.server import Server
 
 PAGE = Path(__file__).with_name("page")
 BUSY_RETRY_SECONDS = 120
 WINDOW_SECONDS = 60.0
-FONT_SIZES = range(8, 49)
+# The page's font sizes by how the query writes them (``int`` would also take "١٦" or "1_6").
+FONT_SIZES = {str(size): size for size in range(8, 49)}
 
 
 def origin_of(url: str) -> str:
@@ -217,11 +218,11 @@ class SelfReportServer(Server):
             return self._sorry(request, "busy.j2", 503, BUSY_RETRY_SECONDS)
         if not self.visits.allows(client_address(request)):
             return self._sorry(request, "wait.j2", 429, int(WINDOW_SECONDS))
-        font_size = to_int(request.query.get("fontsize", "16"), 16)
+        font_size = FONT_SIZES.get(request.query.get("fontsize", ""), 16)
         context: dict[str, Any] = {
             "title": self.title,
             "prefix": self._prefix,
-            "font_size": font_size if font_size in FONT_SIZES else 16,
+            "font_size": font_size,
             "websocket_url": self._websocket_url(request),
         }
         response = aiohttp_jinja2.render_template("page.j2", request, context)

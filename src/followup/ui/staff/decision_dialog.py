@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from followup.domain.flags.decisions import BOOSTER_SCHEDULED
 from followup.domain.records import DECISIONS
+from followup.domain.written_dates import written_day
 from followup.store.models import MAX_TEXT
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.fields import OneLineInput
@@ -44,7 +45,7 @@ def booster_day(text: str, today: date) -> date | None:
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
+        day = written_day(text)
     except ValueError:
         raise ValueError(f"booster day: {text!r} is not a day like 2026-12-24") from None
     if day <= today:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from followup.domain.written_dates import written_day
 from followup.errors import FollowupError, PermissionDenied
 from followup.services.patients import FIELDS, LABELS, ReasonRequired
 from followup.store.fields import decimal_number
@@ -48,7 +49,7 @@ def typed_values(raw: dict[str, Any]) -> dict[str, Any]:
     if born is None:
         raise FollowupError("birth date: is required")
     try:
-        values["birth_date"] = date.fromisoformat(born)
+        values["birth_date"] = written_day(born)
     except ValueError:
         raise FollowupError("birth date: is not a date like 1956-03-02") from None
     if raw["bmi"] is not None:

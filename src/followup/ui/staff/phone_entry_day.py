@@ -3,15 +3,13 @@ YYYY-MM-DD, and how it is checked and shown back on the review."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from textual.validation import ValidationResult, Validator
 
+from followup.domain.written_dates import written_day
 from followup.errors import FollowupError
 from followup.services.record_assessment import check_assessed_on
-
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # A phone entry records a recent call: a day further back is almost always a typo (2016 for
 # 2026), and forms that old come in on paper and are imported (``followup import assessments``).
@@ -24,12 +22,10 @@ def assessment_day(text: str, today: date) -> date:
     text = text.strip()
     if not text:
         raise FollowupError("no date given: type it as YYYY-MM-DD")
-    if not ISO_DAY.fullmatch(text):
-        raise FollowupError(f"{text} is not a date written YYYY-MM-DD")
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise FollowupError(f"{text} is not a real date") from None
+        day = written_day(text)
+    except ValueError as exc:
+        raise FollowupError(f"{text} {exc}") from None
     check_assessed_on(day, today)
     if (today - day).days > MAX_ENTRY_AGE_DAYS:
         raise FollowupError(

@@ -11,7 +11,6 @@ earlier episode's flags. The form dismisses with what was recorded, or None when
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from textual import on, work
@@ -23,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Header, Input, Label, Select, Static
 
 from followup.domain.records import KNEES, PRODUCT_NAMES, ROUTES
+from followup.domain.written_dates import written_day
 from followup.errors import FollowupError
 from followup.services.context import Context
 from followup.services.record_treatment import (
@@ -97,7 +97,7 @@ def typed_draft(patient_id: str, raw: dict[str, Any]) -> TreatmentDraft:
     if raw["treated_on"] is None:
         raise FollowupError("treated on: is required")
     try:
-        treated_on = date.fromisoformat(raw["treated_on"])
+        treated_on = written_day(raw["treated_on"])
     except ValueError:
         raise FollowupError(
             f"treated on: {raw['treated_on']!r} is not a date like 2026-11-21"

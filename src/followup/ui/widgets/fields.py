@@ -7,18 +7,26 @@ from typing import Any
 from textual import events
 from textual.widgets import Input
 
+from followup.store.fields import control_problem
+
 LINE_BREAKS = ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
 def paste_problem(text: str, value_length: int, selected: int, max_length: int) -> str | None:
     """Why a paste cannot go into a one-line field whole (None when it can): it holds a line
-    break (one at the very end, as copying a line often brings, does not count), or the field
-    would run past ``max_length`` (0: no limit). ``selected``: characters the paste replaces."""
+    break (one at the very end, as copying a line often brings, does not count) or another
+    control character (an escape sequence; the field could not store it), or the field would
+    run past ``max_length`` (0: no limit). ``selected``: characters the paste replaces."""
     body = text.rstrip("\r\n")
     if any(mark in body for mark in LINE_BREAKS):
         return (
             "The pasted text has more than one line; this field holds one line. Nothing was "
             "pasted: join the lines first, or type the note."
+        )
+    if control_problem(body, lines=True) is not None:
+        return (
+            "The pasted text holds a control character (an invisible code, not a letter); "
+            "this field holds text only. Nothing was pasted: type it instead."
         )
     room = max_length - (value_length - selected)
     if max_length and len(body) > room:
