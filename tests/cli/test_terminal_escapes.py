@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup.cli import main
 from followup.cli.common import terminal_safe
@@ -62,3 +64,23 @@ def test_import_errors_escape_what_they_name(tmp_path, capsys) -> None:
 def test_terminal_safe_keeps_tabs_and_line_ends() -> None:
     assert terminal_safe("a\tb\r\nc\n") == "a\tb\r\nc\n"
     assert terminal_safe("a\rb\x00\x7f\u2028") == "a\\x0db\\x00\\x7f\\u2028"
+
+
+def test_ascii_text_is_escaped_as_any_other() -> None:
+    assert terminal_safe("a\rb\x00\x7f\x1b[2J\r\n") == "a\\x0db\\x00\\x7f\\x1b[2J\r\n"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2030)))
+def test_the_ascii_shortcut_changes_nothing(text: str) -> None:
+    from followup.cli.common import UNSAFE, _escaped
+
+    assert terminal_safe(text) == UNSAFE.sub(_escaped, text)
+
+
+def test_due_json_is_json_with_nothing_raw_for_the_terminal(escaped, capsys) -> None:
+    code, out, err = _run(capsys, "--db", escaped, "due", "--as-of", "2026-11-21", "--json")
+    assert code == 0, err
+    for raw in ("\x1b", "\x07", "\x9b", "\r"):
+        assert raw not in out
+    names = {item["name"] for item in json.loads(out)}  # JSON's own escapes read back
+    assert NAME in names

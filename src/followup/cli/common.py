@@ -21,7 +21,9 @@ from followup.services.context import Context, command_line_actor, open_context
 from followup.settings import Settings
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-JSON_UNSAFE = re.compile(rb"\x7f|\xc2[\x80-\x9f]")
+# In JSON text, what JSON itself leaves raw but a terminal acts on: DEL, the C1 controls
+# (U+0080-U+009F, two bytes in UTF-8) and the Unicode line separators (U+2028, U+2029).
+JSON_UNSAFE = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
 
 Handler = Callable[[argparse.Namespace], int]
 # Adds a command: (name, handler, help) -> its parser, for the command's own arguments.
@@ -40,6 +42,10 @@ class UsageError(Exception):
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]|\r(?!\n)")
 
 
+# The same in ASCII text, searched as bytes (several times faster on a whole cohort's list).
+ASCII_UNSAFE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
+
+
 def _escaped(found: re.Match[str]) -> str:
     code = ord(found.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -49,6 +55,8 @@ def terminal_safe(text: str) -> str:
     """``text`` with every control character but tab and line ends shown as an escape
     (``\\x1b``), so a value stored with one prints as what it is and cannot act on the
     terminal. Values are validated when they come in; this covers older rows and any path."""
+    if text.isascii() and ASCII_UNSAFE.search(text.encode("ascii")) is None:
+        return text
     return UNSAFE.sub(_escaped, text)
 
 
@@ -67,6 +75,20 @@ def out_text(text: str) -> None:
     """A whole rendered document (a call sheet, a packet) to standard output."""
     sys.stdout.write(terminal_safe(text))
     sys.stdout.flush()
+
+
+def json_safe(data: bytes) -> bytes:
+    """JSON text (UTF-8) with DEL, C1 controls and line separators written as ``\\uXXXX``
+    escapes: the same JSON, and nothing in it can act on a terminal (JSON escapes C0 controls
+    itself)."""
+    return JSON_UNSAFE.sub(lambda m: b"\\u%04x" % ord(m.group().decode()), data)
+
+
+def out_json_text(text: str) -> None:
+    """A rendered JSON document to standard output (``json_safe``)."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(json_safe(text.encode("utf-8")))
+    sys.stdout.buffer.flush()
 
 
 def err(text: str) -> None:
@@ -92,9 +114,7 @@ def context(
 def print_json(value: Any) -> None:
     """Print JSON (orjson: a whole cohort's flags are tens of megabytes)."""
     sys.stdout.flush()
-    data = orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str)
-    # JSON escapes C0 controls itself; DEL and C1 (U+0080-U+009F) it leaves raw.
-    data = JSON_UNSAFE.sub(lambda m: b"\\u%04x" % ord(m.group().decode()), data)
+    data = json_safe(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str))
     sys.stdout.buffer.write(data + b"\n")
     sys.stdout.buffer.flush()
 

@@ -16,6 +16,7 @@ from followup.cli.common import (
     acting_staff,
     context,
     out,
+    out_json_text,
     out_lines,
     out_text,
     print_json,
@@ -79,7 +80,8 @@ def _write_sheet(sheet: CallSheet, fmt: str, path: str | None) -> int:
 
     text = render(sheet, fmt)
     if path is None:
-        out_text(text)
+        # JSON stays JSON: its escapes are \\uXXXX, not the terminal's \\xXX.
+        (out_json_text if fmt == "json" else out_text)(text)
         return EXIT_OK
     write_private(Path(path), text)
     out(
