@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -125,6 +125,31 @@ def test_error_messages_hide_parameters(any_url: str) -> None:
     for message in (str(error), repr(error), str(error.orig), _database_error(error)):
         assert secret not in message, message
     assert "hidden" in str(error)
+    assert _database_error(error).startswith("database error (")
+
+
+def test_a_refused_bulk_insert_names_no_values(any_url: str) -> None:
+    """A bulk insert the database refuses (COPY on PostgreSQL) raises as any statement does,
+    and its messages carry none of the row's values (PostgreSQL's COPY error names the line's
+    values)."""
+    from followup.store.bulk import bulk_insert
+    from followup.store.models import Patient
+
+    secret = "Secret Name 8R5"
+    columns = ["id", "name", "birth_date", "sex", "created_at", "created_by"]
+    row = ["P9", secret, date(1960, 1, 1), "Q", datetime(2026, 1, 1, tzinfo=UTC), "t"]
+    ctx = make_context(any_url)
+    try:
+        with pytest.raises(IntegrityError) as info:
+            with write_session(ctx.engine) as session:
+                bulk_insert(session.connection(), Patient.__table__, columns, [row])  # type: ignore[attr-defined]
+        with read_session(ctx.engine) as session:
+            assert session.exec(text("SELECT count(*) FROM patient")).one()[0] == 0  # type: ignore[call-overload]
+    finally:
+        ctx.close()
+    error = info.value
+    for message in (str(error), repr(error), str(error.orig), _database_error(error)):
+        assert secret not in message and "8R5" not in message, message
     assert _database_error(error).startswith("database error (")
 
 

@@ -3,13 +3,11 @@ write phase): the patient is told to wait a moment, and then the answers are sav
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from textual.widgets._toast import Toast
 
 from followup.ui.kiosk.review import ReviewScreen
 from followup.ui.kiosk.thanks import ThankYouScreen
+from tests.ui.write_wait import toasts, until_the_wait_is_shown
 
 from .conftest import Clinic, answer_all, kiosk, settle, sign_in
 from .test_kiosk_flow import self_reports
@@ -27,14 +25,9 @@ async def test_answers_sent_while_the_database_is_busy_wait_then_are_saved(
 
         holder = write_lock_holder(clinic.ctx).hold()
         await pilot.press("enter")
-        for _ in range(40):  # the notice comes after WAIT_NOTICE_MS
-            await asyncio.sleep(0.05)
-            await pilot.pause()
-            if app.write_wait_shown:
-                break
+        await until_the_wait_is_shown(pilot)
         assert app.write_wait_shown
-        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
-        assert any("busy for a moment" in text for text in toasts), toasts
+        assert any("busy for a moment" in text for text in toasts(pilot)), toasts(pilot)
         assert isinstance(app.screen, ReviewScreen)  # the answers are still there
 
         holder.release()

@@ -3,23 +3,17 @@ phase): the coordinator is told the save is waiting, and then it is saved as usu
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlmodel import select
-from textual.widgets._toast import Toast
 
 from followup.store.engine import read_session
 from followup.store.models import Assessment
 from followup.ui.staff.phone_entry import PhoneEntryScreen
 from followup.ui.staff.phone_entry_review import SavedDialog
 from followup.ui.staff.worklist import WorklistScreen
+from tests.ui.write_wait import toasts, until_the_wait_is_shown
 
 from .conftest import settle
-
-
-def _toasts(app) -> list[str]:
-    return [str(toast.render()) for toast in app.screen.query(Toast)]
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
@@ -43,19 +37,15 @@ async def test_a_save_that_waits_says_so_then_is_saved(
 
         holder = write_lock_holder(demo_ctx).hold()
         await pilot.press("s")
-        for _ in range(40):  # the notice comes after WAIT_NOTICE_MS
-            await asyncio.sleep(0.05)
-            await pilot.pause()
-            if app.write_wait_shown:
-                break
+        await until_the_wait_is_shown(pilot)
         assert app.write_wait_shown
-        assert any("Waiting to save" in text for text in _toasts(app))
+        assert any("Waiting to save" in text for text in toasts(pilot))
         assert app.screen is entry  # still there, nothing lost
 
         holder.release()
         await settle(pilot)
         assert isinstance(app.screen, SavedDialog)
         assert not app.write_wait_shown
-        assert not any("Waiting to save" in text for text in _toasts(app))
+        assert not any("Waiting to save" in text for text in toasts(pilot))
     with read_session(demo_ctx.engine) as session:
         assert len(session.exec(select(Assessment.id)).all()) == before + 1
