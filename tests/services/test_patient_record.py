@@ -153,3 +153,15 @@ def test_detail_refuses_unknown_and_other_site_patients(clinic):
         patient_detail(clinic, "P9999")
     with pytest.raises(PermissionDenied):
         patient_detail(clinic, "P0003", site_id="main")
+
+
+def test_a_calls_status_on_the_days_around_its_window() -> None:
+    from datetime import date
+
+    from followup.services.patient_record import CallLine
+
+    call = CallLine("left", "6m", date(2026, 5, 10), date(2026, 5, 3), date(2026, 5, 17), None)
+    assert call.status(date(2026, 5, 2)) == "upcoming"
+    assert call.status(date(2026, 5, 3)) == "due"
+    assert call.status(date(2026, 5, 17)) == "due"
+    assert call.status(date(2026, 5, 18)) == "overdue"

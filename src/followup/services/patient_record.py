@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import select
 
@@ -14,6 +15,7 @@ from followup.services.context import Context
 from followup.services.review_queue import FlagView, flags_with_ids
 from followup.store.engine import read_session
 from followup.store.models import Assessment, Contact, Flag, Patient, Treatment
+from followup.store.review_tables import EpisodeEvaluation
 
 CONTACT_LIMIT = 500
 
@@ -82,6 +84,24 @@ class AssessmentLine:
 
 
 @dataclass(frozen=True)
+class CallLine:
+    """A knee's next call as the last evaluation stored it (the worklist shows the same)."""
+
+    knee: str
+    timepoint: str  # "6m", or "confirm" for a confirmation call
+    due_on: date
+    window_start: date
+    window_end: date
+    reason: str | None  # why a confirmation call is asked for ("pain up 22 since best")
+
+    def status(self, today: date) -> str:
+        """``overdue``, ``due`` (its window is open) or ``upcoming`` on ``today``."""
+        if self.window_end < today:
+            return "overdue"
+        return "due" if self.window_start <= today else "upcoming"
+
+
+@dataclass(frozen=True)
 class PatientDetail:
     """Everything the patient screen shows, read in one go."""
 
@@ -102,6 +122,7 @@ class PatientDetail:
     assessments: tuple[AssessmentLine, ...]  # newest first
     flags: tuple[FlagView, ...]  # open, urgent first (as flags.open_flags orders them)
     language: str | None = None  # an IETF tag: en, ja, pt-BR
+    calls: tuple[CallLine, ...] = ()  # each knee's next call, soonest first
 
     def age(self, today: date) -> int:
         """The patient's age in whole years on ``today``."""
@@ -198,6 +219,7 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
                 .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())  # type: ignore[attr-defined]
             )
         )
+        calls = _calls(session, [t.id for t in treatments])
         # Found through the episodes (the open flags' unique index on treatment and kind).
         flag_ids: list[int] = []
         if treatments:
@@ -227,4 +249,30 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
         contacts=contacts,
         assessments=assessments,
         flags=tuple(flags_with_ids(ctx, flag_ids)),  # urgent first, as open_flags gives them
+        calls=calls,
     )
+
+
+def _calls(session: Any, treatment_ids: list[str]) -> tuple[CallLine, ...]:
+    """The stored next calls of these episodes (by their primary key), soonest first."""
+    if not treatment_ids:
+        return ()
+    e = EpisodeEvaluation
+    rows = session.exec(
+        select(e).where(
+            e.treatment_id.in_(treatment_ids),  # type: ignore[attr-defined]
+            e.call_timepoint != None,  # noqa: E711
+        )
+    )
+    calls = [
+        CallLine(
+            r.knee,
+            r.call_timepoint,
+            r.call_due_on,
+            r.call_window_start,
+            r.call_window_end,
+            r.call_reason,
+        )  # fmt: skip
+        for r in rows
+    ]
+    return tuple(sorted(calls, key=lambda c: (c.due_on, c.knee)))

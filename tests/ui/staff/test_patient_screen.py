@@ -163,3 +163,31 @@ async def test_log_a_call_from_the_patient_screen(demo_ctx, run_app):
         "left a message",
         "demo",
     )
+
+
+async def test_the_overview_names_each_knees_next_call_and_why_a_confirmation(demo_ctx, run_app):
+    from followup.store.review_tables import EpisodeEvaluation
+
+    with read_session(demo_ctx.engine) as session:
+        confirm = session.exec(
+            select(EpisodeEvaluation).where(EpisodeEvaluation.call_timepoint == "confirm")
+        ).first()
+    assert confirm is not None and confirm.call_reason  # the demo has a confirmation call
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        screen = await _open(pilot, confirm.patient_id)
+        text = str(screen.query_one("#call-summary", Static).render())
+        assert "Next calls" in text
+        assert f"{confirm.knee.capitalize()} knee: confirmation call, window " in text
+        assert confirm.call_reason.removesuffix(", confirm") in text
+        assert "confirm" in {
+            c.timepoint for c in patient_detail(demo_ctx, confirm.patient_id).calls
+        }
+        # Another patient's next call is a scheduled follow-up, with its window and status.
+        other = await _open(pilot, PATIENT)
+        other_text = str(other.query_one("#call-summary", Static).render())
+        first = patient_detail(demo_ctx, PATIENT).calls
+        if first:
+            assert f"{first[0].timepoint} follow-up, window" in other_text
+            assert first[0].status(demo_ctx.today()) in other_text
+        else:
+            assert "No call to make." in other_text

@@ -29,6 +29,7 @@ from followup.services.trajectory import KneeTrajectory, knee_trajectories
 from followup.ui.staff.patient_actions import PatientActions
 from followup.ui.staff.patient_views import (
     assessment_row,
+    call_summary,
     flag_history_text,
     open_flag_summary,
     treatment_row,
@@ -134,6 +135,7 @@ class PatientScreen(PatientActions):
                         ("Knee", "Treated", "Product", "Cells (M)", "Route", "KL", "Banked"),
                         ("Booster of", "ID", "Status"),
                     )
+                    yield Static("", id="call-summary", markup=False)
                     yield Static("", id="flag-summary", markup=False)
             with TabPane("2 Charts", id="tab-charts"):
                 yield VerticalScroll(id="charts")
@@ -158,6 +160,7 @@ class PatientScreen(PatientActions):
         self.query_one("#patient-title", Static).update(f"Patient {self.patient_id} · loading…")
         self.query_one("#patient-risk", Static).update("")
         self.query_one("#treatment-summary", Static).update("")
+        self.query_one("#call-summary", Static).update("")
         self.query_one("#flag-summary", Static).update("")
         for table in self.query(DataTable):
             table.clear()
@@ -250,6 +253,8 @@ class PatientScreen(PatientActions):
         if d.treatments:
             table.move_cursor(row=min(max(cursor, 0), len(d.treatments) - 1))
         self.query_one("#treatment-summary", Static).update(treatment_summary(d))
+        today = self.ctx.today()
+        self.query_one("#call-summary", Static).update(call_summary(d.calls, today))
         self.query_one("#flag-summary", Static).update(open_flag_summary(d.flags))
 
     def _show_assessments(self, d: PatientDetail) -> None:

@@ -9,12 +9,19 @@ Text, not widgets, wherever it can be: widgets are what makes opening a patient 
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Label, Static
 
 from followup.services.flag_history import FlagEvent
-from followup.services.patient_record import AssessmentLine, PatientDetail, TreatmentLine
+from followup.services.patient_record import (
+    AssessmentLine,
+    CallLine,
+    PatientDetail,
+    TreatmentLine,
+)
 from followup.services.review_queue import FlagView
 from followup.ui.staff.evidence import decision_line, evidence_lines, flag_heading
 from followup.ui.widgets import formatting as fmt
@@ -51,6 +58,23 @@ def treatment_summary(d: PatientDetail) -> str:
             f"{fmt.number(last.banked_doses)}"
         )
     return "\n".join(lines) if lines else "No treatment recorded."
+
+
+def call_summary(calls: tuple[CallLine, ...], today: date) -> Text:
+    """The overview's next calls: each knee's follow-up or confirmation call, its window and
+    whether it is overdue, and why a confirmation call is asked for."""
+    text = Text("\nNext calls\n", style="bold")
+    if not calls:
+        return text + "No call to make."
+    for i, c in enumerate(calls):
+        status = c.status(today)
+        text.append("\n" if i else "")
+        text.append(f"{c.knee.capitalize()} knee: {fmt.call_name(c.timepoint)}, window ")
+        text.append(f"{fmt.short_day(c.window_start, today)}–{fmt.short_day(c.window_end, today)}")
+        text.append(f" · {status}", style="bold red" if status == "overdue" else "")
+        if c.reason:
+            text.append(f"\n  {c.reason.removesuffix(', confirm')}")
+    return text
 
 
 def open_flag_summary(flags: tuple[FlagView, ...]) -> Text:

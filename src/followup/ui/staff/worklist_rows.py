@@ -66,9 +66,6 @@ def call_cells(call: PatientCall, today: date) -> dict[str, object]:
     }
 
 
-TIMEPOINT_WORDS = {"confirm": "confirmation call"}
-
-
 def call_line(call: PatientCall, today: date) -> Text:
     """The highlighted call in words, under the list (where a narrow terminal has no room for
     the window and last contact columns): each knee's follow-up and window, for a confirmation
@@ -76,7 +73,7 @@ def call_line(call: PatientCall, today: date) -> Text:
     line = Text()
     line.append(f"{call.first.name} ({call.patient_id})", style="bold")
     for k in call.knees:
-        what = TIMEPOINT_WORDS.get(k.timepoint, f"{k.timepoint} follow-up")
+        what = fmt.call_name(k.timepoint)
         window = f"{fmt.short_day(k.window_start, today)}–{fmt.short_day(k.window_end, today)}"
         line.append(f" · {k.knee} knee: {what}, window {window}")
         if k.reason:

@@ -77,6 +77,11 @@ def yes_no(value: bool | None) -> str:
     return DASH if value is None else ("yes" if value else "no")
 
 
+def call_name(timepoint: str) -> str:
+    """What a call is for, in words: "confirmation call", "6m follow-up"."""
+    return "confirmation call" if timepoint == "confirm" else f"{timepoint} follow-up"
+
+
 def day(value: date | None) -> str:
     """A date as YYYY-MM-DD, or a dash when none."""
     return value.isoformat() if value else DASH
