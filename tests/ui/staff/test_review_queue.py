@@ -136,7 +136,7 @@ async def test_open_the_flagged_patient(demo_ctx, run_app):
 
 
 async def test_the_queue_is_paged_in_the_database(demo_ctx, run_app, monkeypatch):
-    monkeypatch.setattr("followup.ui.staff.review_queue.PAGE_SIZE", 7)
+    monkeypatch.setattr(ReviewQueueScreen, "PAGE_SIZE", 7)
     every = open_flags(demo_ctx)
     async with run_app(demo_ctx, user="doctor") as pilot:
         screen = await _queue(pilot)

@@ -10,9 +10,11 @@ from followup.services.call_list import call_page, due_list
 from followup.store.engine import read_session
 from followup.store.models import Contact
 from followup.ui.staff.calls import LogCallDialog
-from followup.ui.staff.worklist import PAGE_SIZE, WorklistScreen, WorklistTable
+from followup.ui.staff.worklist import WorklistScreen, WorklistTable
 
 from .conftest import settle
+
+PAGE_SIZE = WorklistScreen.PAGE_SIZE
 
 
 def first_page(ctx, view="week", site_id=None, page=0, page_size=PAGE_SIZE):  # type: ignore[no-untyped-def]
@@ -102,7 +104,7 @@ async def test_cancelling_the_call_dialog_logs_nothing(demo_ctx, run_app):
 
 
 async def test_long_worklists_are_paged_in_the_database(demo_ctx, run_app, monkeypatch):
-    monkeypatch.setattr("followup.ui.staff.worklist.PAGE_SIZE", 5)
+    monkeypatch.setattr(WorklistScreen, "PAGE_SIZE", 5)
     async with run_app(demo_ctx, user="demo") as pilot:
         screen = pilot.app.screen
         table = screen.query_one(WorklistTable)
@@ -151,7 +153,7 @@ async def test_a_save_elsewhere_shows_on_the_worklist_without_a_key(demo_ctx, ru
     from followup.domain.instrument import ITEM_KEYS
     from followup.services.record_assessment import AssessmentEntry, record_assessment
 
-    monkeypatch.setattr("followup.ui.staff.worklist.POLL_SECONDS", 0.2)
+    monkeypatch.setattr(WorklistScreen, "POLL_SECONDS", 0.2)
     async with run_app(demo_ctx, user="demo") as pilot:
         screen = pilot.app.screen
         await pilot.press("v", "v", "v", "v")  # today: open and overdue

@@ -12,18 +12,15 @@ shown again. Decisions wait for the evaluation, which may still close or clear f
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import DataTable, Header, Static
-from textual.worker import Worker, WorkerState
 
-from followup.services.audit import committed_mark
-from followup.services.context import Context
 from followup.services.decide import DecisionView
-from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.review_queue import (
     DecidedPage,
     FlagPage,
@@ -32,14 +29,12 @@ from followup.services.review_queue import (
     open_flag_page,
 )
 from followup.ui.staff.flag_detail import FlagDetail
-from followup.ui.staff.messages import ListOutOfDate
+from followup.ui.staff.paged_list import PagedListScreen, PageReader
 from followup.ui.staff.review_decisions import DECISION_BINDINGS, ReviewDecisions
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 from followup.ui.widgets.plain_table import PlainTable
 
-PAGE_SIZE = 50
-POLL_SECONDS = 5.0
 OPEN_COLUMNS = (
     ("Level", "level"), ("Flag", "kind"), ("Patient", "name"), ("ID", "id"), ("Knee", "knee"),
     ("Raised", "raised"), ("Months", "months"), ("Product", "product"), ("KL", "kl"),
@@ -50,24 +45,6 @@ DECIDED_COLUMNS = (
     ("Patient", "name"), ("ID", "id"), ("Knee", "knee"), ("Raised", "raised"),
     ("Booked for", "until"),
 )  # fmt: skip
-
-
-class PageRead(Message):
-    """A page of open flags was read (``generation`` drops answers overtaken since)."""
-
-    def __init__(self, page: FlagPage | DecidedPage, mark: int, generation: int) -> None:
-        super().__init__()
-        self.page = page
-        self.mark = mark
-        self.generation = generation
-
-
-class MarkChecked(Message):
-    """The audit trail's latest mark, to compare with the page's."""
-
-    def __init__(self, mark: int) -> None:
-        super().__init__()
-        self.mark = mark
 
 
 class ReviewTable(PlainTable):
@@ -84,7 +61,7 @@ class ReviewTable(PlainTable):
     ]
 
 
-class ReviewQueueScreen(ReviewDecisions):
+class ReviewQueueScreen(ReviewDecisions, PagedListScreen):
     """Clinicians only (the app never opens it for others)."""
 
     BINDINGS = [
@@ -122,18 +99,13 @@ class ReviewQueueScreen(ReviewDecisions):
         ),
     ]
 
+    READ_DESCRIPTION = "Listing flags"
+
     def __init__(self) -> None:
         super().__init__(id="review")
         self.data: FlagPage | DecidedPage | None = None
         self.decided_view = False
-        self.evaluating = False
-        self.evaluated = False
-        self.evaluate_after_page = False
-        self.page = 0
         self.shown: list[FlagView] = []
-        self.mark = -1
-        self.generation = 0
-        self.keep_cursor = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -147,91 +119,17 @@ class ReviewQueueScreen(ReviewDecisions):
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()
-        # The stored page first (read when the screen is shown: on_screen_resume), then the
-        # whole cohort brought up to today, which re-reads the page when done.
-        self.evaluate_after_page = True
-        self.set_interval(POLL_SECONDS, self.check_for_changes)
-
-    def on_screen_resume(self) -> None:
-        """Shown (the first time too): read the page on screen as it is stored now."""
-        self.read_page(keep_cursor=True)
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read_page(self, keep_cursor: bool = False) -> None:
-        """Read the current page of open flags (as stored) in a worker."""
-        self.generation += 1
-        self.keep_cursor = keep_cursor
-        self._read(self.ctx, self.page, self.staff.site_id, self.generation, self.decided_view)
+    def page_reader(self) -> PageReader:
+        """The current page of open (or decided) flags, of the staff member's site."""
+        read = decided_flag_page if self.decided_view else open_flag_page
+        return partial(read, page=self.page, page_size=self.PAGE_SIZE, site_id=self.staff.site_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="review-list",
-          description="Listing flags")  # fmt: skip
-    def _read(
-        self, ctx: Context, page: int, site_id: str | None, generation: int, decided: bool
-    ) -> None:
-        mark = committed_mark(ctx.engine)
-        read = decided_flag_page if decided else open_flag_page
-        found = read(ctx, page=page, page_size=PAGE_SIZE, site_id=site_id)
-        self.post_message(PageRead(found, mark, generation))
-
-    def on_page_read(self, message: PageRead) -> None:
-        if message.generation != self.generation:
-            return
-        self.data, self.mark = message.page, message.mark
-        pages = max(1, -(-message.page.total // PAGE_SIZE))
-        if self.page >= pages and self.page > 0:  # the list got shorter under us
-            self.page = pages - 1
-            self.read_page()
-            return
-        self.shown = list(message.page.flags)
-        self._show_page(keep_cursor=self.keep_cursor)
-        if self.evaluate_after_page:
-            self.evaluate_after_page = False
-            self.action_evaluate()
-
-    def action_evaluate(self) -> None:
-        if self.evaluating:
-            return
-        self.evaluating = True
-        self.refresh_bindings()
-        self._summarise()
-        self._evaluate(self.ctx)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="review-evaluate",
-          description="Evaluating the flag rules")  # fmt: skip
-    def _evaluate(self, ctx: Context) -> None:
-        evaluate_cohort(ctx)
-        self.app.call_from_thread(self._evaluated)
-
-    def _evaluated(self) -> None:
-        self.evaluating = False
-        self.evaluated = True
-        self.refresh_bindings()
-        self.read_page(keep_cursor=True)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "review-evaluate":
-            self.evaluating = False
-            self.refresh_bindings()
-            self._summarise()
-
-    def check_for_changes(self) -> None:
-        """Every few seconds: has anyone's change landed since the page was read?"""
-        if self.is_current and not self.evaluating:
-            self._check(self.ctx)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="review-poll",
-          description="Checking for changes")  # fmt: skip
-    def _check(self, ctx: Context) -> None:
-        self.post_message(MarkChecked(committed_mark(ctx.engine)))
-
-    def on_mark_checked(self, message: MarkChecked) -> None:
-        if message.mark != self.mark and not self.evaluating:
-            self.action_evaluate()
-
-    def on_list_out_of_date(self, message: ListOutOfDate) -> None:
-        if self.is_current:
-            self.read_page(keep_cursor=True)
+    def page_rows(self, page: FlagPage | DecidedPage) -> list[FlagView]:
+        """The page's flags."""
+        return list(page.flags)
 
     # -- showing ---------------------------------------------------------------------------
 
@@ -247,24 +145,25 @@ class ReviewQueueScreen(ReviewDecisions):
         for label, key in DECIDED_COLUMNS if self.decided_view else OPEN_COLUMNS:
             table.add_column(label, key=key)
         self.query_one(FlagDetail).show(None, "Reading…")
-        self._summarise()
+        self.summarise()
         self.refresh_bindings()
         self.read_page()
 
-    def _summarise(self) -> None:
+    def summarise(self) -> None:
+        """How many flags by level, which are shown, and whether the rules are being run."""
         summary = self.query_one("#review-summary", Static)
         if self.data is None:
             summary.update("Loading decided flags…" if self.decided_view else "Loading open flags…")
             return
         if isinstance(self.data, DecidedPage):
-            start = self.page * PAGE_SIZE
+            start = self.page * self.PAGE_SIZE
             shown = f"showing {start + 1}–{start + len(self.shown)}" if self.shown else "none"
             summary.update(
                 f"{fmt.plural(self.data.total, 'decided flag')}, newest decision first · {shown} · "
                 "a: amend · o: reopen · v: back to the open flags"
             )
             return
-        start = self.page * PAGE_SIZE
+        start = self.page * self.PAGE_SIZE
         shown = f"showing {start + 1}–{start + len(self.shown)}" if self.shown else "none"
         state = (
             "evaluating the rules… (decisions available when done)"
@@ -281,7 +180,8 @@ class ReviewQueueScreen(ReviewDecisions):
         text.append(f"· {shown} · {state}")
         summary.update(text)
 
-    def _show_page(self, keep_cursor: bool = False) -> None:
+    def show_page(self, keep_cursor: bool = False) -> None:
+        """The page's flags (a decided one with its decision)."""
         table = self.query_one(ReviewTable)
         cursor = table.cursor_row if keep_cursor else 0
         table.clear()
@@ -309,7 +209,7 @@ class ReviewQueueScreen(ReviewDecisions):
             table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
         else:
             self.query_one(FlagDetail).show(None, self._empty())
-        self._summarise()
+        self.summarise()
         self.refresh_bindings()
 
     def _empty(self) -> str:
@@ -358,13 +258,7 @@ class ReviewQueueScreen(ReviewDecisions):
         if action == "switch_view":
             return bool(parameters) and parameters[0] != self.decided_view
         if action == "page":
-            step = parameters[0] if parameters else 0
-            total = self.data.total if self.data else 0
-            if total <= PAGE_SIZE:
-                return False
-            if step == -1:
-                return self.page > 0 or None
-            return (self.page + 1) * PAGE_SIZE < total or None
+            return self.paging_allowed(parameters)
         return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -372,7 +266,3 @@ class ReviewQueueScreen(ReviewDecisions):
         flag = self.current_flag()
         if flag is not None:
             self.open_patient(flag.patient_id)
-
-    def action_page(self, step: int) -> None:
-        self.page = max(0, self.page + step)
-        self.read_page()

@@ -11,14 +11,15 @@ the screen is shown again. The local time keeps ticking.
 
 from __future__ import annotations
 
-from textual import events, work
+from functools import partial
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
-from followup.services.audit import committed_mark
 from followup.services.call_list import (
     DEFAULT_VIEW,
     VIEWS,
@@ -28,31 +29,18 @@ from followup.services.call_list import (
     view_counts,
 )
 from followup.services.context import Context
-from followup.services.evaluate_flags import evaluate_cohort
-from followup.ui.staff.base import StaffScreen
 from followup.ui.staff.call_sheet_export import CALL_SHEET_BINDING, CallSheetDialog
 from followup.ui.staff.calls import CallOutcome, ask_and_log_call
-from followup.ui.staff.messages import ListOutOfDate, RecordsChanged
+from followup.ui.staff.messages import RecordsChanged
+from followup.ui.staff.paged_list import PagedListScreen, PageReader
 from followup.ui.staff.patient_form import NEW_PATIENT
 from followup.ui.staff.worklist_rows import call_cells, call_line, columns_that_fit, summary_text
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.keybar import KeyBar
 from followup.ui.widgets.plain_table import PlainTable
 
-PAGE_SIZE = 50
-POLL_SECONDS = 5.0
 TICK_SECONDS = 30.0
 VIEW_ORDER = tuple(VIEWS)
-
-
-class PageRead(Message):
-    """A page of the current view was read (``generation`` drops answers overtaken since)."""
-
-    def __init__(self, page: CallPage, mark: int, generation: int) -> None:
-        super().__init__()
-        self.page = page
-        self.mark = mark
-        self.generation = generation
 
 
 class CountsRead(Message):
@@ -62,14 +50,6 @@ class CountsRead(Message):
         super().__init__()
         self.counts = counts
         self.generation = generation
-
-
-class MarkChecked(Message):
-    """The audit trail's latest mark, to compare with the page's."""
-
-    def __init__(self, mark: int) -> None:
-        super().__init__()
-        self.mark = mark
 
 
 class WorklistTable(PlainTable):
@@ -86,7 +66,7 @@ class WorklistTable(PlainTable):
     ]
 
 
-class WorklistScreen(StaffScreen):
+class WorklistScreen(PagedListScreen):
     """Home for coordinators."""
 
     BINDINGS = [
@@ -118,7 +98,7 @@ class WorklistScreen(StaffScreen):
         Binding("[", "page(-1)", "Prev page", id="worklist.previous_page", tooltip="Previous page"),
         Binding(
             "ctrl+r",
-            "refresh",
+            "evaluate",
             "Refresh",
             id="worklist.refresh",
             tooltip="Bring the call list up to date now",
@@ -126,18 +106,16 @@ class WorklistScreen(StaffScreen):
         ),
     ]
 
+    READ_DESCRIPTION = "Reading the worklist"
+    EVALUATE_DESCRIPTION = "Bringing the call list up to date"
+
     def __init__(self) -> None:
         super().__init__(id="worklist")
         self.view = DEFAULT_VIEW
-        self.page = 0
         self.data: CallPage | None = None
         self.shown: list[PatientCall] = []
         self.show_phone = False
-        self.mark = -1  # the audit mark the page was read at
-        self.generation = 0
-        self.evaluate_after_page = False
         self.counts: dict[str, int] = {}  # how many each view holds, read after the page
-        self.updating = False  # the evaluation is being brought up to today
         self.columns: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -151,100 +129,39 @@ class WorklistScreen(StaffScreen):
     def on_mount(self) -> None:
         self.query_one(WorklistTable).focus()
         self._set_columns()
-        # The stored page first (read when the screen is shown: on_screen_resume), then the
-        # evaluation brought up to today (it re-reads the page when done): the two would
-        # otherwise share the interpreter while the list is still empty.
-        self.evaluate_after_page = True
-        self.set_interval(POLL_SECONDS, self.check_for_changes)
         self.set_interval(TICK_SECONDS, self.tick)
-
-    def on_screen_resume(self) -> None:
-        """Shown (the first time too): read the page on screen as it is stored now."""
-        self.read_page(keep_cursor=True)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._set_columns():
-            self._show()
+            self.show_page(keep_cursor=False)
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read_page(self, keep_cursor: bool = False) -> None:
-        """Read the current page of the current view (as stored) in a worker."""
-        self.generation += 1
-        self.keep_cursor = keep_cursor
-        self._read(self.ctx, self.view, self.page, self.staff.site_id, self.generation)
+    def page_reader(self) -> PageReader:
+        """The current view's page, of the staff member's site."""
+        return partial(
+            _read_calls, view=self.view, page=self.page, page_size=self.PAGE_SIZE,
+            site_id=self.staff.site_id,
+        )  # fmt: skip
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="worklist-page",
-          description="Reading the worklist")  # fmt: skip
-    def _read(self, ctx: Context, view: str, page: int, site: str | None, generation: int) -> None:
-        mark = committed_mark(ctx.engine)
-        found = call_page(
-            ctx, view, page=page, page_size=PAGE_SIZE, site_id=site, with_counts=False
-        )
-        self.post_message(PageRead(found, mark, generation))
-        # The other views' sizes for the summary line, once the page is on its way.
-        self.post_message(CountsRead(view_counts(ctx, site, found.today), generation))
+    def page_rows(self, page: CallPage) -> list[PatientCall]:
+        """The page's calls, one per patient."""
+        return list(page.calls)
+
+    def after_read(self, ctx: Context, page: CallPage, generation: int) -> None:
+        """The other views' sizes for the summary line, once the page is on its way."""
+        counts = view_counts(ctx, self.staff.site_id, page.today)
+        self.post_message(CountsRead(counts, generation))
 
     def on_counts_read(self, message: CountsRead) -> None:
         if message.generation == self.generation:
             self.counts = message.counts
-            self._summarise()
-
-    def on_page_read(self, message: PageRead) -> None:
-        if message.generation != self.generation:
-            return
-        self.data, self.mark = message.page, message.mark
-        pages = max(1, -(-message.page.total // PAGE_SIZE))
-        if self.page >= pages and self.page > 0:  # the list got shorter under us
-            self.page = pages - 1
-            self.read_page()
-            return
-        self.shown = list(message.page.calls)
-        self._show(keep_cursor=self.keep_cursor)
-        if self.evaluate_after_page:
-            self.evaluate_after_page = False
-            self.action_refresh()
-
-    def action_refresh(self) -> None:
-        """Bring the cohort's evaluation (and so every call) up to today, then read the page."""
-        self.updating = True
-        self._summarise()
-        self._evaluate(self.ctx)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="worklist-evaluate",
-          description="Bringing the call list up to date")  # fmt: skip
-    def _evaluate(self, ctx: Context) -> None:
-        evaluate_cohort(ctx)
-        self.app.call_from_thread(self._evaluated)
-
-    def _evaluated(self) -> None:
-        self.updating = False
-        self.read_page(keep_cursor=True)
-
-    def check_for_changes(self) -> None:
-        """Every few seconds: has anyone's change landed since the page was read?"""
-        if self.is_current and not self.updating:
-            self._check(self.ctx)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="worklist-poll",
-          description="Checking for changes")  # fmt: skip
-    def _check(self, ctx: Context) -> None:
-        self.post_message(MarkChecked(committed_mark(ctx.engine)))
-
-    def on_mark_checked(self, message: MarkChecked) -> None:
-        if message.mark != self.mark and not self.updating:
-            # An import may have added patients: the evaluation names what changed and redoes
-            # only that, then the page is read again.
-            self.action_refresh()
-
-    def on_list_out_of_date(self, message: ListOutOfDate) -> None:
-        if self.is_current:
-            self.read_page(keep_cursor=True)
+            self.summarise()
 
     def tick(self) -> None:
         """The patients' clocks move on: redraw their local times."""
         if self.is_current and self.shown:
-            self._show(keep_cursor=True)
+            self.show_page(keep_cursor=True)
 
     # -- showing ---------------------------------------------------------------------------
 
@@ -262,7 +179,8 @@ class WorklistScreen(StaffScreen):
             table.add_column(title, key=key, width=width_)
         return True
 
-    def _show(self, keep_cursor: bool = False) -> None:
+    def show_page(self, keep_cursor: bool = False) -> None:
+        """The page's calls, in the columns that fit."""
         table = self.query_one(WorklistTable)
         cursor = table.cursor_row if keep_cursor else 0
         table.clear()
@@ -275,7 +193,7 @@ class WorklistScreen(StaffScreen):
         if self.shown:
             table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
         self._describe_current()
-        self._summarise()
+        self.summarise()
         self.refresh_bindings()
 
     def _describe_current(self) -> None:
@@ -284,10 +202,11 @@ class WorklistScreen(StaffScreen):
         line = call_line(call, self.data.today) if call is not None and self.data else ""
         self.query_one("#worklist-call", Static).update(line)
 
-    def _summarise(self) -> None:
-        first = self.page * PAGE_SIZE + 1
+    def summarise(self) -> None:
+        """The view, which rows of how many, the other views' sizes, and "updating…"."""
+        first = self.page * self.PAGE_SIZE + 1
         text = summary_text(self.view, self.data, first, len(self.shown), self.counts)
-        if self.updating:
+        if self.evaluating:
             text.append(" · updating…")
         self.query_one("#worklist-summary", Static).update(text)
 
@@ -299,11 +218,7 @@ class WorklistScreen(StaffScreen):
     def action_toggle_phone(self) -> None:
         self.show_phone = not self.show_phone
         self._set_columns()
-        self._show(keep_cursor=True)
-
-    def action_page(self, step: int) -> None:
-        self.page = max(0, self.page + step)
-        self.read_page()
+        self.show_page(keep_cursor=True)
 
     def action_export_call_sheet(self) -> None:
         self.app.push_screen(CallSheetDialog(self.view))
@@ -313,13 +228,7 @@ class WorklistScreen(StaffScreen):
         if action in ("log_call", "enter_assessment"):
             return bool(self.shown) or None
         if action == "page":
-            total = self.data.total if self.data else 0
-            step = parameters[0] if parameters else 0
-            if total <= PAGE_SIZE:
-                return False  # one page: no paging keys in the footer
-            if step == -1:
-                return self.page > 0 or None
-            return (self.page + 1) * PAGE_SIZE < total or None
+            return self.paging_allowed(parameters)
         return True
 
     # -- row actions -----------------------------------------------------------------------
@@ -375,6 +284,12 @@ class WorklistScreen(StaffScreen):
             treated_knees=knees,
         )
         self.app.push_screen(entry, done)
+
+
+def _read_calls(
+    ctx: Context, view: str, page: int, page_size: int, site_id: str | None
+) -> CallPage:
+    return call_page(ctx, view, page=page, page_size=page_size, site_id=site_id, with_counts=False)
 
 
 class CallLogged(Message):
