@@ -195,3 +195,25 @@ async def test_the_highlighted_call_is_told_in_words_with_a_confirmation_calls_r
         await pilot.pause()
         above = screen.shown[row - 1]
         assert f"({above.patient_id})" in str(screen.query_one("#worklist-call", Static).render())
+
+
+async def test_a_failed_update_is_reported_and_the_list_stays_usable(
+    demo_ctx, run_app, monkeypatch
+):
+    """The evaluation behind the list fails (the database went away a moment, say): the app
+    reports it once, and the list no longer claims to be updating; the next change retries."""
+    from followup.ui.widgets.dialogs import ErrorDialog
+
+    def fails(ctx, as_of=None, *, full=False):  # type: ignore[no-untyped-def]
+        raise RuntimeError("evaluation failed")
+
+    monkeypatch.setattr("followup.ui.staff.paged_list.evaluate_cohort", fails)
+    async with run_app(demo_ctx, user="demo") as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ErrorDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, WorklistScreen) and not screen.evaluating
+        summary = str(screen.query_one("#worklist-summary", Static).render())
+        assert "updating" not in summary and screen.shown
