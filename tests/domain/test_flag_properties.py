@@ -265,3 +265,31 @@ def test_the_current_call_is_not_done_and_fits_its_status(case: tuple[EpisodeInp
         assert call.window_start <= as_of <= call.window_end
     else:
         assert call.window_start > as_of
+
+
+@PROPERTY
+@given(episodes(), st.integers(min_value=0, max_value=60), st.data())
+def test_a_range_that_looks_ahead_still_holds_on_every_day(
+    case: tuple[EpisodeInput, date], look_ahead: int, data: st.DataObject
+) -> None:
+    """A range stretched past days that change nothing (``look_ahead_days``) holds as the
+    plain one does: every day in it gives the same findings and call; it only ever grows."""
+    from followup.domain.flags import assess_episode
+
+    ep, as_of = case
+    plain = assess_episode(ep, as_of, RULES)
+    result = assess_episode(ep, as_of, RULES, look_ahead)
+    assert (result.findings, result.call, result.stable_from) == (
+        plain.findings, plain.call, plain.stable_from,
+    )  # fmt: skip
+    end = result.stable_until
+    assert plain.stable_until is None or (end is None or end >= plain.stable_until)
+    low = result.stable_from or as_of - timedelta(days=2000)
+    high = (end or as_of + timedelta(days=2000)) - timedelta(days=1)
+    for d in {low, high, data.draw(st.dates(low, high))}:
+        assert evaluate_episode(ep, d, RULES) == result.findings, d
+        assert current_call(ep, d, RULES) == result.call, d
+    if end is not None and end <= as_of + timedelta(days=look_ahead):
+        # It stopped early only where the result changes.
+        changed = (evaluate_episode(ep, end, RULES), current_call(ep, end, RULES))
+        assert changed != (result.findings, result.call)

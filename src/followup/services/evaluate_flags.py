@@ -211,6 +211,9 @@ class Evaluated(NamedTuple):
     why_cleared: dict[str, str]
 
 
+# A stored result that changes nothing in the coming week holds past it (assess_episode), so
+# the weekly review's evaluation re-runs only the episodes whose result changes in the week.
+LOOK_AHEAD_DAYS = 7
 # Patients per batch of a full run: each batch is written in a short transaction of its own.
 BATCH_PATIENTS = 5000
 # From this many patients to run, batches are evaluated in worker processes, one per core (the
@@ -363,7 +366,7 @@ def evaluate_episodes(episodes: Iterable[EpisodeInput], rules: RuleSet, as_of: d
         reason = episode.superseded_as_of(as_of)
         if reason is not None:
             why[episode.treatment.id] = reason
-        result = assess_episode(episode, as_of, rules)
+        result = assess_episode(episode, as_of, rules, LOOK_AHEAD_DAYS)
         if result.findings:
             found.extend(flag_rows(episode.treatment, result.findings))
         start, end = result.stable_from, result.stable_until

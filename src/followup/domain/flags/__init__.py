@@ -13,7 +13,7 @@ a missing baseline), ``decisions`` (what a review decision closes), ``calls`` an
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from followup.domain.flags.calls import Call, confirmation_call, current_call
@@ -106,9 +106,29 @@ class EpisodeAssessment(NamedTuple):
     stable_until: date | None
 
 
-def assess_episode(episode: EpisodeInput, as_of: date, rules: RuleSet) -> EpisodeAssessment:
+def assess_episode(
+    episode: EpisodeInput, as_of: date, rules: RuleSet, look_ahead_days: int = 0
+) -> EpisodeAssessment:
     """``evaluate_episode``, ``current_call`` and ``stable_range`` together, for the
-    whole-cohort evaluation."""
+    whole-cohort evaluation.
+
+    With ``look_ahead_days``, a range that ends within that many days of ``as_of`` is tried on
+    the day it ends: when the episode gives the same findings and call there, the range goes on
+    to the end of that day's range (and so on). Most of the days a range ends on change nothing
+    for the episode (a window opens for a call already on the list, a no-response day passes a
+    responder), so a whole-cohort evaluation a week later re-runs only the episodes whose
+    result does change in the week, or whose data did."""
+    findings, call, start, end = _assessed(episode, as_of, rules)
+    limit = as_of + timedelta(days=look_ahead_days)
+    while end is not None and end <= limit:
+        later, later_call, _start, later_end = _assessed(episode, end, rules)
+        if later != findings or later_call != call:
+            break
+        end = later_end
+    return EpisodeAssessment(findings, call, start, end)
+
+
+def _assessed(episode: EpisodeInput, as_of: date, rules: RuleSet) -> EpisodeAssessment:
     if as_of < episode.treatment.treated_on:
         start, end = stable_range(episode, as_of, rules)
         return EpisodeAssessment([], None, start, end)
