@@ -100,6 +100,26 @@ def test_a_patients_change_is_picked_up(demo_ctx: Context, tmp_path: Path) -> No
     assert any(f.patient_id == pid and f.kind == "safety" for f in open_flags(demo_ctx))
 
 
+def test_a_treatment_never_evaluated_is_picked_up(demo_ctx: Context, tmp_path: Path) -> None:
+    """A treatment with no stored result (written outside the services, as a hand repair
+    would): the next incremental run evaluates its patient although the audit trail is
+    silent."""
+    with demo_ctx.engine.begin() as conn:
+        pid = conn.execute(text("SELECT id FROM patient ORDER BY id LIMIT 1 OFFSET 7")).scalar()
+        conn.execute(
+            text(
+                "INSERT INTO treatment (id, patient_id, knee, treated_on, product, route, "
+                "entered_in_error, created_at, created_by) VALUES ('TNEW', :p, 'right', "
+                "'2026-06-01', 'prp', 'intra_articular', false, '2026-06-01 00:00:00', 't')"
+            ),
+            {"p": pid},
+        )
+    result = evaluate_cohort(demo_ctx, demo_ctx.today())
+    assert 0 < result.episodes < episode_count(demo_ctx)
+    assert stored(demo_ctx) == full_run(demo_ctx, demo_ctx.today(), tmp_path)
+    assert "TNEW" in {row[0] for row in stored(demo_ctx) if len(row) == 7}
+
+
 def test_a_change_in_the_audit_trail_re_runs_that_patient(
     demo_ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
