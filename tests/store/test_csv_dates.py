@@ -25,7 +25,28 @@ def test_other_forms_are_refused_without_repeating_the_cell(cell: str) -> None:
     assert str(refused.value) == MESSAGE
 
 
-@pytest.mark.parametrize("cell", ["20260314T09:30:00+09:00", "2026-W11-6T09:30:00+09:00"])
-def test_a_date_time_starts_with_a_written_day(cell: str) -> None:
+@pytest.mark.parametrize(
+    "cell",
+    ["20260314T09:30:00+09:00", "2026-W11-6T09:30:00+09:00", "2026-03-14T0930+09:00",
+     "2026-03-14T09:30:00+0900", "2026-03-14T09", "2026-03-14T09:30:00+09:00:00",
+     "2026-03-14T０9:30:00+09:00", "2026-03-14"],
+)  # fmt: skip
+def test_a_date_time_is_written_out_in_full(cell: str) -> None:
     with pytest.raises(ValueError, match="is not a date-time like"):
         iso_datetime_with_offset(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "minutes"),
+    [("2026-03-14T09:30:00+09:00", 540), ("2026-03-14 09:30-06:00", -360),
+     ("2026-03-14T09:30:00.250000Z", 0), ("2026-03-14T09:30:00.5+05:30", 330)],
+)  # fmt: skip
+def test_a_date_time_as_followup_writes_it_is_read(cell: str, minutes: int) -> None:
+    value = iso_datetime_with_offset(cell)
+    assert value.utcoffset().total_seconds() == minutes * 60  # type: ignore[union-attr]
+    assert (value.year, value.month, value.day, value.hour, value.minute) == (2026, 3, 14, 9, 30)
+
+
+def test_a_date_time_without_its_offset_is_told_so() -> None:
+    with pytest.raises(ValueError, match="has no UTC offset"):
+        iso_datetime_with_offset("2026-03-14T09:30:00")

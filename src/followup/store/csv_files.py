@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from followup.domain.written_dates import WRITTEN_DAY, written_day
+from followup.domain.written_dates import written_day
 from followup.errors import InvalidInput, Problem
 from followup.store.fields import (
     TextCheck,
@@ -308,10 +309,19 @@ def iso_date(cell: str) -> date:
         raise ValueError("is not a real date like 1958-04-01 (YYYY-MM-DD)") from None
 
 
+# A date-time as followup writes it and people type it: a written day, "T" or a space, hours and
+# minutes (seconds and their fraction if any), then the UTC offset as Z or +HH:MM (checked apart,
+# to say it is missing). Python also reads "T0930", "+0900" and week dates; nobody means those.
+WRITTEN_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
 def iso_datetime_with_offset(cell: str) -> datetime:
     """A cell holding a date-time with its UTC offset (a call's local time stays known)."""
     try:
-        if not cell.isascii() or WRITTEN_DAY.match(cell) is None:
+        if WRITTEN_DATETIME.fullmatch(cell) is None:
             raise ValueError
         value = datetime.fromisoformat(cell)
     except ValueError:
