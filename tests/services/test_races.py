@@ -1,6 +1,7 @@
 """Simultaneous writers on one row, on SQLite and PostgreSQL: each writer is its own process
-with its own engine (as separate kiosk or staff processes are) and all start at a barrier. Wrong guesses count
-one each, a flag is decided once, and two saves on one knee both land with one open flag."""
+with its own engine (as separate kiosk or staff processes are) and all start at a barrier.
+Wrong guesses count one each, a flag is decided once, two saves on one knee both land with one
+open flag, and a whole-cohort evaluation waits for a save on one of its patients."""
 
 from __future__ import annotations
 
