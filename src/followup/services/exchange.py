@@ -33,6 +33,7 @@ from followup.services.context import Context
 from followup.store.engine import read_session
 from followup.store.models import MAX_TEXT as STORED_TEXT_MAX
 from followup.store.models import Assessment, Patient, Treatment
+from followup.store.scores import rounded_scores
 
 # The longest free text a form may hold, for writers that state it (REDCap's field notes).
 MAX_TEXT = STORED_TEXT_MAX
@@ -41,7 +42,6 @@ BASELINE = "baseline"
 UNSCHEDULED = "unscheduled"
 # Months as days for REDCap's event offsets, which are whole days (a mean month).
 DAYS_PER_MONTH = 365.25 / 12
-SCORE_DECIMALS = 2
 
 
 @dataclass(frozen=True)
@@ -173,10 +173,6 @@ def exchange_patients(ctx: Context, patient_id: str | None = None) -> list[Excha
         ]
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, SCORE_DECIMALS)
-
-
 def exchange_assessments(
     ctx: Context, patient_id: str | None = None
 ) -> Iterator[ExchangeAssessment]:
@@ -214,10 +210,7 @@ def exchange_assessments(
                 patient_global=a.patient_global,
                 adverse_event=a.adverse_event,
                 note=a.note,
-                pain_score=_round(a.pain_score),
-                stiffness_score=_round(a.stiffness_score),
-                function_score=_round(a.function_score),
-                total_score=_round(a.total_score),
+                **rounded_scores(a),
                 instrument_version=a.instrument_version,
                 event=where.event,
                 treatment_id=where.treatment_id,

@@ -29,9 +29,9 @@ from followup.store.models import (
     ReviewDecision,
     Treatment,
 )
+from followup.store.scores import rounded_scores
 
 KINDS = ("patients", "treatments", "assessments", "contacts", "flags")
-SCORE_DECIMALS = 2
 
 
 def neutralise(value: Any) -> Any:
@@ -41,10 +41,6 @@ def neutralise(value: Any) -> Any:
 
 def _yes_no(value: bool | None) -> str | None:
     return None if value is None else ("yes" if value else "no")
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, SCORE_DECIMALS)
 
 
 PATIENT_FIELDS = [
@@ -109,10 +105,7 @@ def _assessments(session: Any) -> Iterator[dict[str, Any]]:
             **{"global": a.patient_global},
             adverse_event=a.adverse_event,
             note=a.note,
-            pain_score=_round(a.pain_score),
-            stiffness_score=_round(a.stiffness_score),
-            function_score=_round(a.function_score),
-            total_score=_round(a.total_score),
+            **rounded_scores(a),
             answered=a.answered,
             imputed=a.imputed,
             instrument_version=a.instrument_version,

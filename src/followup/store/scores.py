@@ -58,3 +58,19 @@ def score_values(scores: Scores) -> tuple[Any, ...]:
 def score_columns(scores: Scores) -> dict[str, Any]:
     """The stored score columns of an assessment, by name."""
     return dict(zip(SCORE_COLUMNS, score_values(scores), strict=True))
+
+
+# Exports and exchange files give the normalised scores to two decimals (they are stored in
+# full): enough for a 0-100 score, and the same in every file followup writes.
+SCORE_DECIMALS = 2
+ROUNDED_SCORES = ("pain_score", "stiffness_score", "function_score", "total_score")
+
+
+def rounded_scores(assessment: Any) -> dict[str, float | None]:
+    """A stored assessment's normalised scores (``ROUNDED_SCORES``) as files give them: two
+    decimals, None where a subscale is not valid."""
+    found: dict[str, float | None] = {}
+    for name in ROUNDED_SCORES:
+        value = getattr(assessment, name)
+        found[name] = None if value is None else round(value, SCORE_DECIMALS)
+    return found
