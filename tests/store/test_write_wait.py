@@ -35,7 +35,7 @@ def test_a_write_that_waits_says_so_then_goes_ahead(ctx: Context, write_lock_hol
     heard, took = _heard(ctx, write_lock_holder(ctx), hold_for=1.2)
     assert [waiting for waiting, _ in heard] == [True, False]
     (_, started), (_, ended) = heard
-    assert WAIT_NOTICE_MS / 1000 - 0.05 <= started < 1.0  # told after the notice delay
+    assert WAIT_NOTICE_MS / 1000 - 0.05 <= started < ended  # told after the notice delay
     assert ended >= 1.1 and took >= 1.1  # and only done once the other writer was
     from followup.services.sites import list_sites
 
