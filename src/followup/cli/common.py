@@ -43,8 +43,8 @@ UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]|\r(?!\n)"
 
 
 # ASCII that is safe everywhere: printable characters, tab and line feed. ASCII text with
-# nothing else in it (a carriage return aside) needs no escaping: checked at C speed by deleting
-# these bytes and looking at what is left (a whole cohort's listing: milliseconds).
+# nothing else in it needs no escaping: checked at C speed by deleting these bytes and looking
+# at what is left (a whole cohort's listing: milliseconds).
 ASCII_SAFE = bytes(range(0x20, 0x7F)) + b"\t\n"
 
 
@@ -57,10 +57,8 @@ def terminal_safe(text: str) -> str:
     """``text`` with every control character but tab and line ends shown as an escape
     (``\\x1b``), so a value stored with one prints as what it is and cannot act on the
     terminal. Values are validated when they come in; this covers older rows and any path."""
-    if text.isascii():
-        left = text.encode("ascii").translate(None, ASCII_SAFE)
-        if not left or (left.strip(b"\r") == b"" and UNSAFE.search(text) is None):
-            return text
+    if text.isascii() and not text.encode("ascii").translate(None, ASCII_SAFE):
+        return text
     return UNSAFE.sub(_escaped, text)
 
 
