@@ -158,9 +158,9 @@ def test_detail_refuses_unknown_and_other_site_patients(clinic):
 def test_a_calls_status_on_the_days_around_its_window() -> None:
     from datetime import date
 
-    from followup.services.patient_record import CallLine
+    from followup.domain.flags.calls import Call
 
-    call = CallLine("left", "6m", date(2026, 5, 10), date(2026, 5, 3), date(2026, 5, 17), None)
+    call = Call("6m", date(2026, 5, 10), date(2026, 5, 3), date(2026, 5, 17))
     assert call.status(date(2026, 5, 2)) == "upcoming"
     assert call.status(date(2026, 5, 3)) == "due"
     assert call.status(date(2026, 5, 17)) == "due"

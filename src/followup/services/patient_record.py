@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from followup.domain.flags.calls import Call
 from followup.errors import NotFound, PermissionDenied
 from followup.services.context import Context
 from followup.services.review_queue import FlagView, flags_with_ids
@@ -85,20 +85,11 @@ class AssessmentLine:
 
 @dataclass(frozen=True)
 class CallLine:
-    """A knee's next call as the last evaluation stored it (the worklist shows the same)."""
+    """A knee's next call as the last evaluation stored it (the worklist shows the same):
+    follow-up or confirmation, due day and window, why, and its status on a day."""
 
     knee: str
-    timepoint: str  # "6m", or "confirm" for a confirmation call
-    due_on: date
-    window_start: date
-    window_end: date
-    reason: str | None  # why a confirmation call is asked for ("pain up 22 since best")
-
-    def status(self, today: date) -> str:
-        """``overdue``, ``due`` (its window is open) or ``upcoming`` on ``today``."""
-        if self.window_end < today:
-            return "overdue"
-        return "due" if self.window_start <= today else "upcoming"
+    call: Call
 
 
 @dataclass(frozen=True)
@@ -253,7 +244,7 @@ def patient_detail(ctx: Context, patient_id: str, *, site_id: str | None = None)
     )
 
 
-def _calls(session: Any, treatment_ids: list[str]) -> tuple[CallLine, ...]:
+def _calls(session: Session, treatment_ids: list[str]) -> tuple[CallLine, ...]:
     """The stored next calls of these episodes (by their primary key), soonest first."""
     if not treatment_ids:
         return ()
@@ -267,12 +258,14 @@ def _calls(session: Any, treatment_ids: list[str]) -> tuple[CallLine, ...]:
     calls = [
         CallLine(
             r.knee,
-            r.call_timepoint,
-            r.call_due_on,
-            r.call_window_start,
-            r.call_window_end,
-            r.call_reason,
-        )  # fmt: skip
+            Call(
+                r.call_timepoint,
+                r.call_due_on,
+                r.call_window_start,
+                r.call_window_end,
+                r.call_reason,
+            ),
+        )  # type: ignore[arg-type]  # fmt: skip
         for r in rows
     ]
-    return tuple(sorted(calls, key=lambda c: (c.due_on, c.knee)))
+    return tuple(sorted(calls, key=lambda c: (c.call.due_on, c.knee)))

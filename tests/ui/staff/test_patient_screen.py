@@ -180,14 +180,14 @@ async def test_the_overview_names_each_knees_next_call_and_why_a_confirmation(de
         assert f"{confirm.knee.capitalize()} knee: confirmation call, window " in text
         assert confirm.call_reason.removesuffix(", confirm") in text
         assert "confirm" in {
-            c.timepoint for c in patient_detail(demo_ctx, confirm.patient_id).calls
+            c.call.timepoint for c in patient_detail(demo_ctx, confirm.patient_id).calls
         }
         # Another patient's next call is a scheduled follow-up, with its window and status.
         other = await _open(pilot, PATIENT)
         other_text = str(other.query_one("#call-summary", Static).render())
         first = patient_detail(demo_ctx, PATIENT).calls
         if first:
-            assert f"{first[0].timepoint} follow-up, window" in other_text
-            assert first[0].status(demo_ctx.today()) in other_text
+            assert f"{first[0].call.timepoint} follow-up, window" in other_text
+            assert first[0].call.status(demo_ctx.today()) in other_text
         else:
             assert "No call to make." in other_text

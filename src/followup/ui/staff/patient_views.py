@@ -66,14 +66,14 @@ def call_summary(calls: tuple[CallLine, ...], today: date) -> Text:
     text = Text("\nNext calls\n", style="bold")
     if not calls:
         return text + "No call to make."
-    for i, c in enumerate(calls):
-        status = c.status(today)
+    for i, line in enumerate(calls):
+        c, status = line.call, line.call.status(today)
         text.append("\n" if i else "")
-        text.append(f"{c.knee.capitalize()} knee: {fmt.call_name(c.timepoint)}, window ")
-        text.append(f"{fmt.short_day(c.window_start, today)}–{fmt.short_day(c.window_end, today)}")
+        text.append(f"{line.knee.capitalize()} knee: {fmt.call_name(c.timepoint)}, window ")
+        text.append(fmt.call_window(c.window_start, c.window_end, today))
         text.append(f" · {status}", style="bold red" if status == "overdue" else "")
         if c.reason:
-            text.append(f"\n  {c.reason.removesuffix(', confirm')}")
+            text.append(f"\n  {fmt.call_reason(c.reason)}")
     return text
 
 

@@ -74,11 +74,11 @@ def call_line(call: PatientCall, today: date) -> Text:
     line.append(f"{call.first.name} ({call.patient_id})", style="bold")
     for k in call.knees:
         what = fmt.call_name(k.timepoint)
-        window = f"{fmt.short_day(k.window_start, today)}–{fmt.short_day(k.window_end, today)}"
+        window = fmt.call_window(k.window_start, k.window_end, today)
         line.append(f" · {k.knee} knee: {what}, window {window}")
         if k.reason:
             style = "bold" if k.timepoint == "confirm" else "dim"
-            line.append(f" ({k.reason.removesuffix(', confirm')})", style=style)
+            line.append(f" ({fmt.call_reason(k.reason)})", style=style)
     first = call.first
     if first.last_contact_at:
         when = fmt.short_day(first.last_contact_at.date(), today)

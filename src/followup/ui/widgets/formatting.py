@@ -82,6 +82,17 @@ def call_name(timepoint: str) -> str:
     return "confirmation call" if timepoint == "confirm" else f"{timepoint} follow-up"
 
 
+def call_window(start: date, end: date, today: date) -> str:
+    """A call's window as lists show it: ``02 Dec–16 Dec``."""
+    return f"{short_day(start, today)}–{short_day(end, today)}"
+
+
+def call_reason(reason: str | None) -> str | None:
+    """Why a call is asked for, as the screens say it: the stored reason without the ", confirm"
+    that the call sheet's reason ends with (the screens name the confirmation call already)."""
+    return reason.removesuffix(", confirm") if reason else None
+
+
 def day(value: date | None) -> str:
     """A date as YYYY-MM-DD, or a dash when none."""
     return value.isoformat() if value else DASH
