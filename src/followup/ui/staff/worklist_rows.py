@@ -42,9 +42,7 @@ def call_cells(call: PatientCall, today: date) -> dict[str, object]:
         "due": Text("due now"),
         "upcoming": Text(f"opens {fmt.short_day(first.window_start, today)}", style="dim"),
     }[first.status]
-    knees = " · ".join(
-        f"{k.knee} {'confirm' if k.timepoint == 'confirm' else k.timepoint}" for k in call.knees
-    )
+    knees = " · ".join(f"{k.knee} {k.timepoint}" for k in call.knees)
     last = "never"
     if first.last_contact_at:
         when = fmt.short_day(first.last_contact_at.date(), today)
