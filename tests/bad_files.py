@@ -14,10 +14,12 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from followup.domain.instrument import ITEM_KEYS
+
 KINDS = ("patients", "treatments", "assessments", "contacts")
 BASE_PATIENTS = ("P1", "P2", "P3")
 CONTROLS = ("\x00", "\x1b[2J", "\x07", "\x7f", "\x85", "\x9b", "\x01", "\x1f")
-ITEMS = [f"p{i}" for i in range(1, 6)] + ["s1", "s2"] + [f"f{i}" for i in range(1, 18)]
+ITEMS = ITEM_KEYS
 HEADERS = {
     "patients": ["patient_id", "name", "birth_date", "sex", "phone", "email", "bmi"],
     "treatments": [

@@ -135,6 +135,24 @@ def today() -> date:
     return FROZEN_NOW.date()
 
 
+def another_writer_can_begin(url: str) -> bool:
+    """Whether another connection could begin writing to ``url``'s SQLite file right now (it
+    does not wait): False while someone holds the write lock."""
+    import sqlite3
+
+    from followup.store.engine import sqlite_path
+
+    other = sqlite3.connect(sqlite_path(url), timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
 class WriteLockHolder:
     """Another writer on a SQLite database (as a bulk import's write phase is): holds the write
     lock from ``hold()`` until ``release()``."""

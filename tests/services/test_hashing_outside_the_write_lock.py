@@ -4,7 +4,6 @@ call or a patient's answers never wait for it."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -15,26 +14,17 @@ from followup.services.importing import import_file
 from followup.services.patient_codes import issue_code
 from followup.services.staff import add_user
 from followup.services.staff_accounts import reset_password
-from followup.store.engine import sqlite_path
+from tests.conftest import another_writer_can_begin
 
 
 def _hashing_checks_that_others_can_write(
     ctx: Context, monkeypatch: pytest.MonkeyPatch, module: object
 ) -> list[bool]:
-    db = sqlite_path(ctx.settings.database_url)
     real = module.hash_secret  # type: ignore[attr-defined]
     could_write: list[bool] = []
 
     def hash_secret(secret: str) -> str:
-        con = sqlite3.connect(db, timeout=0, isolation_level=None)
-        try:
-            con.execute("BEGIN IMMEDIATE")  # fails at once while another writer holds the lock
-            con.execute("ROLLBACK")
-            could_write.append(True)
-        except sqlite3.OperationalError:
-            could_write.append(False)
-        finally:
-            con.close()
+        could_write.append(another_writer_can_begin(ctx.settings.database_url))
         return real(secret)
 
     monkeypatch.setattr(module, "hash_secret", hash_secret)

@@ -16,7 +16,7 @@ from followup.services.context import open_context
 from followup.settings import Settings
 from followup.store.engine import make_engine, read_session, write_session
 from followup.store.schema import SchemaError, ensure_schema, head_revision, init_schema
-from tests.conftest import make_context
+from tests.conftest import another_writer_can_begin, make_context
 
 TABLES = {
     "site", "patient", "treatment", "assessment", "contact", "staff_user", "patient_code",
@@ -264,30 +264,17 @@ def test_new_sqlite_file_is_private_and_in_wal_mode(tmp_path) -> None:  # type: 
 def test_writes_begin_immediate_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A write session holds SQLite's write lock from its first statement (BEGIN IMMEDIATE),
     a read does not: a deferred BEGIN that later writes fails under concurrency."""
-    import sqlite3
-
-    path = tmp_path / "w.db"
-    engine = make_engine(f"sqlite:///{path}", create=True)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url, create=True)
     ensure_schema(engine, create=True)
-
-    def another_writer_can_begin() -> bool:
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            return True
-        except sqlite3.OperationalError:
-            return False
-        finally:
-            other.close()
 
     with write_session(engine) as session:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        assert not another_writer_can_begin()
-    assert another_writer_can_begin()
+        assert not another_writer_can_begin(url)
+    assert another_writer_can_begin(url)
     with read_session(engine) as session:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        assert another_writer_can_begin()
+        assert another_writer_can_begin(url)
     engine.dispose()
 
 
