@@ -4,6 +4,9 @@ responder."""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from followup.domain.flags import first_response
 
 from .helpers import RULES, day, episode, form, view
@@ -64,3 +67,20 @@ def test_without_a_baseline_nothing_is_met() -> None:
     assert met((20, 70, 60), (60, 20, 20)) == []  # the day-20 form is after the treatment
     assert met((-91, 70, 60), (60, 20, 20)) == []  # 91 days before: outside the look-back
     assert met((-90, 70, 60), (60, 20, 20)) == [day(60)]
+
+
+scores = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))
+globals_ = st.one_of(st.none(), st.integers(min_value=0, max_value=100))
+
+
+@given(scores, scores, globals_, scores, scores, globals_)
+def test_meets_is_the_criterion_said_in_words(  # type: ignore[no-untyped-def]
+    base_pain, base_function, base_global, pain, function, glob
+) -> None:
+    # ``met`` asks ``meets`` (no wording); a flag's evidence quotes ``criterion``: one rule.
+    ep = episode(
+        form(-7, base_pain, base_function, glob=base_global), form(60, pain, function, glob=glob)
+    )
+    v = view(ep, 200)
+    later = ep.assessments[-1]
+    assert v.meets(later) == (v.criterion(later) is not None)

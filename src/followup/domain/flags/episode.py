@@ -96,7 +96,7 @@ class EpisodeView:
                 self.response_gains.append(
                     (d, base, None if d == "patient_global" else high, moderate)
                 )
-        self.met = [a for a in self.phase if self._criterion(a) is not None]
+        self.met = [a for a in self.phase if self.meets(a)]
         needed = rules.responder.confirm_readings
         self.confirmed_on = self.met[needed - 1].assessed_on if len(self.met) >= needed else None
 
@@ -115,6 +115,21 @@ class EpisodeView:
     def criterion(self, a: ScoredAssessment) -> str | None:
         """The OMERACT-OARSI criterion ``a`` meets, in words, or None."""
         return self._criterion(a)
+
+    def meets(self, a: ScoredAssessment) -> bool:
+        """Whether ``a`` meets OMERACT-OARSI: one domain's high criterion, or the moderate one
+        in enough domains (``_criterion`` says which, in words)."""
+        moderate = 0
+        for d, base, high_gain, moderate_gain in self.response_gains:
+            value = getattr(a, d)
+            if value is None:
+                continue
+            gain = base - value
+            if high_gain is not None and gain >= high_gain:
+                return True
+            if gain >= moderate_gain:
+                moderate += 1
+        return moderate >= self.rules.responder.moderate_needed
 
     def _criterion(self, a: ScoredAssessment) -> str | None:
         r = self.rules.responder

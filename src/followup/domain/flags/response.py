@@ -39,7 +39,7 @@ def _no_response_holds(ep: EpisodeView, day: date) -> bool:
     met = [a for a in ep.met if a.assessed_on <= day]
     if len(met) >= ep.rules.responder.confirm_readings:
         return False
-    return not any(ep.criterion(a) for a in seen[-2:])
+    return not any(ep.meets(a) for a in seen[-2:])
 
 
 def no_response(ep: EpisodeView) -> Raised | None:

@@ -82,12 +82,19 @@ def _newer_signal(ep: EpisodeView):  # type: ignore[no-untyped-def]
     return newer
 
 
+def _confirmed_runs(ep: EpisodeView) -> list[tuple[DomainCourse, date]]:
+    """The runs that span at least ``min_run_days``, each with the reading at which it first
+    did: what ``wearing_off`` is raised on."""
+    min_days = ep.rules.wearing_off.min_run_days
+    return [(c, reached) for c in runs(ep) if (reached := c.run_reached(min_days)) is not None]
+
+
 def wearing_off(ep: EpisodeView) -> Raised | None:
     """A run of signals spanning at least ``min_run_days`` in pain or function."""
-    min_days = ep.rules.wearing_off.min_run_days
-    fired = [(c, reached) for c in runs(ep) if (reached := c.run_reached(min_days)) is not None]
+    fired = _confirmed_runs(ep)
     if not fired:
         return None
+    min_days = ep.rules.wearing_off.min_run_days
     domains = " and ".join(c.domain for c, _ in fired)
     evidence = ep.common_evidence(f"signal confirmed over {min_days} days or more in {domains}")
     evidence["responder"] = ep.responder_evidence()
@@ -120,7 +127,7 @@ def confirmation_window(ep: EpisodeView) -> tuple[DomainCourse, date, date, date
     """The run a confirmation call is for, its due day and window (start + 14 to start + 28),
     whether or not the window has closed; None when no run is shorter than 14 days, when
     ``wearing_off`` is raised, or when a later treatment of the knee exists."""
-    if ep.superseded or wearing_off(ep) is not None:
+    if ep.superseded or _confirmed_runs(ep):  # wearing_off is raised
         return None
     short = _open_runs(ep)
     if not short:
