@@ -44,7 +44,8 @@ def best_level(values: list[float], dates: list[date], readings: int) -> tuple[f
 def best_readings(values: list[float], readings: int) -> list[int]:
     """The positions of the ``readings`` lowest values (the earlier of equal ones first), in
     date order: the readings the best level is the mean of."""
-    return sorted(sorted(range(len(values)), key=lambda i: (values[i], i))[:readings])
+    # Python's sort is stable: of equal values the earlier position stays first.
+    return sorted(sorted(range(len(values)), key=values.__getitem__)[:readings])
 
 
 class DomainCourse:
@@ -60,7 +61,7 @@ class DomainCourse:
     ) -> None:
         self.domain, self.baseline = domain, baseline
         self.readings = phase
-        self.values: list[float] = [a.value(domain) for a in phase]  # type: ignore[misc]
+        self.values: list[float] = [getattr(a, domain) for a in phase]
         self.dates = [a.assessed_on for a in phase]
         best = best_readings(self.values, rules.best_level.readings)
         self.best = sum(self.values[i] for i in best) / len(best)

@@ -99,6 +99,8 @@ class EpisodeView:
         self.met = [a for a in self.phase if self.meets(a)]
         needed = rules.responder.confirm_readings
         self.confirmed_on = self.met[needed - 1].assessed_on if len(self.met) >= needed else None
+        # The domains with a run of signals going on: only a confirmed responder's signal.
+        self.runs = [c for c in self.courses if c.has_run] if self.confirmed_on else []
 
     # -- baseline and response ------------------------------------------------------------
 

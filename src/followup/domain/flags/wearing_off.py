@@ -29,13 +29,6 @@ from followup.domain.flags.trend import theil_sen_intercept, theil_sen_slope
 from followup.domain.flags.wording import lost, plural, points, standing
 
 
-def runs(ep: EpisodeView) -> list[DomainCourse]:
-    """The domains with a run of signals going on (empty unless a confirmed responder)."""
-    if not ep.confirmed_responder:
-        return []
-    return [c for c in ep.courses if c.has_run]
-
-
 def _domain_evidence(c: DomainCourse) -> dict[str, Any]:
     latest = c.values[-1]
     share = c.fraction_lost(latest)
@@ -86,7 +79,7 @@ def _confirmed_runs(ep: EpisodeView) -> list[tuple[DomainCourse, date]]:
     """The runs that span at least ``min_run_days``, each with the reading at which it first
     did: what ``wearing_off`` is raised on."""
     min_days = ep.rules.wearing_off.min_run_days
-    return [(c, reached) for c in runs(ep) if (reached := c.run_reached(min_days)) is not None]
+    return [(c, reached) for c in ep.runs if (reached := c.run_reached(min_days)) is not None]
 
 
 def wearing_off(ep: EpisodeView) -> Raised | None:
@@ -119,7 +112,7 @@ def wearing_off(ep: EpisodeView) -> Raised | None:
 def _open_runs(ep: EpisodeView) -> list[DomainCourse]:
     """Runs still shorter than ``min_run_days``, earliest start first."""
     min_days = ep.rules.wearing_off.min_run_days
-    short = [c for c in runs(ep) if c.run_days < min_days]
+    short = [c for c in ep.runs if c.run_days < min_days]
     return sorted(short, key=lambda c: (c.run_start, c.domain))
 
 
@@ -153,7 +146,7 @@ def possible_wearing_off(ep: EpisodeView) -> Raised | None:
         c, _due, opens, closes = window
         if ep.as_of > closes and not _window_answered(ep, opens, closes):
             unconfirmed = (c, opens, closes)
-    has_runs = bool(runs(ep))
+    has_runs = bool(ep.runs)
     trends = [(c, t) for c in ep.courses if not c.has_run and (t := _trend(ep, c))]
     stiffness = None if has_runs else _returning_stiffness(ep)
     if not (unconfirmed or trends or stiffness):
