@@ -175,11 +175,11 @@ def lock_cohort(conn: Connection) -> Connection:
 def _stored_results(conn: Connection, treatment_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
     """The stored results of the given episodes (RESULT_COLUMNS after the treatment id), days
     as ISO text."""
-    stored: dict[str, tuple[Any, ...]] = {}
     sql = f"SELECT {', '.join(RESULT_COLUMNS)} FROM episode_evaluation"
-    for row in _episode_rows(conn, sql, treatment_ids):
-        stored[row[0]] = tuple(_iso(v) for v in row[1:])
-    return stored
+    rows = _episode_rows(conn, sql, treatment_ids)
+    if conn.dialect.name == "postgresql":  # it returns dates; SQLite the ISO text stored
+        return {row[0]: tuple(_iso(v) for v in row[1:]) for row in rows}
+    return {row[0]: row[1:] for row in rows}
 
 
 def _iso(value: Any) -> Any:
