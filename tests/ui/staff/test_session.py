@@ -142,3 +142,39 @@ async def test_user_name_and_password_typed_in_one_burst_stay_apart(demo_ctx, ru
         await pilot.pause(0.3)
         await settle(pilot)
         assert isinstance(app.screen, WorklistScreen)
+
+
+SECTIONS_LOADED_WHILE_SIGNING_IN = """
+import asyncio, sys
+from followup.settings import Settings
+from followup.services.context import open_context
+from followup.ui.staff.app import SECTION_MODULES, FollowupApp
+from followup.ui.staff.signin import SignInScreen
+
+async def main():
+    app = FollowupApp(open_context(Settings(database_url=sys.argv[1])))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not any(m in sys.modules for m in SECTION_MODULES), "loaded before the app ran"
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)  # nothing typed yet
+        print(" ".join(sorted(m for m in SECTION_MODULES if m not in sys.modules)) or "all")
+
+asyncio.run(main())
+"""
+
+
+def test_the_sections_are_imported_while_the_sign_in_screen_waits(demo_ctx) -> None:
+    # Their imports take a few hundred milliseconds: done while a name and a password are
+    # typed, the first section shows that much sooner after Enter. A fresh interpreter: this
+    # one has imported every screen long ago.
+    import subprocess
+    import sys
+
+    url = demo_ctx.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-c", SECTIONS_LOADED_WHILE_SIGNING_IN, url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "all"
