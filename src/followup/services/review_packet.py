@@ -37,7 +37,7 @@ from followup.services.context import Context
 from followup.services.evaluate_flags import evaluate_cohort
 from followup.services.review_queue import FlagView, flag_views
 from followup.services.trajectory import KneeTrajectory, knee_trajectories
-from followup.store.bulk import as_stored, chunks, driver_rows, marks
+from followup.store.bulk import as_stored, bulk_insert, chunks, driver_rows, marks
 from followup.store.engine import read_session, write_session
 from followup.store.models import Flag, ReviewPacketFlag, ReviewPacketRecord
 
@@ -282,15 +282,15 @@ def record_packet(ctx: Context, packet: ReviewPacket, actor: str) -> int:
         session.add(record)
         session.flush()
         packet_id = record.id or 0
-        session.add_all(
-            ReviewPacketFlag(packet_id=packet_id, flag_id=f.id, section=section)
+        # Tens of thousands of deferred flags at a large clinic: inserted as plain rows.
+        carried = [
+            [packet_id, f.id, section]
             for section, flags in (("full", packet.flags), ("table", packet.watch))
             for f in flags
-        )
-        session.add_all(
-            ReviewPacketFlag(packet_id=packet_id, flag_id=flag_id, section="deferred")
-            for flag_id in packet.deferred
-        )
+        ]
+        carried.extend([packet_id, flag_id, "deferred"] for flag_id in packet.deferred)
+        bulk_insert(session.connection(), ReviewPacketFlag.__table__,  # type: ignore[attr-defined]
+                    ["packet_id", "flag_id", "section"], carried, convert=False)  # fmt: skip
         audit.record(
             session,
             at=ctx.now(),
