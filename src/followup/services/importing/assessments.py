@@ -18,7 +18,8 @@ from followup.domain.instrument import ITEM_KEYS
 from followup.domain.scoring import score_numbers
 from followup.services.importing.common import Batch, ImportRun, patients_in_db
 from followup.store.bulk import chunks
-from followup.store.csv_files import Column, Row, column, read_rows, whole_number
+from followup.store.csv_cells import whole_number
+from followup.store.csv_files import Column, Table, column, read_table
 from followup.store.models import Assessment, AssessmentBase, AssessmentScores
 from followup.store.scores import ASSESSMENT_INSERT_COLUMNS
 
@@ -47,54 +48,59 @@ COLUMNS = [
 def check_assessments(run: ImportRun, path: Path) -> Batch:
     """Check an assessments file: known patients, not in the future nor before birth, at least
     one item answered, no duplicate of a row or of a stored form; each form is scored."""
-    return check_assessment_rows(run, read_rows(path, COLUMNS, run.log))
+    return check_assessment_table(run, read_table(path, COLUMNS, run.log))
 
 
-def check_assessment_rows(
-    run: ImportRun, rows: list[Row], *, patient_column: str = "patient_id"
+def check_assessment_table(
+    run: ImportRun, table: Table, *, patient_column: str = "patient_id"
 ) -> Batch:
-    """The row checks of ``check_assessments`` on rows already read (their values keyed by our
-    column names). ``patient_column`` names the file's patient column in messages (a REDCap
-    file calls it ``record_id``)."""
+    """The row checks of ``check_assessments`` on a file already read (its columns named as
+    ours). ``patient_column`` names the file's patient column in messages (a REDCap file calls
+    it ``record_id``). Problems are noted row by row, so they stay in line order."""
     conn = run.conn
     log = run.log
     today = run.today
-    shift = run.shift
-    now = run.now
-    actor = run.actor
-    patients = patients_in_db(
-        conn, (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None)
-    )
+    column = table.column
+    pids = column("patient_id")
+    patients = patients_in_db(conn, (pid for pid in pids if pid is not None))
     existing = _existing_assessment_keys(conn, list(patients))
     seen: dict[tuple, int] = {}
-    version = run.instrument_version
+    dates = column("assessed_on")
+    if run.shift:
+        shift = timedelta(days=run.shift)
+        dates = [None if on is None else on + shift for on in dates]
+    versions = [v or run.instrument_version for v in column("instrument_version")]
+    created = (False, run.now, run.actor)
     out = []
     no_answers = (None,) * len(ITEM_KEYS)
-    for row in rows:
-        v = row.values
-        get = v.get
-        pid, knee, source, on = get("patient_id"), get("knee"), get("source"), get("assessed_on")
-        if on is not None:
-            if shift:
-                on += timedelta(days=shift)
-            if on > today:
-                log.add(row.line, "assessed_on", f"{on.isoformat()} is in the future")
+    for line, pid, knee, on, source, answers, *extra, version in zip(
+        table.lines,
+        pids,
+        column("knee"),
+        dates,
+        column("source"),
+        zip(*map(column, ITEM_KEYS), strict=True),
+        *map(column, ("pain_nrs", "global", "adverse_event", "note")),
+        versions,
+        strict=True,
+    ):
+        if on is not None and on > today:
+            log.add(line, "assessed_on", f"{on.isoformat()} is in the future")
         if pid is not None:  # _check_patient_ref, inlined: this loop runs once per row
             born = patients.get(pid)
             if born is None:
-                log.add(row.line, patient_column, f"{pid} is not a known patient")
+                log.add(line, patient_column, f"{pid} is not a known patient")
             elif on is not None and on < born:
-                log.add(row.line, "assessed_on", "is before the patient's birth date")
-        answers = tuple(map(get, ITEM_KEYS))
+                log.add(line, "assessed_on", "is before the patient's birth date")
         if answers == no_answers:
-            log.add(row.line, "p1", "no questionnaire item (p1-p5, s1-s2, f1-f17) is answered")
+            log.add(line, "p1", "no questionnaire item (p1-p5, s1-s2, f1-f17) is answered")
             continue
         key = (pid, knee, on, source, answers)
-        first = seen.setdefault(key, row.line)
-        if first != row.line:
-            log.add(row.line, "assessed_on", f"duplicate of the assessment on line {first}")
+        first = seen.setdefault(key, line)
+        if first != line:
+            log.add(line, "assessed_on", f"duplicate of the assessment on line {first}")
         elif key in existing:
-            log.add(row.line, "assessed_on", "the same assessment is already in the database")
+            log.add(line, "assessed_on", "the same assessment is already in the database")
         out.append(
             [
                 *answers,
@@ -102,15 +108,10 @@ def check_assessment_rows(
                 knee,
                 on,
                 source,
-                get("pain_nrs"),
-                get("global"),
-                get("adverse_event"),
-                get("note"),
-                get("instrument_version") or version,
+                *extra,
+                version,
                 *score_numbers(answers)[:10],
-                False,
-                now,
-                actor,
+                *created,
             ]
         )
     return Batch(ASSESSMENT_INSERT_COLUMNS, out, set())
