@@ -65,47 +65,62 @@ def as_stored(conn: Connection, table: Table, name: str, value: Any) -> Any:
     return value if process is None or value is None else process(value)
 
 
-def _convert(conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]) -> None:
-    """Convert values of typed columns in place, once per distinct value (a batch repeats the
-    same dates and the same ``created_at`` over and over)."""
-    for position, name in enumerate(columns):
-        process = _bind_processor(conn, table, name)
-        if process is None:
-            continue
-        done: dict[Any, Any] = {}
-        for row in rows:
-            value = row[position]
-            if value is not None:
-                try:
-                    row[position] = done[value]
-                except KeyError:
-                    row[position] = done[value] = process(value)
+# Rows are converted and sent this many at a time: a batch of a million rows is not copied whole,
+# and the copies are gone before the garbage collector's next pass.
+INSERT_ROWS = 2000
+
+
+class _Converter:
+    """The typed columns of a statement (dates, timestamps, booleans) and the dialect's converter
+    for each; a value is converted once (a batch repeats the same dates and the same
+    ``created_at`` over and over)."""
+
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]) -> None:
+        self.typed = [
+            (position, process, {None: None})
+            for position, name in enumerate(columns)
+            if (process := _bind_processor(conn, table, name)) is not None
+        ]
+
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+        """``rows`` as tuples of values as the driver takes them."""
+        if not self.typed:
+            return [tuple(row) for row in rows]
+        values = list(zip(*rows, strict=True))
+        for position, process, done in self.typed:
+            column = values[position]
+            for value in set(column).difference(done):
+                done[value] = process(value)
+            values[position] = tuple(map(done.__getitem__, column))
+        return list(zip(*values, strict=True))
 
 
 def bulk_insert(
     conn: Connection,
     table: Table,
     columns: Sequence[str],
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     *,
     convert: bool = True,
 ) -> None:
-    """Insert ``rows`` (lists of values in ``columns`` order; converted in place, unless
-    ``convert`` is False: values already as stored, dates as ISO text, which both drivers take)."""
+    """Insert ``rows`` (sequences of values in ``columns`` order, converted for the driver on the
+    way, unless ``convert`` is False: values already as stored, dates as ISO text, which both
+    drivers take). ``rows`` themselves are left as they are."""
     if not rows:
         return
-    if convert:
-        _convert(conn, table, columns, rows)
+    converter = _Converter(conn, table, columns if convert else ())
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     if conn.dialect.name == "postgresql":
-        _copy(conn, f"COPY {quote(table.name)} ({names}) FROM STDIN", rows)
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        _copy(conn, statement, (converter.rows(part) for part in chunks(rows, INSERT_ROWS)))
         return
-    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks(len(columns))})"
-    conn.exec_driver_sql(adapt(conn, sql), [tuple(r) for r in rows])
+    sql = adapt(conn, f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks(len(columns))})")
+    for part in chunks(rows, INSERT_ROWS):
+        conn.exec_driver_sql(sql, converter.rows(part))
 
 
-def _copy(conn: Connection, statement: str, rows: list[list[Any]]) -> None:
+def _copy(conn: Connection, statement: str, parts: Iterator[list[tuple]]) -> None:
     """Rows into PostgreSQL with COPY (five times faster than batches of INSERTs at 150,000
     rows), in the connection's transaction. A failure is raised as SQLAlchemy raises a failed
     statement's, and, as ``engine`` does for those, with only its first line: PostgreSQL names
@@ -116,8 +131,9 @@ def _copy(conn: Connection, statement: str, rows: list[list[Any]]) -> None:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+            for rows in parts:
+                for row in rows:
+                    copy.write_row(row)
     except psycopg.Error as exc:
         exc.args = (str(exc).strip().splitlines()[0] if str(exc).strip() else "",)
         raise DBAPIError.instance(
@@ -132,7 +148,7 @@ def bulk_update(
     table: Table,
     columns: Sequence[str],
     key: str,
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     *,
     convert: bool = True,
 ) -> None:
@@ -140,9 +156,9 @@ def bulk_update(
     ``bulk_insert`` for ``convert``)."""
     if not rows:
         return
-    if convert:
-        _convert(conn, table, [*columns, key], rows)
+    converter = _Converter(conn, table, [*columns, key] if convert else ())
     quote = conn.dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
-    sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?"
-    conn.exec_driver_sql(adapt(conn, sql), [tuple(r) for r in rows])
+    sql = adapt(conn, f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?")
+    for part in chunks(rows, INSERT_ROWS):
+        conn.exec_driver_sql(sql, converter.rows(part))

@@ -99,10 +99,10 @@ def check_assessment_table(
         first = seen.setdefault(key, line)
         if first != line:
             log.add(line, "assessed_on", f"duplicate of the assessment on line {first}")
-        elif key in existing:
+        elif existing and key in existing:
             log.add(line, "assessed_on", "the same assessment is already in the database")
         out.append(
-            [
+            (
                 *answers,
                 pid,
                 knee,
@@ -112,7 +112,7 @@ def check_assessment_table(
                 version,
                 *score_numbers(answers)[:10],
                 *created,
-            ]
+            )
         )
     return Batch(ASSESSMENT_INSERT_COLUMNS, out, set())
 

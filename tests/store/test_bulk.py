@@ -1,0 +1,56 @@
+"""Bulk inserts and updates send their rows a part at a time, typed values converted on copies:
+every row arrives whole and in order on both databases, and the caller's rows are not changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from followup.store import bulk
+from followup.store.bulk import bulk_insert, bulk_update
+from followup.store.engine import read_session, write_session
+from followup.store.models import Patient
+from tests.conftest import make_context
+
+
+def test_rows_sent_in_parts_arrive_whole(any_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "INSERT_ROWS", 2)
+    at = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+    columns = ["id", "name", "birth_date", "sex", "smoker", "created_at", "created_by"]
+    rows = [
+        (
+            f"P{i}",
+            f"Name {i}",
+            date(1950 + i, 1 + i, 1),
+            "F",
+            i % 2 == 0 if i < 4 else None,
+            at,
+            "t",
+        )
+        for i in range(5)
+    ]
+    given = list(rows)
+    updates = [[f"New {i}", date(1960, 1, 1 + i), f"P{i}"] for i in (4, 0, 2)]
+    ctx = make_context(any_url)
+    try:
+        table = Patient.__table__  # type: ignore[attr-defined]
+        with write_session(ctx.engine) as session:
+            bulk_insert(session.connection(), table, columns, rows)
+            bulk_update(session.connection(), table, ["name", "birth_date"], "id", updates)
+        with read_session(ctx.engine) as session:
+            stored = session.exec(  # type: ignore[call-overload]
+                text("SELECT id, name, birth_date, smoker, created_at FROM patient ORDER BY id")
+            ).all()
+    finally:
+        ctx.close()
+    assert rows == given and updates[0] == ["New 4", date(1960, 1, 5), "P4"]
+    assert [(r[0], r[1], str(r[2]), r[3]) for r in stored] == [
+        ("P0", "New 0", "1960-01-01", True),
+        ("P1", "Name 1", "1951-02-01", False),
+        ("P2", "New 2", "1960-01-03", True),
+        ("P3", "Name 3", "1953-04-01", False),
+        ("P4", "New 4", "1960-01-05", None),
+    ]
+    assert len({str(r[4])[:16] for r in stored}) == 1
