@@ -1,5 +1,6 @@
-"""Bulk inserts and updates send their rows a part at a time, typed values converted on copies:
-every row arrives whole and in order on both databases, and the caller's rows are not changed."""
+"""Bulk inserts (of rows, or of rows given column by column) and updates convert typed values on
+copies, a part at a time: every row arrives whole on both databases, and the caller's rows are
+not changed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from followup.store import bulk
-from followup.store.bulk import bulk_insert, bulk_update
+from followup.store.bulk import bulk_insert, bulk_insert_columns, bulk_update
 from followup.store.engine import read_session, write_session
 from followup.store.models import Patient
 from tests.conftest import make_context
@@ -37,7 +38,9 @@ def test_rows_sent_in_parts_arrive_whole(any_url: str, monkeypatch: pytest.Monke
     try:
         table = Patient.__table__  # type: ignore[attr-defined]
         with write_session(ctx.engine) as session:
-            bulk_insert(session.connection(), table, columns, rows)
+            bulk_insert(session.connection(), table, columns, rows[:3])
+            by_column = [list(values) for values in zip(*rows[3:], strict=True)]
+            bulk_insert_columns(session.connection(), table, columns, by_column)
             bulk_update(session.connection(), table, ["name", "birth_date"], "id", updates)
         with read_session(ctx.engine) as session:
             stored = session.exec(  # type: ignore[call-overload]

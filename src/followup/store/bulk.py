@@ -9,7 +9,7 @@ Statements are written with ``?`` placeholders and adapted to the driver's style
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -59,14 +59,25 @@ def _bind_processor(conn: Connection, table: Table, name: str) -> Any:
     return table.c[name].type._cached_bind_processor(conn.dialect)
 
 
+def from_stored(conn: Connection, table: Table, name: str) -> Callable[[Any], Any]:
+    """The converter of a column's value as the driver gives it (a date as SQLite's text) into
+    the Python value (a date)."""
+    process = table.c[name].type._cached_result_processor(conn.dialect, None)
+    return process or _as_it_is
+
+
+def _as_it_is(value: Any) -> Any:
+    return value
+
+
 def as_stored(conn: Connection, table: Table, name: str, value: Any) -> Any:
     """One value as the driver takes it for a column (a date or timestamp as SQLite's text)."""
     process = _bind_processor(conn, table, name)
     return value if process is None or value is None else process(value)
 
 
-# Rows are converted and sent this many at a time: a batch of a million rows is not copied whole,
-# and the copies are gone before the garbage collector's next pass.
+# Rows given as rows are converted this many at a time: a batch of a million rows is not copied
+# whole, and each part is gone before the garbage collector's next pass.
 INSERT_ROWS = 2000
 
 
@@ -80,19 +91,33 @@ class _Converter:
             (position, process, {None: None})
             for position, name in enumerate(columns)
             if (process := _bind_processor(conn, table, name)) is not None
+            # SQLite's converter for a float column only makes a number a float: the driver
+            # takes a Python number as it is, and the column stores it as a float.
+            and not (conn.dialect.name == "sqlite" and _is_float(table, name))
         ]
 
-    def rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
-        """``rows`` as tuples of values as the driver takes them."""
-        if not self.typed:
-            return [tuple(row) for row in rows]
-        values = list(zip(*rows, strict=True))
+    def columns(self, values: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+        """Columns of values as the driver takes them (new lists: ``values`` is left as is)."""
+        converted = list(values)
         for position, process, done in self.typed:
-            column = values[position]
+            column = converted[position]
             for value in set(column).difference(done):
                 done[value] = process(value)
-            values[position] = tuple(map(done.__getitem__, column))
-        return list(zip(*values, strict=True))
+            converted[position] = list(map(done.__getitem__, column))
+        return converted
+
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+        """Rows as tuples of values as the driver takes them."""
+        if not self.typed:
+            return [tuple(row) for row in rows]
+        return list(zip(*self.columns(list(zip(*rows, strict=True))), strict=True))
+
+
+def _is_float(table: Table, name: str) -> bool:
+    from sqlalchemy import Float
+
+    kind = table.c[name].type
+    return isinstance(kind, Float) and not kind.asdecimal
 
 
 def bulk_insert(
@@ -109,18 +134,57 @@ def bulk_insert(
     if not rows:
         return
     converter = _Converter(conn, table, columns if convert else ())
+    parts = (converter.rows(part) for part in chunks(rows, INSERT_ROWS))
+    _insert(conn, table, columns, itertools.chain.from_iterable(parts))
+
+
+def bulk_insert_columns(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    values: Sequence[Sequence[Any]],
+    *,
+    convert: bool = True,
+) -> None:
+    """``bulk_insert`` of rows given column by column (``values[i]`` holds ``columns[i]``):
+    each typed column is converted whole, and the rows are made a part at a time."""
+    if not values or not len(values[0]):
+        return
+    converter = _Converter(conn, table, columns if convert else ())
+    _insert(conn, table, columns, zip(*converter.columns(values), strict=True))
+
+
+def _insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterator[tuple]) -> None:
+    """Insert ``rows`` (tuples ready for the driver), taken one by one as they are made."""
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     if conn.dialect.name == "postgresql":
-        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
-        _copy(conn, statement, (converter.rows(part) for part in chunks(rows, INSERT_ROWS)))
+        _copy(conn, f"COPY {quote(table.name)} ({names}) FROM STDIN", rows)
         return
-    sql = adapt(conn, f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks(len(columns))})")
-    for part in chunks(rows, INSERT_ROWS):
-        conn.exec_driver_sql(sql, converter.rows(part))
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks(len(columns))})"
+    _execute_many(conn, adapt(conn, sql), rows)
 
 
-def _copy(conn: Connection, statement: str, parts: Iterator[list[tuple]]) -> None:
+def _execute_many(conn: Connection, statement: str, rows: Iterator[tuple]) -> None:
+    """One statement for each of ``rows`` on the driver's cursor, in the connection's
+    transaction: the driver reads the rows as they are made, so they are never all held at
+    once. A failure is raised as SQLAlchemy raises a failed statement's, without the values."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(statement, rows)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(
+            statement, None, exc, sqlite3.Error, hide_parameters=True
+        ) from None
+    finally:
+        cursor.close()
+
+
+def _copy(conn: Connection, statement: str, rows: Iterator[tuple]) -> None:
     """Rows into PostgreSQL with COPY (five times faster than batches of INSERTs at 150,000
     rows), in the connection's transaction. A failure is raised as SQLAlchemy raises a failed
     statement's, and, as ``engine`` does for those, with only its first line: PostgreSQL names
@@ -131,9 +195,8 @@ def _copy(conn: Connection, statement: str, parts: Iterator[list[tuple]]) -> Non
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(statement) as copy:
-            for rows in parts:
-                for row in rows:
-                    copy.write_row(row)
+            for row in rows:
+                copy.write_row(row)
     except psycopg.Error as exc:
         exc.args = (str(exc).strip().splitlines()[0] if str(exc).strip() else "",)
         raise DBAPIError.instance(

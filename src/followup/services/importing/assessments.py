@@ -10,6 +10,7 @@ kept when the file names it.
 from __future__ import annotations
 
 from datetime import timedelta
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import Connection, select
@@ -56,7 +57,8 @@ def check_assessment_table(
 ) -> Batch:
     """The row checks of ``check_assessments`` on a file already read (its columns named as
     ours). ``patient_column`` names the file's patient column in messages (a REDCap file calls
-    it ``record_id``). Problems are noted row by row, so they stay in line order."""
+    it ``record_id``). Problems are noted row by row, so they stay in line order; a file with
+    any problem is refused whole, so the batch is written only when every row passed."""
     conn = run.conn
     log = run.log
     today = run.today
@@ -69,20 +71,12 @@ def check_assessment_table(
     if run.shift:
         shift = timedelta(days=run.shift)
         dates = [None if on is None else on + shift for on in dates]
-    versions = [v or run.instrument_version for v in column("instrument_version")]
-    created = (False, run.now, run.actor)
-    out = []
+    knees, sources = column("knee"), column("source")
+    items = [column(key) for key in ITEM_KEYS]
+    forms = list(zip(*items, strict=True))
     no_answers = (None,) * len(ITEM_KEYS)
-    for line, pid, knee, on, source, answers, *extra, version in zip(
-        table.lines,
-        pids,
-        column("knee"),
-        dates,
-        column("source"),
-        zip(*map(column, ITEM_KEYS), strict=True),
-        *map(column, ("pain_nrs", "global", "adverse_event", "note")),
-        versions,
-        strict=True,
+    for line, pid, knee, on, source, answers in zip(
+        table.lines, pids, knees, dates, sources, forms, strict=True
     ):
         if on is not None and on > today:
             log.add(line, "assessed_on", f"{on.isoformat()} is in the future")
@@ -101,20 +95,22 @@ def check_assessment_table(
             log.add(line, "assessed_on", f"duplicate of the assessment on line {first}")
         elif existing and key in existing:
             log.add(line, "assessed_on", "the same assessment is already in the database")
-        out.append(
-            (
-                *answers,
-                pid,
-                knee,
-                on,
-                source,
-                *extra,
-                version,
-                *score_numbers(answers)[:10],
-                *created,
-            )
-        )
-    return Batch(ASSESSMENT_INSERT_COLUMNS, out, set())
+    count = len(table.lines)
+    scored = list(map(score_numbers, forms))
+    scores = [list(map(itemgetter(i), scored)) for i in range(10)]
+    versions = [v or run.instrument_version for v in column("instrument_version")]
+    values = [
+        *items,
+        pids,
+        knees,
+        dates,
+        sources,
+        *map(column, ("pain_nrs", "global", "adverse_event", "note")),
+        versions,
+        *scores,
+        *([constant] * count for constant in (False, run.now, run.actor)),
+    ]
+    return Batch(ASSESSMENT_INSERT_COLUMNS, values, set())
 
 
 def recheck_assessments(conn: Connection, batch: Batch, patients: set[str]) -> bool:
@@ -124,7 +120,7 @@ def recheck_assessments(conn: Connection, batch: Batch, patients: set[str]) -> b
     file through its checks again, which name the line."""
     at = {name: batch.columns.index(name) for name in ("patient_id", "knee", "assessed_on")}
     source, items = batch.columns.index("source"), [batch.columns.index(k) for k in ITEM_KEYS]
-    rows = [r for r in batch.rows if r[at["patient_id"]] in patients]
+    rows = [r for r in batch.rows() if r[at["patient_id"]] in patients]
     born = patients_in_db(conn, (r[at["patient_id"]] for r in rows))
     existing = _existing_assessment_keys(conn, list(born))
     for r in rows:
