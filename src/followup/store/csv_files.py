@@ -242,18 +242,19 @@ def _parse_column(
 ) -> list[Any]:
     """Values of one column; problems are appended as (line, position, column, message)."""
     lookup = column.lookup or {}
-    values = list(map(lookup.get, cells))
     refused: dict[str, str] = {}
     # Only cells the lookup does not know need a closer look (most columns: none, or blanks).
-    if values.count(None) != cells.count(""):
+    unknown = set(cells).difference(lookup)
+    unknown.discard("")
+    if unknown:
         lookup = dict(lookup)
-        for cell in set(cells).difference(lookup):
-            value, problem = _parse_cell(column.parse, cell) if cell else (None, None)
+        for cell in unknown:
+            value, problem = _parse_cell(column.parse, cell)
             if problem is not None:
                 refused[cell] = problem
             elif value is not None:
                 lookup[cell] = value
-        values = list(map(lookup.get, cells))
+    values = list(map(lookup.get, cells))
     if refused:
         for j, cell in enumerate(cells):
             problem = refused.get(cell)

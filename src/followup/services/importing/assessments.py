@@ -13,12 +13,12 @@ from datetime import timedelta
 from operator import itemgetter
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.domain.scoring import score_numbers
 from followup.services.importing.common import Batch, ImportRun, patients_in_db
-from followup.store.bulk import chunks
+from followup.store.bulk import chunks, driver_rows, from_stored, marks
 from followup.store.csv_cells import whole_number
 from followup.store.csv_files import Column, Table, column, read_table
 from followup.store.models import Assessment, AssessmentBase, AssessmentScores
@@ -133,20 +133,16 @@ def recheck_assessments(conn: Connection, batch: Batch, patients: set[str]) -> b
 
 
 def _existing_assessment_keys(conn: Connection, patient_ids: list[str]) -> set[tuple]:
-    """(patient, knee, date, source, answers) of the stored, valid-entry assessments."""
-    items = [getattr(Assessment, k) for k in ITEM_KEYS]
+    """(patient, knee, date, source, answers) of the stored, valid-entry assessments (read
+    through the driver: a file may name a whole cohort)."""
+    day = from_stored(conn, Assessment.__table__, "assessed_on")  # type: ignore[attr-defined]
     keys: set[tuple] = set()
     for chunk in chunks(patient_ids):
-        query = select(
-            Assessment.patient_id,
-            Assessment.knee,
-            Assessment.assessed_on,
-            Assessment.source,
-            *items,
-        ).where(
-            Assessment.patient_id.in_(chunk),  # type: ignore[attr-defined]
-            Assessment.entered_in_error == False,  # noqa: E712
+        sql = (
+            f"SELECT patient_id, knee, assessed_on, source, {', '.join(ITEM_KEYS)} "
+            f"FROM assessment WHERE patient_id IN ({marks(len(chunk))}) "
+            "AND entered_in_error = false"
         )
-        for r in conn.execute(query):
-            keys.add((r[0], r[1], r[2], r[3], tuple(r[4:])))
+        for r in driver_rows(conn, sql, chunk):
+            keys.add((r[0], r[1], day(r[2]), r[3], tuple(r[4:])))
     return keys
