@@ -10,14 +10,13 @@ kept when the file names it.
 from __future__ import annotations
 
 from datetime import timedelta
-from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import Connection
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.domain.scoring import score_numbers
-from followup.services.importing.common import Batch, ImportRun, patients_in_db
+from followup.services.importing.common import Batch, ImportRun, columns_of, patients_in_db
 from followup.store.bulk import chunks, driver_rows, from_stored, marks
 from followup.store.csv_cells import whole_number
 from followup.store.csv_files import Column, Table, column, read_table
@@ -96,9 +95,12 @@ def check_assessment_table(
         elif existing and key in existing:
             log.add(line, "assessed_on", "the same assessment is already in the database")
     count = len(table.lines)
-    scored = list(map(score_numbers, forms))
-    scores = [list(map(itemgetter(i), scored)) for i in range(10)]
-    versions = [v or run.instrument_version for v in column("instrument_version")]
+    scores = columns_of(list(map(score_numbers, forms)), 11)[:10]
+    version = run.instrument_version
+    if "instrument_version" in table.columns:  # a file exported by followup names its own
+        versions = [v or version for v in table.columns["instrument_version"]]
+    else:
+        versions = [version] * count
     values = [
         *items,
         pids,

@@ -62,7 +62,7 @@ class Batch:
     def from_dicts(cls, records: list[dict[str, Any]], sites: set[str] | None = None) -> Batch:
         """A batch from records given as dicts (one column per key of the first)."""
         columns = list(records[0]) if records else []
-        values = list(zip(*(r.values() for r in records), strict=True)) if records else []
+        values = columns_of([list(r.values()) for r in records], len(columns))
         return cls(columns, values, sites or set())
 
     def __len__(self) -> int:
@@ -75,6 +75,20 @@ class Batch:
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows one by one, as tuples in ``columns`` order."""
         return zip(*self.values, strict=True)
+
+
+# Rows are turned into columns this many at a time: unpacking a million rows into one call of
+# zip() would hold an iterator for each, for the garbage collector to walk again and again.
+TRANSPOSE_ROWS = 256
+
+
+def columns_of(rows: Sequence[Iterable[Any]], width: int) -> list[list[Any]]:
+    """``rows`` (each of ``width`` values) column by column."""
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    for part in chunks(rows, TRANSPOSE_ROWS):
+        for column, values in zip(columns, zip(*part, strict=True), strict=True):
+            column.extend(values)
+    return columns
 
 
 def shift_date(value: Any, days: int) -> Any:
@@ -100,7 +114,7 @@ def existing_ids(conn: Connection, column: Any, ids: Iterable[str]) -> set[str]:
 def patients_in_db(conn: Connection, ids: Iterable[str]) -> dict[str, date]:
     """Birth dates of the referenced patients that exist (read through the driver: a file may
     name a whole cohort)."""
-    ids = list(set(ids))
+    ids = sorted(set(ids))  # in the order of the index: each part is one range of it
     found: dict[str, date] = {}
     born = from_stored(conn, Patient.__table__, "birth_date")  # type: ignore[attr-defined]
     for chunk in chunks(ids):
