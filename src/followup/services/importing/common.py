@@ -3,6 +3,7 @@ clock), the checked batch ready to insert, and checks of references and dates.""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -62,7 +63,7 @@ class Batch:
     def from_dicts(cls, records: list[dict[str, Any]], sites: set[str] | None = None) -> Batch:
         """A batch from records given as dicts (one column per key of the first)."""
         columns = list(records[0]) if records else []
-        values = columns_of([list(r.values()) for r in records], len(columns))
+        values = columns_of((r.values() for r in records), len(columns))
         return cls(columns, values, sites or set())
 
     def __len__(self) -> int:
@@ -82,10 +83,12 @@ class Batch:
 TRANSPOSE_ROWS = 256
 
 
-def columns_of(rows: Sequence[Iterable[Any]], width: int) -> list[list[Any]]:
-    """``rows`` (each of ``width`` values) column by column."""
+def columns_of(rows: Iterable[Iterable[Any]], width: int) -> list[list[Any]]:
+    """``rows`` (each of ``width`` values) column by column; ``rows`` may be made as they are
+    read, a few hundred at a time."""
     columns: list[list[Any]] = [[] for _ in range(width)]
-    for part in chunks(rows, TRANSPOSE_ROWS):
+    rows = iter(rows)
+    while part := list(itertools.islice(rows, TRANSPOSE_ROWS)):
         for column, values in zip(columns, zip(*part, strict=True), strict=True):
             column.extend(values)
     return columns
