@@ -95,6 +95,7 @@ def check_assessment_table(
         elif existing and key in existing:
             log.add(line, "assessed_on", "the same assessment is already in the database")
     count = len(table.lines)
+    # score_numbers gives the ten stored numbers, then the counts of each subscale.
     scores = columns_of(map(score_numbers, forms), 11)[:10]
     version = run.instrument_version
     if "instrument_version" in table.columns:  # a file exported by followup names its own
