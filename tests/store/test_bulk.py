@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from followup.store import bulk
-from followup.store.bulk import bulk_insert, bulk_insert_columns, bulk_update
+from followup.store.bulk import bulk_insert, bulk_insert_columns, bulk_update, columns_of
 from followup.store.engine import read_session, write_session
 from followup.store.models import Patient
 from tests.conftest import make_context
@@ -57,3 +57,10 @@ def test_rows_sent_in_parts_arrive_whole(any_url: str, monkeypatch: pytest.Monke
         ("P4", "New 4", "1960-01-05", None),
     ]
     assert len({str(r[4])[:16] for r in stored}) == 1
+
+
+def test_rows_made_as_they_are_read_become_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "TRANSPOSE_ROWS", 2)
+    rows = ((i, f"P{i}", None) for i in range(5))
+    assert columns_of(rows, 3) == [[0, 1, 2, 3, 4], ["P0", "P1", "P2", "P3", "P4"], [None] * 5]
+    assert columns_of([], 2) == [[], []]

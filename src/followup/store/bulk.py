@@ -9,7 +9,7 @@ Statements are written with ``?`` placeholders and adapted to the driver's style
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,6 +52,23 @@ def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Itera
         cursor.arraysize = FETCH_SIZE
     cursor.execute(adapt(conn, sql), tuple(params))
     return iter(cursor)
+
+
+# Rows are turned into columns this many at a time: unpacking a million rows into one call of
+# zip() would hold an iterator for each, and holding every row until the end would keep millions
+# of containers alive, for the garbage collector to walk again and again.
+TRANSPOSE_ROWS = 256
+
+
+def columns_of(rows: Iterable[Iterable[Any]], width: int) -> list[list[Any]]:
+    """``rows`` (each of ``width`` values) column by column; ``rows`` may be made as they are
+    read, a few hundred at a time."""
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    rows = iter(rows)
+    while part := list(itertools.islice(rows, TRANSPOSE_ROWS)):
+        for column, values in zip(columns, zip(*part, strict=True), strict=True):
+            column.extend(values)
+    return columns
 
 
 def _bind_processor(conn: Connection, table: Table, name: str) -> Any:

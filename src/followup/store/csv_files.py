@@ -19,6 +19,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from followup.errors import InvalidInput, Problem
+from followup.store.bulk import TRANSPOSE_ROWS
 from followup.store.csv_cells import (
     Parser,
     decimal,
@@ -177,12 +178,6 @@ def read_table(path: Path, columns: list[Column], log: ProblemLog) -> Table:
     return Table(lines, values)
 
 
-# Rows are turned into columns this many at a time, so that each row's list of cells is gone
-# before the garbage collector's next pass: kept until the end, millions of them would be walked
-# by it again and again (a few hundred rows: 3.3 s for 800,000 rows; 5,000 rows: 6.2 s).
-TRANSPOSE_ROWS = 256
-
-
 def _read_table(
     path: Path, by_name: dict[str, Column], log: ProblemLog
 ) -> tuple[list[str], list[int], list[list[str]]]:
@@ -204,6 +199,8 @@ def _read_table(
     cells_by_column: list[list[str]] = [[] for _ in header]
     rows: list[list[str]] = []
 
+    # The rows are turned into columns a few at a time, as bulk.columns_of does, and for the
+    # same reason.
     def transpose() -> None:
         for cells, row_cells in zip(cells_by_column, zip(*rows, strict=True), strict=True):
             cells.extend(row_cells)

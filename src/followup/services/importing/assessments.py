@@ -16,8 +16,8 @@ from sqlalchemy import Connection
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.domain.scoring import score_numbers
-from followup.services.importing.common import Batch, ImportRun, columns_of, patients_in_db
-from followup.store.bulk import chunks, driver_rows, from_stored, marks
+from followup.services.importing.common import Batch, ImportRun, patients_in_db
+from followup.store.bulk import chunks, columns_of, driver_rows, from_stored, marks
 from followup.store.csv_cells import whole_number
 from followup.store.csv_files import Column, Table, column, read_table
 from followup.store.models import Assessment, AssessmentBase, AssessmentScores

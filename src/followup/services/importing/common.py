@@ -3,7 +3,6 @@ clock), the checked batch ready to insert, and checks of references and dates.""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from followup.store.bulk import chunks, driver_rows, from_stored, marks
+from followup.store.bulk import chunks, columns_of, driver_rows, from_stored, marks
 from followup.store.csv_files import ProblemLog, Row
 from followup.store.models import Patient
 
@@ -76,22 +75,6 @@ class Batch:
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows one by one, as tuples in ``columns`` order."""
         return zip(*self.values, strict=True)
-
-
-# Rows are turned into columns this many at a time: unpacking a million rows into one call of
-# zip() would hold an iterator for each, for the garbage collector to walk again and again.
-TRANSPOSE_ROWS = 256
-
-
-def columns_of(rows: Iterable[Iterable[Any]], width: int) -> list[list[Any]]:
-    """``rows`` (each of ``width`` values) column by column; ``rows`` may be made as they are
-    read, a few hundred at a time."""
-    columns: list[list[Any]] = [[] for _ in range(width)]
-    rows = iter(rows)
-    while part := list(itertools.islice(rows, TRANSPOSE_ROWS)):
-        for column, values in zip(columns, zip(*part, strict=True), strict=True):
-            column.extend(values)
-    return columns
 
 
 def shift_date(value: Any, days: int) -> Any:
