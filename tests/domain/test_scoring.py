@@ -14,7 +14,7 @@ from followup.domain.instrument import (
     default_instrument,
     parse_instrument,
 )
-from followup.domain.scoring import score
+from followup.domain.scoring import score, score_numbers
 
 V = "test-1"
 
@@ -136,3 +136,37 @@ def test_invalidity_thresholds_hold(form: dict[str, int | None]) -> None:
         getattr(s, sub.name).score is None for sub in (PAIN, STIFFNESS, FUNCTION)
     )
     assert s.answered == sum(v is not None for v in form.values())
+
+
+def imputed_by_the_rule(values: tuple[int | None, ...]) -> tuple:
+    """score_numbers as DESIGN.md 2.1 words it, subscale by subscale: too many gaps make a
+    subscale invalid, otherwise each gap takes the mean of the answered items."""
+    raws, scores, counts = [], [], []
+    start = 0
+    for sub in (PAIN, STIFFNESS, FUNCTION):
+        items = values[start : start + len(sub.keys)]
+        start += len(sub.keys)
+        answered = [v for v in items if v is not None]
+        missing = len(items) - len(answered)
+        valid = missing < sub.invalid_when_missing
+        raw = sum(answered) * len(items) / len(answered) if valid else None
+        raws.append(raw)
+        scores.append(raw * 100 / sub.raw_max if valid else None)
+        counts += [len(answered), missing if valid else 0]
+    total_raw = None if None in raws else raws[0] + raws[1] + raws[2]
+    total = None if total_raw is None else total_raw * 100 / (4 * len(ITEM_KEYS))
+    answered, imputed = sum(counts[0::2]), sum(counts[1::2])
+    return (*raws, total_raw, *scores, total, answered, imputed, tuple(counts))
+
+
+complete_forms = st.tuples(*[st.integers(0, 4)] * len(ITEM_KEYS))
+any_forms = st.tuples(*[answer] * len(ITEM_KEYS))
+
+
+@given(st.one_of(complete_forms, any_forms))
+def test_score_numbers_is_the_imputation_rule_exactly(values: tuple[int | None, ...]) -> None:
+    # Complete forms take a shorter path; it must give the very same numbers, of the same types.
+    got = score_numbers(values)
+    expected = imputed_by_the_rule(values)
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]

@@ -141,6 +141,18 @@ def test_every_bad_row_is_reported_and_nothing_is_written(loaded: Context, tmp_p
     assert count(loaded, "assessment") == 0
 
 
+def test_a_stored_assessment_is_not_imported_again(loaded: Context, tmp_path: Path) -> None:
+    # The stored forms are read back through the driver (dates as each database gives them).
+    first = [{"assessed_on": "2025-02-01"}, {"assessed_on": "2025-02-01", "patient_id": "P2"}]
+    import_file(loaded, "assessments", write(tmp_path, "a.csv", assessment_csv(first)), "t")
+    again = [{"assessed_on": "2025-02-01", "p1": 3}, {"assessed_on": "2025-02-01"}]
+    found = problems_of(loaded, "assessments", write(tmp_path, "b.csv", assessment_csv(again)))
+    assert found == [
+        "b.csv, line 3, column assessed_on: the same assessment is already in the database"
+    ]
+    assert count(loaded, "assessment") == 2
+
+
 def test_unknown_and_missing_columns(any_ctx: Context, tmp_path: Path) -> None:
     text_ = "patient_id,name,birthdate\nP1,Ada,1950-01-01\n"
     found = problems_of(any_ctx, "patients", write(tmp_path, "p.csv", text_))

@@ -20,7 +20,7 @@ from followup.services.importing import KINDS, import_file
 from followup.services.log_call import log_contact
 from followup.services.patients import PatientDraft, add_patient
 from followup.services.record_assessment import AssessmentEntry, record_assessment
-from followup.store.csv_files import unquote
+from followup.store.csv_cells import unquote
 from tests.conftest import make_context
 
 # What each table is compared on: every column but who created the row and when, and the

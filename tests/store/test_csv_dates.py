@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from followup.store.csv_files import iso_date, iso_datetime_with_offset
+from followup.store.csv_cells import iso_date, iso_datetime_with_offset
 
 MESSAGE = "is not a real date like 1958-04-01 (YYYY-MM-DD)"
 

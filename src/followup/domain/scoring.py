@@ -95,6 +95,8 @@ def score_numbers(values: Sequence[int | None]) -> tuple:
     """The scores of answers already checked to be 0-4 or None, in ITEM_KEYS order, as plain
     numbers (the fast path used by bulk import): pain, stiffness, function and total raw sums,
     then their 0-100 scores, then items answered and imputed."""
+    if None not in values:
+        return _complete_form(values)
     p_raw, p_score, p_answered, p_imputed = _subscale(values[0:5], *_PAIN)
     s_raw, s_score, s_answered, s_imputed = _subscale(values[5:7], *_STIFFNESS)
     f_raw, f_score, f_answered, f_imputed = _subscale(values[7:24], *_FUNCTION)
@@ -115,6 +117,31 @@ def score_numbers(values: Sequence[int | None]) -> tuple:
         p_answered + s_answered + f_answered,
         p_imputed + s_imputed + f_imputed,
         (p_answered, p_imputed, s_answered, s_imputed, f_answered, f_imputed),
+    )
+
+
+_COMPLETE_COUNTS = (len(PAIN.keys), 0, len(STIFFNESS.keys), 0, len(FUNCTION.keys), 0)
+
+
+def _complete_form(values: Sequence[int]) -> tuple:
+    """``score_numbers`` of a form with every item answered (most forms): nothing is imputed,
+    so each raw sum is the plain sum of its items."""
+    p_raw = float(sum(values[0:5]))
+    s_raw = float(sum(values[5:7]))
+    f_raw = float(sum(values[7:24]))
+    total_raw = p_raw + s_raw + f_raw
+    return (
+        p_raw,
+        s_raw,
+        f_raw,
+        total_raw,
+        p_raw * 100 / _PAIN[0],
+        s_raw * 100 / _STIFFNESS[0],
+        f_raw * 100 / _FUNCTION[0],
+        total_raw * 100 / TOTAL_RAW_MAX,
+        len(ITEM_KEYS),
+        0,
+        _COMPLETE_COUNTS,
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from followup.domain.instrument import ITEM_KEYS
 from followup.private_files import private_text
 from followup.services.context import Context
-from followup.store.csv_files import quote
+from followup.store.csv_cells import quote
 from followup.store.engine import read_session
 from followup.store.models import (
     Assessment,

@@ -9,7 +9,7 @@ Statements are written with ``?`` placeholders and adapted to the driver's style
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,9 +54,37 @@ def driver_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Itera
     return iter(cursor)
 
 
+# Rows are turned into columns this many at a time: unpacking a million rows into one call of
+# zip() would hold an iterator for each, and holding every row until the end would keep millions
+# of containers alive, for the garbage collector to walk again and again.
+TRANSPOSE_ROWS = 256
+
+
+def columns_of(rows: Iterable[Iterable[Any]], width: int) -> list[list[Any]]:
+    """``rows`` (each of ``width`` values) column by column; ``rows`` may be made as they are
+    read, a few hundred at a time."""
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    rows = iter(rows)
+    while part := list(itertools.islice(rows, TRANSPOSE_ROWS)):
+        for column, values in zip(columns, zip(*part, strict=True), strict=True):
+            column.extend(values)
+    return columns
+
+
 def _bind_processor(conn: Connection, table: Table, name: str) -> Any:
     """The dialect's converter for values of a column (None: taken as they are)."""
     return table.c[name].type._cached_bind_processor(conn.dialect)
+
+
+def from_stored(conn: Connection, table: Table, name: str) -> Callable[[Any], Any]:
+    """The converter of a column's value as the driver gives it (a date as SQLite's text) into
+    the Python value (a date)."""
+    process = table.c[name].type._cached_result_processor(conn.dialect, None)
+    return process or _as_it_is
+
+
+def _as_it_is(value: Any) -> Any:
+    return value
 
 
 def as_stored(conn: Connection, table: Table, name: str, value: Any) -> Any:
@@ -65,47 +93,115 @@ def as_stored(conn: Connection, table: Table, name: str, value: Any) -> Any:
     return value if process is None or value is None else process(value)
 
 
-def _convert(conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]) -> None:
-    """Convert values of typed columns in place, once per distinct value (a batch repeats the
-    same dates and the same ``created_at`` over and over)."""
-    for position, name in enumerate(columns):
-        process = _bind_processor(conn, table, name)
-        if process is None:
-            continue
-        done: dict[Any, Any] = {}
-        for row in rows:
-            value = row[position]
-            if value is not None:
-                try:
-                    row[position] = done[value]
-                except KeyError:
-                    row[position] = done[value] = process(value)
+# Rows given as rows are converted this many at a time: a batch of a million rows is not copied
+# whole, and each part is gone before the garbage collector's next pass.
+INSERT_ROWS = 2000
+
+
+class _Converter:
+    """The typed columns of a statement (dates, timestamps, booleans) and the dialect's converter
+    for each; a value is converted once (a batch repeats the same dates and the same
+    ``created_at`` over and over)."""
+
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]) -> None:
+        self.typed = [
+            (position, process, {None: None})
+            for position, name in enumerate(columns)
+            if (process := _bind_processor(conn, table, name)) is not None
+            # SQLite's converter for a float column only makes a number a float: the driver
+            # takes a Python number as it is, and the column stores it as a float.
+            and not (conn.dialect.name == "sqlite" and _is_float(table, name))
+        ]
+
+    def columns(self, values: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+        """Columns of values as the driver takes them (new lists: ``values`` is left as is)."""
+        converted = list(values)
+        for position, process, done in self.typed:
+            column = converted[position]
+            for value in set(column).difference(done):
+                done[value] = process(value)
+            converted[position] = list(map(done.__getitem__, column))
+        return converted
+
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+        """Rows as tuples of values as the driver takes them."""
+        if not self.typed:
+            return [tuple(row) for row in rows]
+        return list(zip(*self.columns(list(zip(*rows, strict=True))), strict=True))
+
+
+def _is_float(table: Table, name: str) -> bool:
+    from sqlalchemy import Float
+
+    kind = table.c[name].type
+    return isinstance(kind, Float) and not kind.asdecimal
 
 
 def bulk_insert(
     conn: Connection,
     table: Table,
     columns: Sequence[str],
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     *,
     convert: bool = True,
 ) -> None:
-    """Insert ``rows`` (lists of values in ``columns`` order; converted in place, unless
-    ``convert`` is False: values already as stored, dates as ISO text, which both drivers take)."""
+    """Insert ``rows`` (sequences of values in ``columns`` order, converted for the driver on the
+    way, unless ``convert`` is False: values already as stored, dates as ISO text, which both
+    drivers take). ``rows`` themselves are left as they are."""
     if not rows:
         return
-    if convert:
-        _convert(conn, table, columns, rows)
+    converter = _Converter(conn, table, columns if convert else ())
+    parts = (converter.rows(part) for part in chunks(rows, INSERT_ROWS))
+    _insert(conn, table, columns, itertools.chain.from_iterable(parts))
+
+
+def bulk_insert_columns(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    values: Sequence[Sequence[Any]],
+    *,
+    convert: bool = True,
+) -> None:
+    """``bulk_insert`` of rows given column by column (``values[i]`` holds ``columns[i]``):
+    each typed column is converted whole, and the rows are made a part at a time."""
+    if not values or not len(values[0]):
+        return
+    converter = _Converter(conn, table, columns if convert else ())
+    _insert(conn, table, columns, zip(*converter.columns(values), strict=True))
+
+
+def _insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterator[tuple]) -> None:
+    """Insert ``rows`` (tuples ready for the driver), taken one by one as they are made."""
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     if conn.dialect.name == "postgresql":
         _copy(conn, f"COPY {quote(table.name)} ({names}) FROM STDIN", rows)
         return
     sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks(len(columns))})"
-    conn.exec_driver_sql(adapt(conn, sql), [tuple(r) for r in rows])
+    _execute_many(conn, adapt(conn, sql), rows)
 
 
-def _copy(conn: Connection, statement: str, rows: list[list[Any]]) -> None:
+def _execute_many(conn: Connection, statement: str, rows: Iterator[tuple]) -> None:
+    """One statement for each of ``rows`` on the driver's cursor, in the connection's
+    transaction: the driver reads the rows as they are made, so they are never all held at
+    once. A failure is raised as SQLAlchemy raises a failed statement's, without the values."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(statement, rows)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(
+            statement, None, exc, sqlite3.Error, hide_parameters=True
+        ) from None
+    finally:
+        cursor.close()
+
+
+def _copy(conn: Connection, statement: str, rows: Iterator[tuple]) -> None:
     """Rows into PostgreSQL with COPY (five times faster than batches of INSERTs at 150,000
     rows), in the connection's transaction. A failure is raised as SQLAlchemy raises a failed
     statement's, and, as ``engine`` does for those, with only its first line: PostgreSQL names
@@ -132,7 +228,7 @@ def bulk_update(
     table: Table,
     columns: Sequence[str],
     key: str,
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     *,
     convert: bool = True,
 ) -> None:
@@ -140,9 +236,9 @@ def bulk_update(
     ``bulk_insert`` for ``convert``)."""
     if not rows:
         return
-    if convert:
-        _convert(conn, table, [*columns, key], rows)
+    converter = _Converter(conn, table, [*columns, key] if convert else ())
     quote = conn.dialect.identifier_preparer.quote
     assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
-    sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?"
-    conn.exec_driver_sql(adapt(conn, sql), [tuple(r) for r in rows])
+    sql = adapt(conn, f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?")
+    for part in chunks(rows, INSERT_ROWS):
+        conn.exec_driver_sql(sql, converter.rows(part))

@@ -9,31 +9,31 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from followup.domain.written_dates import written_day
 from followup.errors import InvalidInput, Problem
-from followup.store.fields import (
-    TextCheck,
-    TimeZoneName,
-    control_problem,
-    decimal_number,
-    field_rule,
+from followup.store.bulk import TRANSPOSE_ROWS
+from followup.store.csv_cells import (
+    Parser,
+    decimal,
+    iso_date,
+    iso_datetime_with_offset,
+    one_of,
+    text,
+    timezone_name,
+    whole_number,
+    yes_no,
 )
-from followup.store.fields import whole_number as strict_whole_number
+from followup.store.fields import control_problem, field_rule
 from followup.store.text_files import read_text
 
-Parser = Callable[[str], Any]
 # Whole numbers with at most this many allowed values are looked up, not parsed, cell by cell.
 LOOKUP_MAX = 101
 
@@ -125,43 +125,63 @@ class ProblemLog:
             raise InvalidInput(self.problems, self.total)
 
 
-def read_rows(path: Path, columns: list[Column], log: ProblemLog) -> list[Row]:
-    """Parse every row. Each row's ``values`` has every header column (None for an empty or bad
-    cell). Cell problems go to ``log`` in line order; rows with bad cells are still returned, so
-    later checks (references, duplicates) can report their other problems too.
+@dataclass(frozen=True)
+class Table:
+    """The data rows of a CSV file column by column: their line numbers, and each header
+    column's values (None for an empty or bad cell). A large file is checked a column at a
+    time, without one dict per row."""
 
-    Columnar: the table is transposed once, enumerated columns are looked up a whole column at
-    a time, and only cells a lookup does not know are parsed one by one (to accept or explain
-    them). At a million rows this is several times faster than parsing cell by cell.
+    lines: list[int]
+    columns: dict[str, list[Any]]
+
+    def column(self, name: str) -> list[Any]:
+        """The values of column ``name``; all None when the file leaves it out."""
+        found = self.columns.get(name)
+        return found if found is not None else [None] * len(self.lines)
+
+    def rows(self) -> list[Row]:
+        """The same values row by row, each with every header column."""
+        names = list(self.columns)
+        by_row = zip(*self.columns.values(), strict=True) if names else ((),) * len(self.lines)
+        return [
+            Row(line, dict(zip(names, values, strict=True)))
+            for line, values in zip(self.lines, by_row, strict=True)
+        ]
+
+
+def read_rows(path: Path, columns: list[Column], log: ProblemLog) -> list[Row]:
+    """Parse every row (``read_table``, row by row). Each row's ``values`` has every header
+    column (None for an empty or bad cell)."""
+    return read_table(path, columns, log).rows()
+
+
+def read_table(path: Path, columns: list[Column], log: ProblemLog) -> Table:
+    """Parse every row, column by column. Cell problems go to ``log`` in line order; rows with
+    bad cells are still returned, so later checks (references, duplicates) can report their
+    other problems too.
+
+    Each column's distinct cells are parsed once (enumerated columns are looked up, and a
+    patient ID or a date repeats on many rows), to accept or explain them; the values are then
+    looked up a whole column at a time. At a million rows this is several times faster than
+    parsing cell by cell.
     """
     by_name = {c.name: c for c in columns}
-    header, lines, table = _read_table(path, by_name, log)
-    if not table:
-        return []
-    in_order = [by_name[h] for h in header]
+    header, lines, cells_by_column = _read_table(path, by_name, log)
     problems: list[tuple[int, int, str, str]] = []
-    value_columns = [
-        _parse_column(position, column, cells, lines, problems)
-        for position, (column, cells) in enumerate(
-            zip(in_order, zip(*table, strict=True), strict=True)
-        )
-    ]
+    values = {
+        name: _parse_column(position, by_name[name], cells, lines, problems)
+        for position, (name, cells) in enumerate(zip(header, cells_by_column, strict=True))
+    }
     problems.sort()
     for line, _position, name, message in problems:
         log.add(line, name, message)
-    names = [c.name for c in in_order]
-    return [
-        Row(line, dict(zip(names, values, strict=True)))
-        for line, values in zip(lines, zip(*value_columns, strict=True), strict=True)
-    ]
+    return Table(lines, values)
 
 
 def _read_table(
     path: Path, by_name: dict[str, Column], log: ProblemLog
 ) -> tuple[list[str], list[int], list[list[str]]]:
-    """Header, line numbers and cell lists of the well-formed rows."""
-    lines: list[int] = []
-    table: list[list[str]] = []
+    """Header, line numbers and the cells of the well-formed rows, column by column."""
     # No cap on a cell's length here: a long cell is refused by its column's rule, by name.
     csv.field_size_limit(sys.maxsize)
     reader = csv.reader(io.StringIO(read_text(path, log.file), newline=""))
@@ -175,60 +195,88 @@ def _read_table(
     if not _check_header(header, by_name, log):
         log.raise_if_any()
     width = len(header)
+    lines: list[int] = []
+    cells_by_column: list[list[str]] = [[] for _ in header]
+    rows: list[list[str]] = []
+
+    # The rows are turned into columns a few at a time, as bulk.columns_of does, and for the
+    # same reason.
+    def transpose() -> None:
+        for cells, row_cells in zip(cells_by_column, zip(*rows, strict=True), strict=True):
+            cells.extend(row_cells)
+        rows.clear()
+
     while True:
         try:
-            cells = next(reader)
-        except StopIteration:
-            break
+            for cells in reader:
+                if len(cells) != width:
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue  # blank line
+                    # Named: the first column without a cell, or the position of the first extra.
+                    where = header[len(cells)] if len(cells) < width else str(width + 1)
+                    message = f"has {len(cells)} cells, the header has {width}"
+                    log.add(reader.line_num, where, message)
+                    continue
+                lines.append(reader.line_num)
+                rows.append(cells)
+                if len(rows) == TRANSPOSE_ROWS:
+                    transpose()
         except csv.Error as exc:
             log.add(reader.line_num, "1", _read_error(exc))
-            continue
-        if len(cells) != width:
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue  # blank line
-            # Named: the first column without a cell, or the position of the first extra one.
-            where = header[len(cells)] if len(cells) < width else str(width + 1)
-            log.add(reader.line_num, where, f"has {len(cells)} cells, the header has {width}")
-            continue
-        lines.append(reader.line_num)
-        table.append(cells)
-    return header, lines, table
+            continue  # the reader goes on with the next line
+        break
+    if rows:
+        transpose()
+    return header, lines, cells_by_column
 
 
 def _parse_column(
     position: int,
     column: Column,
-    cells: tuple[str, ...],
+    cells: list[str],
     lines: list[int],
     problems: list[tuple[int, int, str, str]],
 ) -> list[Any]:
     """Values of one column; problems are appended as (line, position, column, message)."""
     lookup = column.lookup or {}
+    refused: dict[str, str] = {}
+    # Only cells the lookup does not know need a closer look (most columns: none, or blanks).
+    unknown = set(cells).difference(lookup)
+    unknown.discard("")
+    if unknown:
+        lookup = dict(lookup)
+        for cell in unknown:
+            value, problem = _parse_cell(column.parse, cell)
+            if problem is not None:
+                refused[cell] = problem
+            elif value is not None:
+                lookup[cell] = value
     values = list(map(lookup.get, cells))
-    refused: set[int] = set()
-    # Only cells the lookup did not know need a closer look (most columns: none, or blanks).
-    if values.count(None) != cells.count(""):
-        for j, value in enumerate(values):
-            cell = cells[j]
-            if value is not None or not cell:
-                continue
-            # Before the spaces at the ends come off: strip() would also drop some controls.
-            problem = control_problem(cell, lines=True)
-            cell = cell.strip()
-            if problem is None and not cell:
-                continue
-            try:
-                if problem is not None:
-                    raise ValueError(problem)
-                values[j] = column.parse(cell)
-            except ValueError as exc:
-                problems.append((lines[j], position, column.name, str(exc)))
-                refused.add(j)
+    if refused:
+        for j, cell in enumerate(cells):
+            problem = refused.get(cell)
+            if problem is not None:
+                problems.append((lines[j], position, column.name, problem))
     if column.required and None in values:
         for j, value in enumerate(values):
-            if value is None and j not in refused and not cells[j].strip():
+            if value is None and cells[j] not in refused and not cells[j].strip():
                 problems.append((lines[j], position, column.name, "is required but empty"))
     return values
+
+
+def _parse_cell(parse: Parser, cell: str) -> tuple[Any, str | None]:
+    """(value, None), or (None, why the cell is refused); None for a cell of spaces."""
+    # Before the spaces at the ends come off: strip() would also drop some controls.
+    problem = control_problem(cell, lines=True)
+    if problem is not None:
+        return None, problem
+    cell = cell.strip()
+    if not cell:
+        return None, None
+    try:
+        return parse(cell), None
+    except ValueError as exc:
+        return None, str(exc)
 
 
 def _read_error(exc: Exception) -> str:
@@ -254,144 +302,6 @@ def _check_header(header: list[str], by_name: dict[str, Column], log: ProblemLog
     return ok
 
 
-# --- cell parsers: each takes a stripped, non-empty cell and raises ValueError with a message ---
-
-
-def text(max_length: int, checks: tuple[TextCheck, ...] = ()) -> Parser:
-    """Text of at most ``max_length`` characters passing ``checks``. A leading apostrophe that
-    an export put before a formula-like cell (``'+44 20...``) is taken off again."""
-
-    def parse(cell: str) -> str:
-        cell = unquote(cell)
-        if len(cell) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
-        problem = control_problem(cell, lines=True)
-        if problem is not None:
-            raise ValueError(problem)
-        for check in checks:
-            check.check(cell)
-        return cell
-
-    return parse
-
-
-# A spreadsheet runs a cell beginning with one of these as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def looks_like_formula(value: str) -> bool:
-    """Whether an export must put an apostrophe before ``value``: it begins like a formula, or
-    it is itself an apostrophe before one (so that taking one off on import gives it back)."""
-    while value.startswith("'"):
-        value = value[1:]
-    return value.startswith(FORMULA_STARTS)
-
-
-def quote(value: str) -> str:
-    """``value`` safe to open in a spreadsheet: an apostrophe before anything formula-like."""
-    return "'" + value if looks_like_formula(value) else value
-
-
-def unquote(cell: str) -> str:
-    """The value ``quote`` was given: its apostrophe off, exactly when it put one there."""
-    if cell.startswith("'") and looks_like_formula(cell[1:]):
-        return cell[1:]
-    return cell
-
-
-@lru_cache(maxsize=100_000)
-def iso_date(cell: str) -> date:
-    """A cell holding a date written YYYY-MM-DD (ASCII digits). The message does not repeat
-    the cell: a birth date identifies a patient."""
-    try:
-        return written_day(cell)
-    except ValueError:
-        raise ValueError("is not a real date like 1958-04-01 (YYYY-MM-DD)") from None
-
-
-# A date-time as followup writes it and people type it: a written day, "T" or a space, hours and
-# minutes (seconds and their fraction if any), then the UTC offset as Z or +HH:MM (checked apart,
-# to say it is missing). Python also reads "T0930", "+0900" and week dates; nobody means those.
-WRITTEN_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
-)
-
-
-def iso_datetime_with_offset(cell: str) -> datetime:
-    """A cell holding a date-time with its UTC offset (a call's local time stays known)."""
-    try:
-        if WRITTEN_DATETIME.fullmatch(cell) is None:
-            raise ValueError
-        value = datetime.fromisoformat(cell)
-    except ValueError:
-        raise ValueError("is not a date-time like 2026-03-14T09:30:00+09:00") from None
-    if value.utcoffset() is None:
-        raise ValueError("has no UTC offset (add e.g. +09:00 or Z)")
-    return value
-
-
-def whole_number(low: int, high: int, noun: str | None = None) -> Parser:
-    """A whole number from ``low`` to ``high``; ``noun`` says what it is in messages."""
-
-    def parse(cell: str) -> int:
-        try:
-            value = strict_whole_number(cell)
-        except ValueError:
-            value = None
-        if noun is not None and (value is None or not low <= value <= high):
-            raise ValueError(f"{cell!r} is not {noun} {low}-{high}")
-        if value is None:
-            raise ValueError(f"{cell!r} is not a whole number (digits 0-9)")
-        if not low <= value <= high:
-            raise ValueError(f"{value} is outside {low}-{high}")
-        return value
-
-    return parse
-
-
-def decimal(low: float, high: float) -> Parser:
-    """A parser for a number between ``low`` and ``high``."""
-
-    def parse(cell: str) -> float:
-        try:
-            value = decimal_number(cell)
-        except ValueError:
-            raise ValueError(f"{cell!r} is not a number like 27.5") from None
-        if not low <= value <= high:  # also refuses nan
-            raise ValueError(f"{cell} is outside {low:g}-{high:g}")
-        return value
-
-    return parse
-
-
 def choice_column(name: str, values: tuple[str, ...], required: bool = False) -> Column:
     """A column of coded text: one of ``values``."""
     return Column(name, one_of(values), required, lookup={v: v for v in values})
-
-
-def one_of(values: tuple[str, ...]) -> Parser:
-    """A parser for a cell that must be one of ``values``."""
-    allowed = set(values)
-
-    def parse(cell: str) -> str:
-        if cell not in allowed:
-            raise ValueError(f"{cell!r} is not one of: {', '.join(values)}")
-        return cell
-
-    return parse
-
-
-def yes_no(cell: str) -> bool:
-    """A cell holding "yes" or "no" (any case)."""
-    lowered = cell.lower()
-    if lowered == "yes":
-        return True
-    if lowered == "no":
-        return False
-    raise ValueError(f"{cell!r} must be yes or no")
-
-
-def timezone_name(cell: str) -> str:
-    """A cell holding an IANA time zone name, such as Europe/Paris."""
-    return TimeZoneName().check(cell)  # type: ignore[no-any-return]

@@ -162,9 +162,10 @@ class ClinicId(TextCheck):
         return f"must be 1-{self.longest} letters, digits, '-', '_' or '.' (like P0001)"
 
     def check(self, value: Any) -> Any:
-        """Refuse an ID that breaks the rule."""
+        """Refuse an ID that breaks the rule: as in ``constraint``, what is left once every
+        allowed character is stripped off must be nothing."""
         if isinstance(value, str) and not (
-            0 < len(value) <= self.longest and set(value) <= set(self.allowed)
+            0 < len(value) <= self.longest and not value.strip(self.allowed)
         ):
             raise ValueError(self.rule)
         return value

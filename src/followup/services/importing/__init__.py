@@ -27,7 +27,7 @@ from followup.services.importing.patients import check_patients
 from followup.services.importing.redcap import check_redcap_records, refuse_misread_export
 from followup.services.importing.treatments import check_treatments
 from followup.services.patients import apply_changes
-from followup.store.bulk import bulk_insert, chunks, driver_rows
+from followup.store.bulk import bulk_insert_columns, chunks, driver_rows
 from followup.store.csv_files import ProblemLog
 from followup.store.engine import read_session, write_session
 from followup.store.models import Assessment, Contact, Patient, Site, Treatment
@@ -105,8 +105,7 @@ NOTED_PATIENTS_MAX = 5000
 def _patients_noted(kind: str, batch: Batch) -> dict[str, list[str]]:
     if kind not in ("treatments", "assessments") or "patient_id" not in batch.columns:
         return {}
-    at = batch.columns.index("patient_id")
-    patients = sorted({row[at] for row in batch.rows})
+    patients = sorted(set(batch.column("patient_id")))
     return {"patients": patients} if len(patients) <= NOTED_PATIENTS_MAX else {}
 
 
@@ -182,12 +181,12 @@ def _store(
         new={
             "file": path.name,
             **({"format": fmt} if fmt != "csv" else {}),
-            "rows": len(batch.rows),
+            "rows": len(batch),
             **{k: n for k, n in batch.notes.items() if n},
             **_patients_noted(kind, batch),
         },
     )
-    return ImportResult(kind=kind, file=path.name, count=len(batch.rows), notes=batch.notes)
+    return ImportResult(kind=kind, file=path.name, count=len(batch), notes=batch.notes)
 
 
 # What each kind's checks read from the database, as the audit trail names it: a change to one
@@ -209,8 +208,7 @@ def _changed_since(conn: Connection, mark: int, kind: str, batch: Batch) -> set[
     checked again."""
     entities, clinic_wide = _CHECKS_READ[kind]
     column = "id" if kind == "patients" else "patient_id"
-    at = batch.columns.index(column) if column in batch.columns else None
-    patients = {row[at] for row in batch.rows} if at is not None else set()
+    patients = set(batch.column(column)) if column in batch.columns else set()
     changed: set[str] = set()
     sql = "SELECT patient_id, action, entity FROM audit_event WHERE id > ?"
     for patient_id, action, entity in driver_rows(conn, sql, (mark,)):
@@ -246,7 +244,7 @@ def _write(conn: Connection, kind: str, batch: Batch) -> None:
         new = sorted(batch.sites - known)
         if new:
             conn.execute(insert(Site), [{"id": s, "name": s} for s in new])
-    if not batch.rows:
+    if not len(batch):
         return
     table = {
         "patients": Patient,
@@ -254,4 +252,4 @@ def _write(conn: Connection, kind: str, batch: Batch) -> None:
         "assessments": Assessment,
         "contacts": Contact,
     }[kind]
-    bulk_insert(conn, table.__table__, batch.columns, batch.rows)  # type: ignore[attr-defined]
+    bulk_insert_columns(conn, table.__table__, batch.columns, batch.values)  # type: ignore[attr-defined]

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.domain.scoring import score_numbers
 from followup.services.importing.common import Batch, ImportRun, patients_in_db
-from followup.store.bulk import chunks
-from followup.store.csv_files import Column, Row, column, read_rows, whole_number
+from followup.store.bulk import chunks, columns_of, driver_rows, from_stored, marks
+from followup.store.csv_cells import whole_number
+from followup.store.csv_files import Column, Table, column, read_table
 from followup.store.models import Assessment, AssessmentBase, AssessmentScores
 from followup.store.scores import ASSESSMENT_INSERT_COLUMNS
 
@@ -47,73 +48,72 @@ COLUMNS = [
 def check_assessments(run: ImportRun, path: Path) -> Batch:
     """Check an assessments file: known patients, not in the future nor before birth, at least
     one item answered, no duplicate of a row or of a stored form; each form is scored."""
-    return check_assessment_rows(run, read_rows(path, COLUMNS, run.log))
+    return check_assessment_table(run, read_table(path, COLUMNS, run.log))
 
 
-def check_assessment_rows(
-    run: ImportRun, rows: list[Row], *, patient_column: str = "patient_id"
+def check_assessment_table(
+    run: ImportRun, table: Table, *, patient_column: str = "patient_id"
 ) -> Batch:
-    """The row checks of ``check_assessments`` on rows already read (their values keyed by our
-    column names). ``patient_column`` names the file's patient column in messages (a REDCap
-    file calls it ``record_id``)."""
+    """The row checks of ``check_assessments`` on a file already read (its columns named as
+    ours). ``patient_column`` names the file's patient column in messages (a REDCap file calls
+    it ``record_id``). Problems are noted row by row, so they stay in line order; a file with
+    any problem is refused whole, so the batch is written only when every row passed."""
     conn = run.conn
     log = run.log
     today = run.today
-    shift = run.shift
-    now = run.now
-    actor = run.actor
-    patients = patients_in_db(
-        conn, (r.values["patient_id"] for r in rows if r.values.get("patient_id") is not None)
-    )
+    column = table.column
+    pids = column("patient_id")
+    patients = patients_in_db(conn, (pid for pid in pids if pid is not None))
     existing = _existing_assessment_keys(conn, list(patients))
     seen: dict[tuple, int] = {}
-    version = run.instrument_version
-    out = []
+    dates = column("assessed_on")
+    if run.shift:
+        shift = timedelta(days=run.shift)
+        dates = [None if on is None else on + shift for on in dates]
+    knees, sources = column("knee"), column("source")
+    items = [column(key) for key in ITEM_KEYS]
+    forms = list(zip(*items, strict=True))
     no_answers = (None,) * len(ITEM_KEYS)
-    for row in rows:
-        v = row.values
-        get = v.get
-        pid, knee, source, on = get("patient_id"), get("knee"), get("source"), get("assessed_on")
-        if on is not None:
-            if shift:
-                on += timedelta(days=shift)
-            if on > today:
-                log.add(row.line, "assessed_on", f"{on.isoformat()} is in the future")
+    for line, pid, knee, on, source, answers in zip(
+        table.lines, pids, knees, dates, sources, forms, strict=True
+    ):
+        if on is not None and on > today:
+            log.add(line, "assessed_on", f"{on.isoformat()} is in the future")
         if pid is not None:  # _check_patient_ref, inlined: this loop runs once per row
             born = patients.get(pid)
             if born is None:
-                log.add(row.line, patient_column, f"{pid} is not a known patient")
+                log.add(line, patient_column, f"{pid} is not a known patient")
             elif on is not None and on < born:
-                log.add(row.line, "assessed_on", "is before the patient's birth date")
-        answers = tuple(map(get, ITEM_KEYS))
+                log.add(line, "assessed_on", "is before the patient's birth date")
         if answers == no_answers:
-            log.add(row.line, "p1", "no questionnaire item (p1-p5, s1-s2, f1-f17) is answered")
+            log.add(line, "p1", "no questionnaire item (p1-p5, s1-s2, f1-f17) is answered")
             continue
         key = (pid, knee, on, source, answers)
-        first = seen.setdefault(key, row.line)
-        if first != row.line:
-            log.add(row.line, "assessed_on", f"duplicate of the assessment on line {first}")
-        elif key in existing:
-            log.add(row.line, "assessed_on", "the same assessment is already in the database")
-        out.append(
-            [
-                *answers,
-                pid,
-                knee,
-                on,
-                source,
-                get("pain_nrs"),
-                get("global"),
-                get("adverse_event"),
-                get("note"),
-                get("instrument_version") or version,
-                *score_numbers(answers)[:10],
-                False,
-                now,
-                actor,
-            ]
-        )
-    return Batch(ASSESSMENT_INSERT_COLUMNS, out, set())
+        first = seen.setdefault(key, line)
+        if first != line:
+            log.add(line, "assessed_on", f"duplicate of the assessment on line {first}")
+        elif existing and key in existing:
+            log.add(line, "assessed_on", "the same assessment is already in the database")
+    count = len(table.lines)
+    # score_numbers gives the ten stored numbers, then the counts of each subscale.
+    scores = columns_of(map(score_numbers, forms), 11)[:10]
+    version = run.instrument_version
+    if "instrument_version" in table.columns:  # a file exported by followup names its own
+        versions = [v or version for v in table.columns["instrument_version"]]
+    else:
+        versions = [version] * count
+    values = [
+        *items,
+        pids,
+        knees,
+        dates,
+        sources,
+        *map(column, ("pain_nrs", "global", "adverse_event", "note")),
+        versions,
+        *scores,
+        *([constant] * count for constant in (False, run.now, run.actor)),
+    ]
+    return Batch(ASSESSMENT_INSERT_COLUMNS, values, set())
 
 
 def recheck_assessments(conn: Connection, batch: Batch, patients: set[str]) -> bool:
@@ -123,7 +123,7 @@ def recheck_assessments(conn: Connection, batch: Batch, patients: set[str]) -> b
     file through its checks again, which name the line."""
     at = {name: batch.columns.index(name) for name in ("patient_id", "knee", "assessed_on")}
     source, items = batch.columns.index("source"), [batch.columns.index(k) for k in ITEM_KEYS]
-    rows = [r for r in batch.rows if r[at["patient_id"]] in patients]
+    rows = [r for r in batch.rows() if r[at["patient_id"]] in patients]
     born = patients_in_db(conn, (r[at["patient_id"]] for r in rows))
     existing = _existing_assessment_keys(conn, list(born))
     for r in rows:
@@ -136,20 +136,16 @@ def recheck_assessments(conn: Connection, batch: Batch, patients: set[str]) -> b
 
 
 def _existing_assessment_keys(conn: Connection, patient_ids: list[str]) -> set[tuple]:
-    """(patient, knee, date, source, answers) of the stored, valid-entry assessments."""
-    items = [getattr(Assessment, k) for k in ITEM_KEYS]
+    """(patient, knee, date, source, answers) of the stored, valid-entry assessments (read
+    through the driver: a file may name a whole cohort)."""
+    day = from_stored(conn, Assessment.__table__, "assessed_on")  # type: ignore[attr-defined]
     keys: set[tuple] = set()
     for chunk in chunks(patient_ids):
-        query = select(
-            Assessment.patient_id,
-            Assessment.knee,
-            Assessment.assessed_on,
-            Assessment.source,
-            *items,
-        ).where(
-            Assessment.patient_id.in_(chunk),  # type: ignore[attr-defined]
-            Assessment.entered_in_error == False,  # noqa: E712
+        sql = (
+            f"SELECT patient_id, knee, assessed_on, source, {', '.join(ITEM_KEYS)} "
+            f"FROM assessment WHERE patient_id IN ({marks(len(chunk))}) "
+            "AND entered_in_error = false"
         )
-        for r in conn.execute(query):
-            keys.add((r[0], r[1], r[2], r[3], tuple(r[4:])))
+        for r in driver_rows(conn, sql, chunk):
+            keys.add((r[0], r[1], day(r[2]), r[3], tuple(r[4:])))
     return keys

@@ -3,14 +3,14 @@ clock), the checked batch ready to insert, and checks of references and dates.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from followup.store.bulk import chunks
+from followup.store.bulk import chunks, columns_of, driver_rows, from_stored, marks
 from followup.store.csv_files import ProblemLog, Row
 from followup.store.models import Patient
 
@@ -47,11 +47,13 @@ class ImportRun:
 
 @dataclass
 class Batch:
-    """Rows checked and ready to insert (values in ``columns`` order), sites to create, and
-    (an update of patients) the new values of existing patients by ID."""
+    """Rows checked and ready to insert, held column by column (``values[i]`` holds column
+    ``columns[i]``: a large file is inserted from its columns without turning each row into
+    a list of its own), sites to create, and (an update of patients) the new values of
+    existing patients by ID."""
 
     columns: list[str]
-    rows: list[list[Any]]
+    values: list[Sequence[Any]]
     sites: set[str]
     notes: dict[str, int] = field(default_factory=dict)
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -60,7 +62,19 @@ class Batch:
     def from_dicts(cls, records: list[dict[str, Any]], sites: set[str] | None = None) -> Batch:
         """A batch from records given as dicts (one column per key of the first)."""
         columns = list(records[0]) if records else []
-        return cls(columns, [list(r.values()) for r in records], sites or set())
+        values = columns_of((r.values() for r in records), len(columns))
+        return cls(columns, values, sites or set())
+
+    def __len__(self) -> int:
+        return len(self.values[0]) if self.values else 0
+
+    def column(self, name: str) -> Sequence[Any]:
+        """The values of one column, row by row."""
+        return self.values[self.columns.index(name)]
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """The rows one by one, as tuples in ``columns`` order."""
+        return zip(*self.values, strict=True)
 
 
 def shift_date(value: Any, days: int) -> Any:
@@ -84,12 +98,14 @@ def existing_ids(conn: Connection, column: Any, ids: Iterable[str]) -> set[str]:
 
 
 def patients_in_db(conn: Connection, ids: Iterable[str]) -> dict[str, date]:
-    """Birth dates of the referenced patients that exist."""
-    ids = list(set(ids))
+    """Birth dates of the referenced patients that exist (read through the driver: a file may
+    name a whole cohort)."""
+    ids = sorted(set(ids))  # in the order of the index: each part is one range of it
     found: dict[str, date] = {}
+    born = from_stored(conn, Patient.__table__, "birth_date")  # type: ignore[attr-defined]
     for chunk in chunks(ids):
-        query = select(Patient.id, Patient.birth_date).where(Patient.id.in_(chunk))  # type: ignore[attr-defined]
-        found.update(dict(conn.execute(query).all()))  # type: ignore[arg-type]
+        sql = f"SELECT id, birth_date FROM patient WHERE id IN ({marks(len(chunk))})"
+        found.update((pid, born(day)) for pid, day in driver_rows(conn, sql, chunk))
     return found
 
 

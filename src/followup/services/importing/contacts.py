@@ -75,7 +75,7 @@ def recheck_contacts(conn: Connection, batch: Batch, patients: set[str]) -> bool
     on or before the call, and no such contact stored meanwhile. False sends the whole file
     through its checks again, which name the line."""
     pid_at, at_at = batch.columns.index("patient_id"), batch.columns.index("contacted_at")
-    rows = [r for r in batch.rows if r[pid_at] in patients]
+    rows = [r for r in batch.rows() if r[pid_at] in patients]
     born = patients_in_db(conn, (r[pid_at] for r in rows))
     existing = _existing_contacts(conn, list(born))
     for r in rows:

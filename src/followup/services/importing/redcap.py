@@ -27,18 +27,11 @@ from sqlalchemy import select
 from followup.domain.instrument import ITEM_KEYS
 from followup.errors import InvalidInput, Problem
 from followup.services.importing.assessments import COLUMNS as CSV_COLUMNS
-from followup.services.importing.assessments import check_assessment_rows
+from followup.services.importing.assessments import check_assessment_table
 from followup.services.importing.common import Batch, ImportRun
 from followup.store.bulk import chunks
-from followup.store.csv_files import (
-    Column,
-    Row,
-    choice_column,
-    column,
-    read_rows,
-    text,
-    whole_number,
-)
+from followup.store.csv_cells import text, whole_number
+from followup.store.csv_files import Column, Row, Table, choice_column, column, read_table
 from followup.store.models import Treatment
 
 FORM = "knee_assessment"
@@ -118,11 +111,12 @@ def refuse_misread_export(path: Path, fmt: str) -> None:
 
 def check_redcap_records(run: ImportRun, path: Path) -> Batch:
     """Check a REDCap records export and turn it into the same batch as an assessments CSV."""
-    rows = read_rows(path, COLUMNS, run.log)
+    table = read_table(path, COLUMNS, run.log)
+    rows = table.rows()
     _check_instances(run, rows)
     _check_treatments(run, rows)
-    as_csv = [Row(r.line, {**r.values, "patient_id": r.values.get("record_id")}) for r in rows]
-    return check_assessment_rows(run, as_csv, patient_column="record_id")
+    as_csv = Table(table.lines, {**table.columns, "patient_id": table.column("record_id")})
+    return check_assessment_table(run, as_csv, patient_column="record_id")
 
 
 def _check_instances(run: ImportRun, rows: list[Row]) -> None:
