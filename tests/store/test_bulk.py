@@ -64,3 +64,18 @@ def test_rows_made_as_they_are_read_become_columns(monkeypatch: pytest.MonkeyPat
     rows = ((i, f"P{i}", None) for i in range(5))
     assert columns_of(rows, 3) == [[0, 1, 2, 3, 4], ["P0", "P1", "P2", "P3", "P4"], [None] * 5]
     assert columns_of([], 2) == [[], []]
+
+
+def test_a_bulk_insert_outside_a_transaction_is_refused(tmp_path) -> None:
+    # On SQLite the rows go to the driver's own cursor, which begins nothing: outside a
+    # transaction each row would be committed alone, and a failure would leave some written.
+    ctx = make_context(f"sqlite:///{tmp_path / 'f.db'}")
+    try:
+        with ctx.engine.connect() as conn:
+            conn.rollback()  # nothing begun
+            with pytest.raises(RuntimeError, match="inside a transaction"):
+                bulk_insert(conn, Patient.__table__, ["id"], [("P1",)])  # type: ignore[attr-defined]
+        with read_session(ctx.engine) as session:
+            assert session.connection().execute(text("SELECT count(*) FROM patient")).scalar() == 0
+    finally:
+        ctx.close()

@@ -190,6 +190,11 @@ def _execute_many(conn: Connection, statement: str, rows: Iterator[tuple]) -> No
 
     from sqlalchemy.exc import DBAPIError
 
+    # The driver's cursor begins nothing (the engine leaves that to SQLAlchemy): outside a
+    # transaction each row would be committed on its own, and a refused row would leave the
+    # rows before it written.
+    if not conn.in_transaction():
+        raise RuntimeError("bulk inserts are made inside a transaction")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(statement, rows)
