@@ -77,6 +77,21 @@ def test_the_ascii_shortcut_changes_nothing(text: str) -> None:
     assert terminal_safe(text) == UNSAFE.sub(_escaped, text)
 
 
+# What JSON leaves raw and a terminal acts on, its neighbours in UTF-8, and plain text.
+NEAR_UNSAFE = st.sampled_from(list("aZ \x7f\x80\x85\x9b\x9f\xa0éü€–\u2027\u2028\u2029\u202a"))
+
+
+@given(st.text(alphabet=NEAR_UNSAFE) | st.text())
+def test_the_json_shortcut_changes_nothing(text: str) -> None:
+    import orjson
+
+    from followup.cli.common import JSON_UNSAFE, json_safe
+
+    data = orjson.dumps({"name": text})
+    assert json_safe(data) == JSON_UNSAFE.sub(lambda m: b"\\u%04x" % ord(m.group().decode()), data)
+    assert json.loads(json_safe(data)) == {"name": text}
+
+
 def test_due_json_is_json_with_nothing_raw_for_the_terminal(escaped, capsys) -> None:
     code, out, err = _run(capsys, "--db", escaped, "due", "--as-of", "2026-11-21", "--json")
     assert code == 0, err

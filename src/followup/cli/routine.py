@@ -16,7 +16,6 @@ from followup.cli.common import (
     acting_staff,
     context,
     out,
-    out_json_text,
     out_lines,
     out_text,
     print_json,
@@ -75,13 +74,17 @@ def _due_format(args: argparse.Namespace) -> str | None:
 
 
 def _write_sheet(sheet: CallSheet, fmt: str, path: str | None) -> int:
-    from followup.reports.call_sheet import render
+    from followup.reports.call_sheet import json_items, render
     from followup.reports.files import write_private
 
+    if path is None and fmt == "json":
+        # JSON stays JSON: its escapes are \\uXXXX, not the terminal's \\xXX. Written as
+        # the bytes it is made as (a whole cohort's calls are tens of megabytes).
+        print_json(json_items(sheet))
+        return EXIT_OK
     text = render(sheet, fmt)
     if path is None:
-        # JSON stays JSON: its escapes are \\uXXXX, not the terminal's \\xXX.
-        (out_json_text if fmt == "json" else out_text)(text)
+        out_text(text)
         return EXIT_OK
     write_private(Path(path), text)
     out(

@@ -217,10 +217,14 @@ def render_csv(sheet: CallSheet) -> str:
     return buffer.getvalue()
 
 
-def render_json(sheet: CallSheet) -> str:
+def json_items(sheet: CallSheet) -> list[dict[str, Any]]:
     """One element per knee, as ``followup due --json`` prints them."""
-    items = [item.as_json() for item in sheet.items]
-    return orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return [item.as_json() for item in sheet.items]
+
+
+def render_json(sheet: CallSheet) -> str:
+    """``json_items`` as JSON text."""
+    return orjson.dumps(json_items(sheet), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def render(sheet: CallSheet, fmt: str) -> str:
