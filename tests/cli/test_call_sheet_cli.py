@@ -14,14 +14,6 @@ import pytest
 from .test_cli import run
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    db = str(tmp_path_factory.mktemp("calls") / "demo.db")
-    result = run("demo", db=db)
-    assert result.returncode == 0, result.stderr
-    return db
-
-
 def _patients(items: list[dict[str, object]]) -> list[object]:
     """Patient IDs in order of each one's first (most urgent) knee."""
     return list(dict.fromkeys(i["patient_id"] for i in items))

@@ -13,15 +13,6 @@ import pytest
 from tests.cli.test_cli import run
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo cohort loaded by the command line (dates shifted to today's real date)."""
-    db = str(tmp_path_factory.mktemp("exchange") / "demo.db")
-    result = run("demo", db=db)
-    assert result.returncode == 0, result.stderr
-    return db
-
-
 def _assessment_rows(db: str, out: Path) -> list[tuple[str, ...]]:
     assert run("export", "assessments", "--out", str(out), db=db).returncode == 0
     with open(out, encoding="utf-8", newline="") as fh:

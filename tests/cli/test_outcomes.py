@@ -13,14 +13,6 @@ import pytest
 from .test_cli import run
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    db = str(tmp_path_factory.mktemp("outcomes") / "demo.db")
-    result = run("demo", db=db)
-    assert result.returncode == 0, result.stderr
-    return db
-
-
 @pytest.fixture
 def db(demo_db: str, tmp_path: Path) -> str:
     copy = tmp_path / "demo.db"

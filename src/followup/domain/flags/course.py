@@ -61,7 +61,7 @@ class DomainCourse:
     ) -> None:
         self.domain, self.baseline = domain, baseline
         self.readings = phase
-        self.values: list[float] = [getattr(a, domain) for a in phase]
+        self.values: list[float] = [a.value(domain) for a in phase]  # type: ignore[misc]
         self.dates = [a.assessed_on for a in phase]
         best = best_readings(self.values, rules.best_level.readings)
         self.best = sum(self.values[i] for i in best) / len(best)

@@ -123,7 +123,7 @@ class EpisodeView:
         in enough domains (``_criterion`` says which, in words)."""
         moderate = 0
         for d, base, high_gain, moderate_gain in self.response_gains:
-            value = getattr(a, d)
+            value = a.value(d)
             if value is None:
                 continue
             gain = base - value
