@@ -5,9 +5,11 @@ once, not once per missed timepoint:
 
 - a **confirmation call** while a first signal waits for its second reading (from the day the
   signal is saved until its window, 14 to 28 days after the run's start, closes); a scheduled
-  timepoint whose window overlaps is served by the same call. Only when a scheduled call is due
-  now or overdue and the confirmation window has not opened yet does the scheduled call come
-  first (its reason names the confirmation call to follow);
+  timepoint whose window overlaps is served by the same call, even while the scheduled window is
+  open and the call's is not yet (an assessment after a missed window brings the patient back,
+  so the call made late in its window misses nothing). Only when a scheduled call is due now or
+  overdue and its window closes before the confirmation window opens does the scheduled call
+  come first (its reason names the confirmation call to follow);
 - otherwise the scheduled timepoint whose window is open today and not yet done (``due``);
 - otherwise the latest closed timepoint, when it was missed and the patient has not been
   assessed since (``overdue``), until the next window opens;
@@ -119,15 +121,17 @@ def current_call(
     if confirm is None:
         return scheduled
     if scheduled is not None:
-        if scheduled.status(as_of) != UPCOMING and confirm.status(as_of) == UPCOMING:
-            return scheduled._replace(
-                reason=f"then a confirmation call from {confirm.window_start.isoformat()}"
-            )
+        # Overlap first: a scheduled visit open now whose window reaches into the call's is
+        # made by the call, not by a call now and another a few days later.
         if (
             scheduled.window_start <= confirm.window_end
             and confirm.window_start <= scheduled.window_end
         ):
             return confirm._replace(
                 reason=f"{confirm.reason} (serves the {scheduled.timepoint} too)"
+            )
+        if scheduled.status(as_of) != UPCOMING and confirm.status(as_of) == UPCOMING:
+            return scheduled._replace(
+                reason=f"then a confirmation call from {confirm.window_start.isoformat()}"
             )
     return confirm
