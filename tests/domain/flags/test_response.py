@@ -113,3 +113,54 @@ def test_a_missing_function_baseline_is_named() -> None:
 
 def test_a_knee_with_a_baseline_has_no_data_quality_flag() -> None:
     assert "no_baseline" not in flags(episode(*RESPONDER), 100)
+
+
+# --- boundaries, day before and day of -------------------------------------------------------
+
+
+def test_no_response_counts_a_visit_on_day_150_itself() -> None:
+    ep = episode((-7, 60, 50), (42, 57, 48), (150, 57, 48))
+    assert "no_response" not in flags(ep, 179)
+    assert flags(ep, 180)["no_response"].raised_on == day(180)
+
+
+def test_no_response_late_path_counts_a_reading_on_day_90_and_not_day_89() -> None:
+    on_90 = episode((-7, 60, 50), (42, 57, 48), (90, 57, 48))
+    assert "no_response" not in flags(on_90, 209)
+    assert flags(on_90, 210)["no_response"].raised_on == day(210)
+    assert "no_response" not in flags(episode((-7, 60, 50), (42, 57, 48), (89, 57, 48)), 300)
+
+
+@pytest.mark.parametrize(
+    ("kl", "route", "smoker", "months", "opens"),
+    [
+        (1, "intra_articular", False, 36, date(2028, 11, 2)),  # 2029-01-01 - 60 days
+        (2, "intra_articular", False, 36, date(2028, 11, 2)),
+        (3, "intra_articular", False, 24, date(2027, 11, 2)),
+        (None, "intra_articular", False, 24, date(2027, 11, 2)),  # grade unknown
+        (1, "iv", False, 12, date(2026, 11, 2)),  # intravenous, whatever the grade
+        (1, "intra_articular", True, 18, date(2027, 5, 2)),  # halved for smokers
+        (3, "intra_articular", True, 12, date(2026, 11, 2)),
+        (None, "intra_articular", True, 12, date(2026, 11, 2)),
+        (4, "iv", True, 6, date(2026, 5, 2)),  # the intravenous figure is halved too
+    ],
+)
+def test_booster_window_opens_on_durability_minus_60_days(
+    kl: int | None, route: str, smoker: bool, months: float, opens: date
+) -> None:
+    ep = episode(*RESPONDER, kl=kl, route=route, smoker=smoker)
+    assert expected_durability_months(kl, route, smoker, RULES) == months
+    assert "booster_window" not in flags(ep, (opens - T0).days - 1)
+    found = flags(ep, (opens - T0).days)["booster_window"]
+    assert found.raised_on == opens
+    assert found.evidence["expected_months"] == months
+
+
+def test_booster_window_is_raised_when_the_response_is_confirmed_if_that_is_later() -> None:
+    # KL 4, smoker: 4.5 months, ends 2026-05-16, window open from 2026-03-17 (day 75); the
+    # response is confirmed on day 90, the first day the flag holds.
+    ep = episode(*RESPONDER, kl=4, smoker=True)
+    assert "booster_window" not in flags(ep, 89)
+    found = flags(ep, 90)["booster_window"]
+    assert found.raised_on == day(90)
+    assert found.evidence["window_opens_on"] == date(2026, 3, 17).isoformat()

@@ -9,7 +9,7 @@ baseline forms must not go silent).
   stretch on which all hold (a late responder is not written off at the 3-month visit).
 - ``booster_window`` (watch): from the treatment date + expected durability - 60 days, on the
   knee's latest episode, when it is a confirmed responder (the window of a knee that never
-  responded means nothing).
+  responded means nothing). Raised on the later of the window's opening and the confirmation.
 """
 
 from __future__ import annotations
@@ -106,7 +106,8 @@ def booster_dates(
 def booster_window(ep: EpisodeView) -> Raised | None:
     """Expected durability - lead_days reached on the knee's latest episode, a confirmed
     responder."""
-    if ep.superseded or not ep.confirmed_responder:
+    confirmed_on = ep.confirmed_on
+    if ep.superseded or confirmed_on is None:
         return None
     t = ep.input.treatment
     durability, ends_on, opens_on = booster_dates(t, ep.input.smoker, ep.rules)
@@ -127,9 +128,12 @@ def booster_window(ep: EpisodeView) -> Raised | None:
     doses = (
         "banked doses not recorded" if banked is None else f"{plural(banked, 'banked dose')} left"
     )
+    # Raised on the first day both hold: a response confirmed after the window opened raises it
+    # on the day of that confirmation, not on a day the flag could not have been seen.
+    raised_on = max(opens_on, confirmed_on)
     result = finding(
         "booster_window",
-        opens_on,
+        raised_on,
         None,
         evidence,
         f"Expected relief of {durability.months:g} months ({durability.basis}{smoker}) runs out "
