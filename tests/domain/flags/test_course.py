@@ -38,8 +38,11 @@ def test_responder_course_by_hand() -> None:
     [
         (70.0, 55.0, True),  # I = 15 = max(15, 14): exactly enough
         (70.0, 55.1, False),
+        (70.0, 55 + 1e-6, False),
+        (70.0, 55 + 1e-10, True),  # within the 1e-9 tolerance
         (90.0, 72.0, True),  # I = 18 = 0.20 x 90: exactly enough
         (90.0, 72.1, False),
+        (90.0, 72 + 1e-6, False),
         (50.0, 40.0, False),  # I = 10 < 15
     ],
 )
@@ -76,6 +79,20 @@ def test_a_reading_signals_exactly_at_the_threshold_and_not_just_under() -> None
     assert at.has_run and at.run_start == day(150)
     under = view(episode(*RESPONDER, (150, 42.9, 30)), 151).course("pain")
     assert not under.has_run
+
+
+@pytest.mark.parametrize(("value", "signals"), [(43 - 1e-6, False), (43 - 1e-10, True)])
+def test_the_signal_threshold_keeps_a_1e_9_tolerance(value: float, signals: bool) -> None:
+    assert view(episode(*RESPONDER, (150, value, 30)), 151).course("pain").has_run is signals
+
+
+def test_a_reading_on_the_day_the_best_level_was_set_does_not_signal() -> None:
+    # Two forms on day 90: the 20 sets the best level on day 90; the 60 the same day is not
+    # dated after it, so it neither signals nor starts a run.
+    ep = episode((-7, 70, 60), (60, 30, 40), (90, 20, 25), (90, 60, 25))
+    pain = view(ep, 91).course("pain")
+    assert pain.best_on == day(90) and pain.threshold == 43
+    assert not pain.has_run
 
 
 def test_only_readings_after_the_best_level_was_set_signal() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .helpers import RESPONDER, day, decided, episode, flags
+from .helpers import RESPONDER, day, decided, episode, flags, form
 
 WORN = (*RESPONDER, (150, 45, 30), (164, 44, 30))  # wearing_off raised on day 164
 
@@ -70,3 +70,27 @@ def test_a_decision_on_one_day_and_evidence_the_next() -> None:
         "decided_on": day(165).isoformat(),
         "newer_evidence_on": (day(165) + timedelta(days=1)).isoformat(),
     }
+
+
+def test_an_adverse_event_on_the_decision_day_is_not_newer() -> None:
+    first = form(20, 50, 50, ae="swelling")
+    for n, reraised in ((25, False), (26, True)):
+        ep = episode((-7, 40, 50), first, form(n, 45, 50, ae="fever"),
+                     decisions=(decided("safety", 25),))  # fmt: skip
+        assert ("safety" in flags(ep, 30)) is reraised, n
+
+
+def test_a_follow_up_window_closing_on_the_decision_day_is_not_newer() -> None:
+    # 3m done on day 80; the 6m window closes after day 202, so overdue is raised on day 203.
+    rows = ((-7, 70, 60), (14, 60, 55), (40, 50, 50), (80, 50, 50))
+    assert flags(episode(*rows), 203)["overdue"].raised_on == day(203)
+    assert "overdue" in flags(episode(*rows, decisions=(decided("overdue", 202),)), 203)
+    assert "overdue" not in flags(episode(*rows, decisions=(decided("overdue", 203),)), 203)
+
+
+def test_booster_scheduled_holds_until_the_day_before_the_booster_then_supersedes() -> None:
+    ep = episode(
+        *WORN, decisions=(decided("wearing_off", 165, "booster_scheduled"),), next_on=day(224)
+    )
+    assert "wearing_off" not in flags(ep, 223)
+    assert flags(ep, 224) == {}  # recorded on day 224: the episode raises nothing more

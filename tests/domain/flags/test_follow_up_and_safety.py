@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .helpers import RESPONDER, T0, day, decided, episode, flags, form
+import pytest
+
+from .helpers import RESPONDER, T0, day, decided, episode, flags, form, view
 
 # 2w window days 10-18, 6w 35-49, 3m 76-104 (2026-03-18 to 04-15), 6m 160-202.
 
@@ -116,3 +118,60 @@ def test_follow_up_is_reraised_by_a_window_closing_after_the_decision() -> None:
 def test_nothing_before_the_treatment() -> None:
     assert flags(episode(*RESPONDER), -1) == {}
     assert flags(episode(*RESPONDER), T0 - timedelta(days=30)) == {}
+
+
+# --- boundaries, day before and day of -------------------------------------------------------
+
+
+def test_a_pain_only_form_on_the_last_day_of_a_window_is_neither_a_visit_nor_a_return() -> None:
+    # 6w window days 35-49: on day 49 the form is inside the missed window (not done: function
+    # invalid), so not "after" it; on day 50 it is after it, and the patient is back.
+    assert "overdue" in flags(episode((-7, 70, 60), (14, 60, 55), form(49, 50, None)), 50)
+    assert "overdue" not in flags(episode((-7, 70, 60), (14, 60, 55), form(50, 50, None)), 50)
+
+
+def test_a_visit_is_done_with_valid_pain_and_function_whatever_stiffness() -> None:
+    ep = episode((-7, 70, 60), (14, 60, 55), form(49, 50, 50, None))
+    assert not {"overdue", "lost_to_follow_up"} & set(flags(ep, 50))
+
+
+def test_a_pain_flare_keeps_the_1e_9_tolerance() -> None:
+    assert "safety" not in flags(episode((-7, 40, 50), (30, 70 - 1e-6, 50)), 31)
+    assert "safety" in flags(episode((-7, 40, 50), (30, 70 - 1e-10, 50)), 31)
+
+
+def test_adverse_events_count_from_the_treatment_day_not_on_baseline_forms() -> None:
+    assert flags(episode((-7, 40, 50), form(0, 40, 50, ae="bruising")), 1)["safety"].raised_on == T0
+    assert "safety" not in flags(episode(form(-7, 40, 50, ae="old sprain"), (30, 40, 50)), 31)
+
+
+NON_RESPONDER = ((-7, 60, 50), (42, 57, 48), (90, 58, 49), (155, 57, 48))
+
+
+@pytest.mark.parametrize(
+    ("rows", "kind", "next_day"),
+    [
+        (NON_RESPONDER, "no_response", 185),
+        (RESPONDER, "booster_window", 220),  # KL 4: window open from day 213
+        (((-7, 70, 60), (14, 60, 55)), "overdue", 60),
+        ((*RESPONDER, (150, 45, 30)), "possible_wearing_off", 185),  # unanswered call, day 179
+    ],
+)
+def test_a_later_treatment_closes_each_kind_from_its_own_day(
+    rows: tuple, kind: str, next_day: int
+) -> None:
+    ep = episode(*rows, kl=4, next_on=day(next_day))
+    assert kind in flags(ep, next_day - 1)
+    assert kind not in flags(ep, next_day)
+
+
+@pytest.mark.parametrize(("chain_day", "from_chain"), [(-455, True), (-456, False)])
+def test_a_booster_takes_its_chain_s_baseline_within_90_days_of_that_treatment(
+    chain_day: int, from_chain: bool
+) -> None:
+    # The chain's first treatment is on day -365: its look-back reaches day -455, not -456; the
+    # booster falls back on its own baseline (30) without a chain baseline.
+    ep = episode((-5, 30, 30), (40, 30, 30), booster_of="T0", chain_on=day(-365),
+                 chain_rows=((chain_day, 70, 60),))  # fmt: skip
+    v = view(ep, 41)
+    assert (v.from_chain, v.value_of("pain")) == (from_chain, 70 if from_chain else 30)

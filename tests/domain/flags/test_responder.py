@@ -26,6 +26,14 @@ def test_high_improvement_needs_20_points() -> None:
     assert met((-7, 30, 60), (60, 15, 60)) == []
 
 
+def test_high_improvement_at_exactly_20_points_and_50_percent_and_a_hair_short() -> None:
+    assert met((-7, 40, 60), (60, 20, 60)) == [day(60)]  # 20 points = 50 % of 40
+    assert met((-7, 40, 60), (60, 20 + 1e-6, 60)) == []
+    assert met((-7, 70, 60), (60, 35 + 1e-6, 60)) == []  # 50 % of 70 binds
+    assert met((-7, 70, 60), (60, 56 + 1e-6, 48)) == []  # 20 % of 70 (14 points) binds
+    assert met((-7, 40, 60), (60, 30 + 1e-6, 48)) == []  # 10 points binds
+
+
 def test_two_of_three_at_20_percent_and_10_points() -> None:
     assert met((-7, 70, 60), (60, 56, 48)) == [day(60)]
     assert met((-7, 70, 60), (60, 56.1, 48)) == []

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from followup.domain.flags import confirmation_call
 
-from .helpers import RESPONDER, RULES, call, day, episode, flags, form
+from .helpers import RESPONDER, RULES, call, day, episode, flags, form, view
 
 
 def test_a_first_signal_asks_for_a_confirmation_call_14_to_28_days_later() -> None:
@@ -128,6 +128,30 @@ def test_a_trend_needs_three_readings_after_the_best_level() -> None:
     assert "possible_wearing_off" not in flags(ep, 211)
 
 
+# Function's best level 25 (days 90 and 120, the tie set on the later), signal level 43; pain
+# stays at its best. Three readings after day 120, 45 days apart, rising 5 points each: exactly
+# 10 points per 90 days (slope_points / slope_days), all under 43.
+TREND_BASE = (*RESPONDER, (120, 20, 25), (165, 20, 26), (210, 20, 31))
+
+
+def test_a_trend_of_exactly_10_points_per_90_days_over_3_readings_is_not_worse() -> None:
+    ep = episode(*TREND_BASE, (255, 20, 36))
+    function = view(ep, 256).course("function")
+    assert (function.best, function.best_on, function.threshold) == (25, day(120), 43)
+    assert len(function.values) - function.after == 3  # enough readings: only the slope decides
+    assert "possible_wearing_off" not in flags(ep, 256)
+    assert "possible_wearing_off" in flags(episode(*TREND_BASE, (255, 20, 36 + 1e-6)), 256)
+
+
+def test_a_trend_s_booster_check_by_is_the_day_the_line_reaches_the_signal_level() -> None:
+    # 26, 32, 38 on days 165, 210, 255: slope 2/15 a day, intercept 4; 4 + 2/15 d >= 43 from
+    # d = 292.5, so day 293.
+    ep = episode(*RESPONDER, (120, 20, 25), (165, 20, 26), (210, 20, 32), (255, 20, 38))
+    found = flags(ep, 256)["possible_wearing_off"]
+    assert (found.raised_on, found.booster_check_by) == (day(255), day(293))
+    assert found.evidence["function"]["trend"]["points_per_period"] == 12
+
+
 # --- returning stiffness ------------------------------------------------------------------------
 
 
@@ -141,6 +165,18 @@ def test_returning_stiffness_needs_its_latest_two_readings_37_5_above_its_best()
     assert "possible_wearing_off" not in flags(one, 181)
     just_under = episode(*base, (150, 25, 30, 49.9), (180, 25, 30, 50))
     assert "possible_wearing_off" not in flags(just_under, 181)
+    a_hair_under = episode(*base, (150, 25, 30, 50 - 1e-6), (180, 25, 30, 50))
+    assert "possible_wearing_off" not in flags(a_hair_under, 181)
+
+
+def test_returning_stiffness_readings_must_both_be_dated_after_its_best_level_was_set() -> None:
+    # Stiffness 0 (day 60), 75 (day 90), 87.5 (day 150): its best level is the mean of 0 and 75
+    # = 37.5, set on day 90; both latest readings are >= 37.5 + 37.5, but day 90 is not after.
+    ep = episode((-7, 70, 60, 62.5), (60, 30, 40, 0), (90, 20, 25, 75), (150, 25, 30, 87.5))
+    assert "possible_wearing_off" not in flags(ep, 151)
+    later = episode((-7, 70, 60, 62.5), (60, 30, 40, 0), (90, 20, 25, 0), (150, 25, 30, 75),
+                    (180, 25, 30, 87.5))  # fmt: skip
+    assert flags(later, 181)["possible_wearing_off"].evidence["stiffness"]["latest"] == [75, 87.5]
 
 
 def test_returning_stiffness_never_makes_wearing_off() -> None:
