@@ -118,11 +118,6 @@ def test_a_trend_worse_than_10_points_per_90_days_forecasts_the_check() -> None:
     assert found.raised_on == day(210)
 
 
-def test_a_trend_of_exactly_10_points_per_90_days_is_not_worse() -> None:
-    ep = episode(*RESPONDER, (180, 25, 35), (270, 25, 45), (360, 25, 55))
-    assert "possible_wearing_off" not in flags(ep, 361)
-
-
 def test_a_trend_needs_three_readings_after_the_best_level() -> None:
     ep = episode(*RESPONDER, (150, 25, 40), (210, 25, 49))
     assert "possible_wearing_off" not in flags(ep, 211)
