@@ -27,12 +27,12 @@ class Problem:
     """One problem found in an input file: where (file, line, column) and what."""
 
     file: str
-    line: int
+    line: int  # 0: the file as a whole (it cannot be opened)
     column: str | None
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}"
+        where = f"{self.file}, line {self.line}" if self.line else self.file
         if self.column:
             where += f", column {self.column}"
         return f"{where}: {self.message}"

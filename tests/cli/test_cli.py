@@ -275,3 +275,63 @@ def test_an_interrupt_prints_one_line_and_no_library_traceback(
     assert code == 130
     assert captured.err == "followup: interrupted\n"
     assert captured.out == ""
+
+
+IDENTIFYING = ("Nora", "Secret", "1970", "555", "nora@")
+
+
+def test_a_file_without_its_header_row_is_refused_without_repeating_a_cell(
+    db: str, tmp_path: Path
+) -> None:
+    """Once every cell of the first row was listed as an unknown column: a name, a birth date,
+    a phone number and an e-mail address on the screen."""
+    row = "P7,Nora Secret,1970-05-05,F,+1 555 0100,nora@example.com,Asia/Tokyo\n"
+    done = run("import", "patients", write(tmp_path, "p.csv", row + row.replace("P7", "P8")), db=db)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1:] == [
+        "p.csv, line 1: names no column; is the header row missing? The first line names the "
+        "columns: patient_id, name, birth_date, sex, phone, email, timezone, language, site, "
+        "smoker, diabetes, bmi, activity"
+    ]
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM patient").fetchone() == (0,)
+
+
+def test_a_cell_in_the_wrong_column_is_refused_without_repeating_it(
+    db: str, tmp_path: Path
+) -> None:
+    """A header whose names do not match its columns puts a birth date where a number goes and
+    a phone number where a code goes: the refusal names line and column, not the cell. A short
+    code or number is still repeated, so the typo is plain to see."""
+    text = (
+        "patient_id,name,bmi,sex,timezone,smoker,language,birth_date\n"
+        "P7,Nora Secret,1970-05-05,+1 555 0100,Nora Secret,nora@example.com,Nora Secret,x\n"
+        "P8,Ada Example,+15550100,Q,Mars/Olympus,maybe,en_GB,1956-03-02\n"
+    )
+    done = run("import", "patients", write(tmp_path, "p.csv", text), db=db)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1:] == [
+        "p.csv, line 2, column bmi: is not a number like 27.5",
+        "p.csv, line 2, column sex: is not one of: F, M, X",
+        "p.csv, line 2, column timezone: is not an IANA time zone name like Asia/Tokyo",
+        "p.csv, line 2, column smoker: must be yes or no",
+        "p.csv, line 2, column language: is not an IETF language tag like en, ja, es or pt-BR",
+        "p.csv, line 2, column birth_date: is not a real date like 1958-04-01 (YYYY-MM-DD)",
+        "p.csv, line 3, column bmi: is outside 10-90",
+        "p.csv, line 3, column sex: 'Q' is not one of: F, M, X",
+        "p.csv, line 3, column timezone: 'Mars/Olympus' is not an IANA time zone name like "
+        "Asia/Tokyo",
+        "p.csv, line 3, column smoker: 'maybe' must be yes or no",
+        "p.csv, line 3, column language: 'en_GB' is not an IETF language tag like en, ja, es or "
+        "pt-BR",
+    ]
+    assert not any(cell in done.stderr for cell in IDENTIFYING)
+
+
+def test_a_file_that_cannot_be_opened_is_named_as_given(db: str, tmp_path: Path) -> None:
+    missing = tmp_path / "exports" / "patients.csv"
+    done = run("import", "patients", str(missing), db=db)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1] == f"{missing}: cannot open: No such file or directory"
+    done = run("import", "patients", str(tmp_path), db=db)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1] == f"{tmp_path}: cannot open: Is a directory"

@@ -145,3 +145,47 @@ def test_a_command_that_waits_for_another_writer_says_so_then_goes_ahead(tmp_pat
         "import", "patients", write(tmp_path, "more.csv", PATIENTS.replace("P1", "P2")), db=db
     )
     assert again.returncode == 0 and again.stderr == ""
+
+
+def test_a_folder_or_a_file_that_is_no_database_is_named(tmp_path: Path) -> None:
+    """Once ``database error (OperationalError): unable to open database file`` and ``database
+    error (DatabaseError): file is not a database``, naming neither."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    for command in (["due"], ["init"]):
+        done = run(*command, db=str(folder))
+        assert done.returncode == 1
+        assert done.stderr == f"followup: {folder} is a folder, not a database file\n"
+    other = tmp_path / "notes.db"
+    other.write_bytes(b"not a database, but a clinic's notes")
+    for command in (["due"], ["init"], ["demo"]):
+        done = run(*command, db=str(other))
+        assert done.returncode == 1
+        assert done.stderr == f"followup: {other} is not a database file (not SQLite)\n"
+    assert other.read_bytes() == b"not a database, but a clinic's notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic", "notes.db"]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_database_error_names_the_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only file says ``attempt to write a readonly database``: which one is named."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from followup.cli import main, routine
+
+    def read_only(_args: object) -> None:
+        raise OperationalError(
+            "INSERT ...", {}, sqlite3.OperationalError("attempt to write a readonly database")
+        )
+
+    monkeypatch.setattr(routine, "context", read_only)
+    db = tmp_path / "clinic.db"
+    assert main(["--db", str(db), "due"]) == 1
+    assert capsys.readouterr().err == (
+        "followup: database error (OperationalError): attempt to write a readonly database "
+        f"(database {db})\n"
+    )

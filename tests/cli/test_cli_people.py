@@ -176,3 +176,31 @@ def test_import_update_on_the_command_line(clinic: str, tmp_path: Path) -> None:
                db=clinic, stdin=f"{NINA}\n")  # fmt: skip
     assert done.returncode == 0  # signed in: the import is attributed to nina
     assert audit(clinic)[-1]["user"] == "nina"
+
+
+def test_an_empty_site_is_not_taken_for_every_site(clinic: str) -> None:
+    """``user set-site nina ""`` (a variable left unset) once lifted nina's site limit."""
+    code, _, err = as_boss(clinic, "user", "set-site", "nina", " ")
+    assert code == 2 and "give a SITE, or --none" in err
+    code, out, _ = as_boss(clinic, "user", "list", "--json")
+    assert {u["username"]: u["site"] for u in json.loads(out)}["nina"] == "north"
+
+
+def test_a_role_is_named_with_its_article(clinic: str) -> None:
+    code, _, err = as_boss(clinic, "treatment", "add", "P1", "--knee", "left", "--date",
+                           "2026-01-05", "--product", "prp")  # fmt: skip
+    assert code == 1
+    assert (
+        "recording a treatment needs the role coordinator or clinician; 'boss' is an admin" in err
+    )
+
+
+def test_a_name_not_typed_in_utf8_is_named_as_such(clinic: str) -> None:
+    """A terminal set to Latin-1 sends bytes that are not UTF-8; once pydantic's own words
+    (``Input should be a valid string, unable to parse raw data as a unicode string``)."""
+    name = "Jos\udce9 Example"  # the byte 0xE9 as Python hands it over
+    code, _, err = as_boss(clinic, "patient", "add", "P1", "--name", name, "--birth-date",
+                           "1956-03-02")  # fmt: skip
+    assert code == 1
+    assert "name: is not UTF-8 text (set the terminal to UTF-8)" in err
+    assert sqlite3.connect(clinic).execute("SELECT count(*) FROM patient").fetchone() == (0,)

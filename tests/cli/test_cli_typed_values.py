@@ -5,6 +5,7 @@ digits (``int`` also takes "１２" and "1_2"), and the refusal names the option
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,76 @@ def test_a_setting_is_a_whole_number_in_ascii_digits(db: str, value: str) -> Non
     done = run("due", db=db, env={"FOLLOWUP_IDLE_LOCK_MINUTES": value})
     assert done.returncode == 1
     assert "FOLLOWUP_IDLE_LOCK_MINUTES must be a whole number" in done.stderr
+
+
+# A year typed wrong (9999 for 2026, 0001): once ``internal error (OverflowError)``, as the
+# rules counted days past the calendar's end.
+FAR_DAYS = [
+    (("due", "--as-of", "9999-12-31"), "--as-of 9999-12-31"),
+    (("flags", "--as-of", "9999-12-31"), "--as-of 9999-12-31"),
+    (("review", "--as-of", "9999-12-25"), "--as-of 9999-12-25"),
+    (("outcomes", "--as-of", "0001-01-01"), "--as-of 0001-01-01"),
+    (
+        ("decide", "1", "--decision", "booster_scheduled", "--until", "9999-12-31", "--note", "x"),
+        "--until 9999-12-31",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "named"), FAR_DAYS)
+def test_a_day_outside_the_years_followup_keeps_is_a_usage_error(
+    demo_db: str, args: tuple[str, ...], named: str
+) -> None:
+    done = run("--user", "doctor", *args, db=demo_db, stdin="doctor\n")
+    assert done.returncode == 2, done.stderr
+    assert f"{named} is outside the years 1900-2999" in done.stderr
+    assert "internal error" not in done.stderr
+
+
+def test_a_flag_number_too_large_to_be_one_is_a_usage_error(demo_db: str) -> None:
+    """Once ``internal error (OverflowError)``: SQLite holds no integer that large."""
+    huge = "9" * 30
+    done = run(
+        "--user", "doctor", "decide", f"#{huge}", "--decision", "refer", "--note", "x",
+        db=demo_db, stdin="doctor\n",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"'#{huge}' is not a flag number like #9 or 9" in done.stderr
+
+
+def test_a_very_long_value_is_named_by_its_start_and_length(db: str) -> None:
+    done = run("due", "--as-of", "x" * 100_000, db=db)
+    assert done.returncode == 2
+    assert "--as-of 'xxxxxxxxxxxxxxxxxxxx'... (100000 characters) is not a date" in done.stderr
+    assert len(done.stderr) < 200
+
+
+EMPTY_VALUES = [
+    (("--db", "", "due"), "argument --db: is empty"),
+    (("due", "--format", "html", "--out", ""), "argument --out: is empty"),
+    (("review", "--out", ""), "argument --out: is empty"),
+    (("outcomes", "--out", ""), "argument --out: is empty"),
+    (("export", "patients", "--out", ""), "argument --out: is empty"),
+    (("export", "assessments", "--format", "redcap", "--out", ""), "argument --out: is empty"),
+    (("import", "patients", ""), "argument FILE.csv: is empty"),
+    (("backup", ""), "argument FILE: is empty"),
+    (("outcomes", "--product", ""), "--product '': choose from"),
+    (("outcomes", "--site", ""), "--site: give one or more IDs"),
+    (("outcomes", "--kl-grade", ""), "--kl-grade '': give grades 1-4"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), EMPTY_VALUES)
+def test_an_empty_value_is_a_usage_error_not_a_default(
+    db: str, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """An empty ``--out`` once wrote nothing and said ``cannot write .: Device or resource
+    busy`` (or printed to the screen instead), an empty ``--db`` opened the default database,
+    an empty filter analysed every episode: a variable left unset in a script."""
+    done = run(*args, cwd=tmp_path) if args[0] == "--db" else run(*args, db=db, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert done.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM review_packet").fetchone() == (0,)

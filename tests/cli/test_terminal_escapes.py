@@ -99,3 +99,20 @@ def test_due_json_is_json_with_nothing_raw_for_the_terminal(escaped, capsys) -> 
         assert raw not in out
     names = {item["name"] for item in json.loads(out)}  # JSON's own escapes read back
     assert NAME in names
+
+
+def test_a_flag_whose_evidence_has_several_lines_is_listed_on_one(demo_ctx, capsys) -> None:
+    """An adverse event may hold line breaks (paper forms and REDCap carry them); printed raw in
+    the evidence, the next line of ``flags`` was the patient's own text, and could pass for a
+    flag of its own."""
+    forged = "#999   urgent safety               P0002      left  Adverse event reported"
+    add_hostile_patient(
+        demo_ctx, patient_id="P9000", treatment_id="T9000", name="Eve Example",
+        adverse_event=f"swelling\n{forged}",
+    )  # fmt: skip
+    code, out, err = _run(capsys, "--db", str(demo_ctx.engine.url.database), "flags",
+                          "--as-of", "2026-11-21")  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert all(line.startswith("#") for line in lines)
+    assert any("P9000 " in line and f"swelling\\n{forged}" in line for line in lines)

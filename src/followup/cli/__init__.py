@@ -27,9 +27,11 @@ from followup.cli.common import (
     UsageError,
     err,
     err_lines,
+    not_empty,
 )
 from followup.errors import FollowupError, InvalidInput
-from followup.store.engine import BUSY_TIMEOUT_MS, when_a_write_waits
+from followup.settings import database_url
+from followup.store.engine import BUSY_TIMEOUT_MS, describe, when_a_write_waits
 from followup.store.schema import SchemaError
 
 WAITING = (
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"followup {__version__}")
     parser.add_argument(
         "--db",
+        type=not_empty,
         metavar="URL_OR_PATH",
         help="SQLite file or SQLAlchemy URL (overrides FOLLOWUP_DATABASE_URL)",
     )
@@ -93,6 +96,15 @@ def _database_error(exc: SQLAlchemyError) -> str:
     return f"database error ({type(exc).__name__})"
 
 
+def _database_named(cli_db: str | None) -> str:
+    """Which database a failure is in (the file, or the URL without its password), for a
+    message the database itself words without it ("attempt to write a readonly database")."""
+    try:
+        return f" (database {describe(database_url(cli_db))})"
+    except Exception:  # noqa: BLE001 - a URL too malformed to describe: the message goes without
+        return ""
+
+
 def _say_when_waiting(waiting: bool) -> None:
     if waiting:
         err(WAITING)
@@ -125,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(str(exc))
         return EXIT_USAGE
     except SQLAlchemyError as exc:
-        err(_database_error(exc))
+        err(_database_error(exc) + _database_named(args.db))
         return EXIT_INVALID
     except KeyboardInterrupt:
         err("interrupted")

@@ -90,6 +90,12 @@ def json_safe(data: bytes) -> bytes:
     return JSON_UNSAFE.sub(lambda m: b"\\u%04x" % ord(m.group().decode()), data)
 
 
+def one_line(text: str) -> str:
+    """Stored text on one line of a listing: a line break (a note may hold several lines) is
+    shown as ``\\n``, so the text can neither break the listing nor pass for a line of it."""
+    return text.replace("\r\n", "\\n").replace("\n", "\\n") if "\n" in text else text
+
+
 def err(text: str) -> None:
     """Print a message for the user on standard error."""
     print(f"followup: {terminal_safe(text)}", file=sys.stderr, flush=True)
@@ -202,12 +208,36 @@ def number_argument(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def shown(text: str, longest: int = 20) -> str:
+    """What a user typed, quoted for a message: cut after ``longest`` characters, its length
+    said (a pasted paragraph is not repeated whole)."""
+    if len(text) <= longest:
+        return repr(text)
+    return f"{text[:longest]!r}... ({len(text)} characters)"
+
+
+def not_empty(text: str) -> str:
+    """An option naming a file or a database: an empty one (a variable left unset in a
+    script) is a usage error, not the current folder or the default database."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a file name or path")
+    return text
+
+
+# The years a day option may name: a year typed wrong (9999, 0001) is refused, not evaluated,
+# and the rules' arithmetic stays well inside the calendar (which ends with 9999).
+YEARS = range(1900, 3000)
+
+
 def day_option(text: str, option: str) -> date:
     """An option's day, written YYYY-MM-DD in ASCII digits; a usage error names the option."""
     try:
-        return written_day(text)
+        day = written_day(text)
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date like 2026-11-21") from None
+        raise UsageError(f"{option} {shown(text)} is not a date like 2026-11-21") from None
+    if day.year not in YEARS:
+        raise UsageError(f"{option} {day.isoformat()} is outside the years {YEARS[0]}-{YEARS[-1]}")
+    return day
 
 
 def as_of(value: str | None, option: str = "--as-of") -> date | None:

@@ -17,6 +17,7 @@ from followup.cli.common import (
     Command,
     UsageError,
     context,
+    not_empty,
     out,
     out_text,
     print_json,
@@ -48,7 +49,7 @@ def _selection(args: argparse.Namespace) -> dict[str, list[str]]:
         ("route", args.route),
         ("site", args.site),
     ):
-        if value:
+        if value is not None:  # an empty one too: it would select every episode
             keys = [v.strip() for v in value.split(",") if v.strip()]
             known = group_names(grouping)
             bad = [k for k in keys if known and k not in known]
@@ -59,7 +60,7 @@ def _selection(args: argparse.Namespace) -> dict[str, list[str]]:
                     else f"--{grouping}: give one or more IDs separated by commas"
                 )
             only[grouping] = keys
-    if args.kl_grade:
+    if args.kl_grade is not None:
         only["kl_grade"] = _kl_grades(args.kl_grade)
     if args.smoker:
         only["smoker"] = [args.smoker]
@@ -100,7 +101,9 @@ def register(command: Command) -> None:
     p.add_argument("--as-of", metavar="DATE", help="analyse as of DATE (default today)")
     p.add_argument("--by", choices=GROUPINGS, help="one group per product, grade, ... compared")
     p.add_argument("--json", action="store_true", help="print every figure as JSON")
-    p.add_argument("--out", metavar="FILE.html", help="write the HTML report to FILE (0600)")
+    p.add_argument(
+        "--out", type=not_empty, metavar="FILE.html", help="write the HTML report to FILE (0600)"
+    )
     p.add_argument("--product", metavar="P[,P]", help="only these products (e.g. adsc_cultured)")
     p.add_argument("--kl-grade", metavar="G", help="only these grades: 2-3, 2,3, 4 or unknown")
     p.add_argument("--smoker", choices=("yes", "no", "unknown"), help="only (non-)smokers")

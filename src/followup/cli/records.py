@@ -16,6 +16,8 @@ from followup.cli.common import (
     acting_staff,
     context,
     err,
+    not_empty,
+    one_line,
     out,
     print_json,
     read_password,
@@ -207,11 +209,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         what = f"{e.entity} {e.entity_id}" if e.entity_id else e.entity
         line = f"{e.at.isoformat(timespec='seconds')}  {e.user:20s} {e.action:22s} {what}"
         if e.action == "decide" and e.new:
-            line += f"  decision: {e.new.get('decision')}; note: {e.new.get('note')}"
+            line += f"  decision: {e.new.get('decision')}; note: {one_line(str(e.new.get('note')))}"
         elif e.action == "update" and e.new:
             line += f"  changed: {', '.join(sorted(e.new))}"  # which fields; values in --json
         if e.reason:
-            line += f"  reason: {e.reason}"
+            line += f"  reason: {one_line(e.reason)}"
         out(line)
     return EXIT_OK
 
@@ -252,7 +254,7 @@ def register(command: Command) -> None:
     command("demo", cmd_demo, "load the synthetic demo cohort (idempotent)")
     p = command("import", cmd_import, "validated all-or-nothing import of a CSV file")
     p.add_argument("kind", choices=("patients", "treatments", "assessments", "contacts"))
-    p.add_argument("file", metavar="FILE.csv")
+    p.add_argument("file", type=not_empty, metavar="FILE.csv")
     p.add_argument(
         "--format",
         choices=("csv", "redcap"),
@@ -276,6 +278,7 @@ def register(command: Command) -> None:
     )
     p.add_argument(
         "--out",
+        type=not_empty,
         metavar="FILE",
         help="write to FILE instead of standard output (--format redcap: a folder, "
         f"default ./{REDCAP_FOLDER})",
@@ -291,5 +294,5 @@ def register(command: Command) -> None:
     p.add_argument("--patient", metavar="ID", help="only events about this patient")
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("backup", cmd_backup, "consistent online backup of a SQLite database")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", type=not_empty, metavar="FILE")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")

@@ -15,10 +15,13 @@ from followup.cli.common import (
     UsageError,
     acting_staff,
     context,
+    not_empty,
+    one_line,
     out,
     out_lines,
     out_text,
     print_json,
+    shown,
     whole_argument,
 )
 from followup.cli.common import as_of as as_of_date
@@ -144,7 +147,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
         which = " ".join(w for w in (args.level, args.kind) if w)
         out(f"no open {which + ' ' if which else ''}flags as of {as_of.isoformat()}")
     out_lines(
-        f"#{fid:<5d} {level:6s} {kind:20s} {patient_id:10s} {knee:5s} {summary}"
+        f"#{fid:<5d} {level:6s} {kind:20s} {patient_id:10s} {knee:5s} {one_line(summary)}"
         for fid, level, kind, patient_id, knee, summary in flags
     )
     return EXIT_OK
@@ -206,11 +209,15 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Flag numbers are the database's 64-bit integers; a longer number is no flag's.
+FLAG_DIGITS = 18
+
+
 def flag_id(text: str) -> int:
     """A flag's number as ``flags`` prints it (``#9``) or bare (``9``)."""
     digits = text.strip().removeprefix("#")
-    if not (digits.isascii() and digits.isdigit()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a flag number like #9 or 9")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= FLAG_DIGITS):
+        raise argparse.ArgumentTypeError(f"{shown(text, 40)} is not a flag number like #9 or 9")
     return int(digits)
 
 
@@ -230,7 +237,12 @@ def register(command: Command) -> None:
         choices=("json", "csv", "html"),
         help="json: one element per knee; csv, html: a call sheet, one row per patient",
     )
-    p.add_argument("--out", metavar="FILE", help="write to FILE (owner-only) instead of printing")
+    p.add_argument(
+        "--out",
+        type=not_empty,
+        metavar="FILE",
+        help="write to FILE (owner-only) instead of printing",
+    )
     p = command("flags", cmd_flags, "evaluate the flag rules as of DATE and list open flags")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -269,7 +281,9 @@ def register(command: Command) -> None:
     p = command("review", cmd_review, "the weekly review packet for one meeting")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of DATE (default today)")
     p.add_argument("--format", choices=("html", "csv", "md"), default="html")
-    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument(
+        "--out", type=not_empty, metavar="FILE", help="write to FILE instead of standard output"
+    )
     p.add_argument(
         "--max-flags",
         type=whole_argument,

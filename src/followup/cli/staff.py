@@ -97,9 +97,10 @@ def cmd_user_set_site(args: argparse.Namespace) -> int:
     """`followup user set-site`: limit an account to one site, or let it see every site."""
     from followup.services.staff_accounts import set_site
 
-    if args.none == (args.site is not None):
+    # An empty SITE (a variable left unset) is no site given: it must not lift the limit.
+    if args.none == bool(args.site and args.site.strip()):
         raise UsageError("give a SITE, or --none to let the account see every site")
-    site = None if args.none else (args.site.strip() or None)
+    site = None if args.none else args.site.strip()
     ctx = context(args)
     acting = acting_staff(args, ctx, ADMIN, "changing a staff member's site")
     account = set_site(ctx, args.name, site, acting.actor)

@@ -18,6 +18,7 @@ from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
+from followup.services.notes import typed_note
 from followup.store.engine import read_session, write_session
 from followup.store.locks import get_locked
 from followup.store.models import Flag, ReviewDecision
@@ -52,7 +53,7 @@ def _view(d: ReviewDecision) -> DecisionView:
 def _checked(decision: str, note: str, until: date | None, today: date) -> str:
     if decision not in DECISIONS:
         raise FollowupError(f"decision must be one of: {', '.join(DECISIONS)}")
-    note = note.strip()
+    note = typed_note(note, "note")
     if not note:
         raise FollowupError("a decision needs a note saying why")
     if until is not None:
@@ -185,7 +186,7 @@ def _amend(
 def reopen(ctx: Context, flag_id: int, reason: str, reviewer: str) -> DecisionView:
     """Withdraw the decision in force on a flag and open the flag again (the rules then judge
     it afresh): the decision ends as ``reopened``, with the reason, and stays on record."""
-    reason = reason.strip()
+    reason = typed_note(reason, "note")
     if not reason:
         raise FollowupError("reopening a decision needs a note saying why")
     now = ctx.now()

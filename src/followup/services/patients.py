@@ -22,6 +22,7 @@ from followup.errors import FollowupError, NotFound, PermissionDenied
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
+from followup.services.notes import typed_note
 from followup.services.sites import require_site
 from followup.store.engine import write_session
 from followup.store.fields import CLINIC_ID, validate
@@ -192,7 +193,7 @@ def edit_patient(
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise FollowupError(f"unknown patient field {unknown[0]!r}")
-    reason = (reason or "").strip() or None
+    reason = typed_note(reason or "", "reason") or None
     with write_session(ctx.engine) as session:
         # Locked (PostgreSQL) so two edits at once each audit the value they really replaced.
         patient = session.get(Patient, patient_id, with_for_update=True)

@@ -17,6 +17,7 @@ from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
+from followup.services.notes import typed_note
 from followup.store.engine import read_session, write_session
 from followup.store.fields import validate
 from followup.store.locks import get_locked, lock_patient
@@ -171,7 +172,7 @@ def record_assessment(ctx: Context, entry: AssessmentEntry, actor: str) -> Saved
 def mark_entered_in_error(ctx: Context, assessment_id: int, reason: str, actor: str) -> None:
     """Correct a wrong assessment: it stays in the database, marked, with the reason; flags of
     that knee are re-evaluated without it."""
-    reason = reason.strip()
+    reason = typed_note(reason, "reason")
     if not reason:
         raise FollowupError("a reason is required to mark an assessment as entered in error")
     now = ctx.now()

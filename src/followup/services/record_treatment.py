@@ -22,6 +22,7 @@ from followup.errors import FollowupError, NotFound
 from followup.services import audit
 from followup.services.context import Context
 from followup.services.evaluate_flags import reevaluate_knee
+from followup.services.notes import typed_note
 from followup.store.engine import read_session, write_session
 from followup.store.fields import CLINIC_ID, validate
 from followup.store.locks import get_locked, lock_patient
@@ -155,7 +156,7 @@ def mark_treatment_entered_in_error(
 ) -> None:
     """Correct a wrongly entered treatment: it stays, marked, with the reason; its open flags
     close and the knee is re-evaluated without it."""
-    reason = reason.strip()
+    reason = typed_note(reason, "reason")
     if not reason:
         raise FollowupError("a reason is required to mark a treatment as entered in error")
     now = ctx.now()

@@ -59,8 +59,10 @@ class SignInRefused(FollowupError):
 def require_role(member: StaffMember, roles: tuple[str, ...], doing: str) -> None:
     """Refuse ``member`` unless their role is one of ``roles``; ``doing`` names the action."""
     if member.role not in roles:
+        article = "an" if member.role[0] in "aeiou" else "a"
         raise PermissionDenied(
-            f"{doing} needs the role {' or '.join(roles)}; {member.username!r} is a {member.role}"
+            f"{doing} needs the role {' or '.join(roles)}; "
+            f"{member.username!r} is {article} {member.role}"
         )
 
 

@@ -23,6 +23,24 @@ from followup.store.fields import whole_number as strict_whole_number
 Parser = Callable[[str], Any]
 
 
+def repeated(cell: str, *, quoted: bool = True) -> str:
+    """How a message refusing ``cell`` begins: with the cell when it is a short code or number
+    ('7', 'middle', 'Q', 200), so the typo is plain to see, and with nothing when it could be a
+    name, a date, a phone number or an e-mail address (a column filled from another one, under
+    a header that does not match it)."""
+    digits = sum(c.isdigit() for c in cell)
+    if len(cell) > 12 or digits > 4 or "@" in cell or any(c.isspace() for c in cell):
+        return ""
+    return f"{cell!r} " if quoted else f"{cell} "
+
+
+def _without_cell(error: ValueError, cell: str) -> ValueError:
+    """A shared check's refusal (it begins with the value) without the cell, where
+    ``repeated`` leaves it out."""
+    message = str(error)
+    return ValueError(message if repeated(cell) else message.removeprefix(f"{cell!r} "))
+
+
 def text(max_length: int, checks: tuple[TextCheck, ...] = ()) -> Parser:
     """Text of at most ``max_length`` characters passing ``checks``. A leading apostrophe that
     an export put before a formula-like cell (``'+44 20...``) is taken off again."""
@@ -35,7 +53,10 @@ def text(max_length: int, checks: tuple[TextCheck, ...] = ()) -> Parser:
         if problem is not None:
             raise ValueError(problem)
         for check in checks:
-            check.check(cell)
+            try:
+                check.check(cell)
+            except ValueError as exc:
+                raise _without_cell(exc, cell) from None
         return cell
 
     return parse
@@ -106,11 +127,11 @@ def whole_number(low: int, high: int, noun: str | None = None) -> Parser:
         except ValueError:
             value = None
         if noun is not None and (value is None or not low <= value <= high):
-            raise ValueError(f"{cell!r} is not {noun} {low}-{high}")
+            raise ValueError(f"{repeated(cell)}is not {noun} {low}-{high}")
         if value is None:
-            raise ValueError(f"{cell!r} is not a whole number (digits 0-9)")
+            raise ValueError(f"{repeated(cell)}is not a whole number (digits 0-9)")
         if not low <= value <= high:
-            raise ValueError(f"{value} is outside {low}-{high}")
+            raise ValueError(f"{repeated(str(value), quoted=False)}is outside {low}-{high}")
         return value
 
     return parse
@@ -123,9 +144,9 @@ def decimal(low: float, high: float) -> Parser:
         try:
             value = decimal_number(cell)
         except ValueError:
-            raise ValueError(f"{cell!r} is not a number like 27.5") from None
+            raise ValueError(f"{repeated(cell)}is not a number like 27.5") from None
         if not low <= value <= high:  # also refuses nan
-            raise ValueError(f"{cell} is outside {low:g}-{high:g}")
+            raise ValueError(f"{repeated(cell, quoted=False)}is outside {low:g}-{high:g}")
         return value
 
     return parse
@@ -137,7 +158,7 @@ def one_of(values: tuple[str, ...]) -> Parser:
 
     def parse(cell: str) -> str:
         if cell not in allowed:
-            raise ValueError(f"{cell!r} is not one of: {', '.join(values)}")
+            raise ValueError(f"{repeated(cell)}is not one of: {', '.join(values)}")
         return cell
 
     return parse
@@ -150,9 +171,12 @@ def yes_no(cell: str) -> bool:
         return True
     if lowered == "no":
         return False
-    raise ValueError(f"{cell!r} must be yes or no")
+    raise ValueError(f"{repeated(cell)}must be yes or no")
 
 
 def timezone_name(cell: str) -> str:
     """A cell holding an IANA time zone name, such as Europe/Paris."""
-    return TimeZoneName().check(cell)  # type: ignore[no-any-return]
+    try:
+        return TimeZoneName().check(cell)  # type: ignore[no-any-return]
+    except ValueError as exc:
+        raise _without_cell(exc, cell) from None

@@ -284,6 +284,16 @@ def _read_error(exc: Exception) -> str:
 
 
 def _check_header(header: list[str], by_name: dict[str, Column], log: ProblemLog) -> bool:
+    if by_name.keys().isdisjoint(header):
+        # Most likely the first row of data (a file saved without its header): its cells are
+        # a patient's name, birth date and phone number, and no message repeats them.
+        log.add(
+            1,
+            None,
+            "names no column; is the header row missing? The first line names the columns: "
+            + ", ".join(by_name),
+        )
+        return False
     ok = True
     seen: set[str] = set()
     for name in header:

@@ -69,6 +69,27 @@ def describe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# The first bytes of every SQLite database file (an empty file is a database not made yet).
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_what_is_no_database(path: Path) -> None:
+    """A folder or a file of another kind given as the database is refused by its name: SQLite
+    says only "unable to open database file" or "file is not a database", naming neither, and
+    ``init`` must not write a database into somebody's document."""
+    if path.is_dir():
+        raise FollowupError(f"{path} is a folder, not a database file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FollowupError(f"cannot open the database {path}: {exc.strerror}") from None
+    if head and head != SQLITE_HEADER:
+        raise FollowupError(f"{path} is not a database file (not SQLite)")
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     """Create a new database file readable by its owner only: it holds patient data."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +106,7 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
         if path is not None:
             if not create and not path.exists():
                 raise NoDatabase(f"no database at {path}; {CREATE_HINT}")
+            _refuse_what_is_no_database(path)
             _prepare_sqlite_file(path)
         engine = create_engine(
             url,

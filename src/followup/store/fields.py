@@ -292,6 +292,8 @@ def _message(model: type[BaseModel], field: str, error: Any) -> str:
         return f"is longer than {rule.max_length} characters"
     if kind == "string_too_short":
         return "is required"
+    if kind == "string_unicode":  # a byte that is not UTF-8, as Python hands it over
+        return "is not UTF-8 text (set the terminal to UTF-8)"
     if kind == "missing" or (kind.endswith("_type") and error.get("input") is None):
         return "is required"
     if kind in ("int_parsing", "int_from_float", "int_type"):

@@ -17,11 +17,12 @@ BOMS = {codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16", codecs.BOM
 
 def read_text(path: Path, file: str) -> str:
     """The file's text (Excel's UTF-8 BOM taken off), or InvalidInput naming ``file``, the line
-    and the column (in characters, from 1) of the first byte that is not UTF-8."""
+    and the column (in characters, from 1) of the first byte that is not UTF-8. A file that
+    cannot be opened is named by its path as given."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InvalidInput([Problem(file, 0, None, f"cannot open: {exc.strerror}")]) from None
+        raise InvalidInput([Problem(str(path), 0, None, f"cannot open: {exc.strerror}")]) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
