@@ -25,7 +25,8 @@ from followup.cli.common import (
     whole_argument,
 )
 from followup.cli.common import as_of as as_of_date
-from followup.services.context import command_line_actor
+from followup.errors import FollowupError
+from followup.services.context import Context, command_line_actor
 
 if TYPE_CHECKING:  # the services a command needs are imported when it runs
     from followup.services.call_list import DueItem
@@ -53,7 +54,7 @@ def cmd_due(args: argparse.Namespace) -> int:
     days = 7 if args.days is None else args.days
     day = as_of_date(args.as_of)  # a usage error before the database is opened
     ctx = context(args)
-    sheet = read_call_sheet(ctx, view=args.view, days=days, as_of=day or ctx.today())
+    sheet = read_call_sheet(ctx, view=args.view, days=days, as_of=_evaluation_day(ctx, day))
     if fmt is not None:
         return _write_sheet(sheet, fmt, args.out)
     items = sheet.items
@@ -64,6 +65,20 @@ def cmd_due(args: argparse.Namespace) -> int:
     out(f"{len(items)} call(s) as of {as_of} ({sheet.title.lower()}: {sheet.description}):")
     out_lines(_call_lines(items))
     return EXIT_OK
+
+
+def _evaluation_day(ctx: Context, day: date | None) -> date:
+    """The day to evaluate as of: ``--as-of`` when given, refused when it is before the day the
+    stored flags stand on (it would clear the flags raised since); else today."""
+    from followup.services.evaluation_day import EarlierThanEvaluated, check_not_before_evaluated
+
+    if day is None:
+        return ctx.today()
+    try:
+        check_not_before_evaluated(ctx, day)
+    except EarlierThanEvaluated as exc:
+        raise FollowupError(f"--as-of {exc}") from None
+    return day
 
 
 def _due_format(args: argparse.Namespace) -> str | None:
@@ -131,7 +146,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
         raise UsageError(f"--kind must be one of: {', '.join(KIND_LEVELS)}")
     day = as_of_date(args.as_of)
     ctx = context(args)
-    as_of = day or ctx.today()
+    as_of = _evaluation_day(ctx, day)
     evaluate_cohort(ctx, as_of, full=args.full)
 
     def wanted(level: str, kind: str) -> bool:
@@ -190,7 +205,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-flags must be 0 or more, at most {MAX_FLAGS}")
     day = as_of_date(args.as_of)
     ctx = context(args)
-    as_of = day or ctx.today()
+    as_of = _evaluation_day(ctx, day)
     packet = prepare_packet(
         ctx, as_of, max_sections=args.max_flags, with_charts=args.format == "html"
     )
