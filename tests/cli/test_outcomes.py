@@ -89,3 +89,14 @@ def test_an_unwritable_file_is_reported(db: str, tmp_path: Path) -> None:
     result = run("outcomes", "--out", str(tmp_path / "missing" / "o.html"), db=db)
     assert result.returncode == 1
     assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_site_is_refused_naming_the_sites(demo_db: str) -> None:
+    # A mistyped site reported no episodes, as if the site had treated none.
+    result = run("outcomes", "--site", "main,mian", db=demo_db)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == "followup: --site: no site 'mian'; the sites are: main, north\n"
+    known = run("outcomes", "--site", "north", "--json", db=demo_db)
+    assert known.returncode == 0, known.stderr
+    assert json.loads(known.stdout)["overall"]["counted"] > 0

@@ -24,6 +24,7 @@ from followup.cli.common import (
 )
 from followup.cli.common import as_of as as_of_date
 from followup.errors import FollowupError
+from followup.services.context import Context
 
 GROUPINGS = ("product", "kl_grade", "smoker", "route", "site")
 
@@ -67,6 +68,20 @@ def _selection(args: argparse.Namespace) -> dict[str, list[str]]:
     return only
 
 
+def _check_sites(ctx: Context, wanted: list[str]) -> None:
+    """Refuse a ``--site`` the clinic does not have: a mistyped site would report no episodes
+    as if it had none."""
+    from followup.services.sites import list_sites
+
+    if not wanted:
+        return
+    known = [site.id for site in list_sites(ctx)]
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        choose = f"; the sites are: {', '.join(known)}" if known else "; there is no site yet"
+        raise FollowupError(f"--site: no site {', '.join(map(repr, unknown))}{choose}")
+
+
 def cmd_outcomes(args: argparse.Namespace) -> int:
     """Print the outcomes table (or JSON), or write the HTML report."""
     from followup.reports.files import write_private
@@ -75,6 +90,7 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
 
     only = _selection(args)
     ctx = context(args)
+    _check_sites(ctx, only.get("site", []))
     as_of = as_of_date(args.as_of) or ctx.today()
     report = build_outcomes(ctx, as_of, args.by, only)
     if args.out:
