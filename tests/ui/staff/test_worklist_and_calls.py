@@ -3,6 +3,7 @@ with one key, and staying current as others work."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from textual.widgets import Input, Static
 
@@ -217,3 +218,22 @@ async def test_a_failed_update_is_reported_and_the_list_stays_usable(
         assert isinstance(screen, WorklistScreen) and not screen.evaluating
         summary = str(screen.query_one("#worklist-summary", Static).render())
         assert "updating" not in summary and screen.shown
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_both_knees_and_their_follow_ups_fit_in_their_column(
+    demo_ctx, run_app, monkeypatch, size
+):
+    """ "left 18m · right 18m" was cut to "left 18m · right 1" at both sizes."""
+    monkeypatch.setattr(WorklistScreen, "PAGE_SIZE", 500)
+    async with run_app(demo_ctx, user="demo", size=size) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("v", "v")  # next 30 days
+        await settle(pilot)
+        table = screen.query_one(WorklistTable)
+        width = next(c.width for c in table.ordered_columns if c.key == "knees")
+        knees = [
+            str(table.get_row_at(n)[screen.columns.index("knees")]) for n in range(table.row_count)
+        ]
+        assert max(len(k) for k in knees) > 18  # two knees with two-digit follow-ups are there
+        assert all(len(k) <= width for k in knees), (width, max(knees, key=len))
