@@ -95,6 +95,8 @@ async def test_mark_an_assessment_entered_in_error_with_a_reason(demo_ctx, run_a
         await pilot.press("enter")  # a reason is required
         assert isinstance(pilot.app.screen, TextDialog)
         assert "cannot be left empty" in str(pilot.app.screen.query_one("#text-problem").render())
+        # ... and the message names the field (it read "This cannot be left empty.")
+        assert str(pilot.app.screen.query_one("#text-problem").render()).startswith("reason:")
         await pilot.press(*"wrong knee", "enter")
         await settle(pilot)
         assert pilot.app.screen is screen
