@@ -12,6 +12,7 @@ from followup.store.engine import read_session
 from followup.store.models import Contact
 from followup.ui.staff.calls import LogCallDialog
 from followup.ui.staff.worklist import WorklistScreen, WorklistTable
+from followup.ui.staff.worklist_rows import call_line
 
 from .conftest import settle
 
@@ -237,3 +238,41 @@ async def test_both_knees_and_their_follow_ups_fit_in_their_column(
         ]
         assert max(len(k) for k in knees) > 18  # two knees with two-digit follow-ups are there
         assert all(len(k) <= width for k in knees), (width, max(knees, key=len))
+
+
+async def test_the_line_under_the_list_is_never_cut_at_80_columns(demo_ctx, run_app, monkeypatch):
+    """A call of both knees takes three lines at 80 columns; the box held two, so the last
+    contact was cut off ("last contact no answer 28")."""
+    monkeypatch.setattr(WorklistScreen, "PAGE_SIZE", 500)
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("v", "v")  # next 30 days
+        await settle(pilot)
+        row = max(
+            range(len(screen.shown)),
+            key=lambda n: len(call_line(screen.shown[n], screen.data.today)),
+        )
+        await pilot.press(*["down"] * row)
+        await pilot.pause()
+        box = screen.query_one("#worklist-call", Static)
+        line = call_line(screen.shown[row], screen.data.today)
+        lines = line.wrap(pilot.app.console, box.content_size.width)
+        assert len(lines) > 2  # the longest call needs a third line here
+        assert len(lines) <= box.content_size.height
+
+
+async def test_the_phone_key_shows_the_number_where_the_column_does_not_fit(demo_ctx, run_app):
+    """At 80 columns there is no room for the phone column: "p" did nothing at all."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        call = screen.shown[0]
+        assert call.first.phone
+        box = screen.query_one("#worklist-call", Static)
+        assert call.first.phone not in str(box.render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert "phone" not in screen.columns
+        assert call.first.phone in str(box.render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert call.first.phone not in str(box.render())

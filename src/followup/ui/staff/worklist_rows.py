@@ -77,12 +77,15 @@ def call_cells(call: PatientCall, today: date) -> dict[str, object]:
     }
 
 
-def call_line(call: PatientCall, today: date) -> Text:
+def call_line(call: PatientCall, today: date, with_phone: bool = False) -> Text:
     """The highlighted call in words, under the list (where a narrow terminal has no room for
     the window and last contact columns): each knee's follow-up and window, for a confirmation
-    call why it is asked for ("pain up 22 since best"), and the last contact."""
+    call why it is asked for ("pain up 22 since best"), and the last contact; the phone number
+    too ``with_phone`` (asked for where the phone column does not fit)."""
     line = Text()
     line.append(f"{call.first.name} ({call.patient_id})", style="bold")
+    if with_phone:
+        line.append(f" · ☎ {call.first.phone or fmt.DASH}", style="bold")
     for k in call.knees:
         what = fmt.call_name(k.timepoint)
         window = fmt.call_window(k.window_start, k.window_end, today)
