@@ -210,3 +210,17 @@ async def test_signing_out_or_quitting_with_an_entry_typed_asks_first(demo_ctx, 
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen) and app.staff is None
+
+
+async def test_the_ask_for_a_user_name_goes_once_one_is_typed(demo_ctx, run_app):
+    """Enter on an empty name asked for one; typing it and Enter left "Type your user name."
+    on the screen while the password was being typed."""
+    async with run_app(demo_ctx) as pilot:
+        app = pilot.app
+        await settle(pilot)
+        problem = app.screen.query_one("#signin-problem", Static)
+        await pilot.press("enter")
+        assert str(problem.render()) == "Type your user name."
+        await pilot.press(*"demo", "enter")
+        assert app.focused is app.screen.query_one("#password")
+        assert str(problem.render()) == ""
