@@ -249,3 +249,17 @@ async def test_an_empty_form_names_its_fields_from_the_top_under_each_field(demo
         await settle(pilot)
         assert _problem(form, "birth_date") == "birth date: is required"
         assert pilot.app.focused is form.query_one("#f-birth_date")
+
+
+async def test_the_line_above_the_keys_forgets_a_refusal_being_corrected(demo_ctx, run_app):
+    """The field's own message went as soon as it was edited; the line above the keys (all
+    that shows of it at 80x24 when the field has scrolled away) still said "Not saved: ..."."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        form = await _new_patient_form(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        bottom = form.query_one("#form-problem", Static)
+        assert str(bottom.render()) == "Not saved: patient ID: is required"
+        await pilot.press("P")
+        assert _problem(form, "patient_id") == ""
+        assert str(bottom.render()) == ""
