@@ -8,6 +8,7 @@ from textual.widgets import Input
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.audit import list_events
+from followup.services.importing import import_file
 from followup.services.review_queue import open_flags
 from followup.ui.kiosk.knee import KneeChoiceScreen
 from followup.ui.kiosk.questions import QuestionsScreen
@@ -176,3 +177,52 @@ async def test_id_and_code_typed_in_one_burst_stay_apart(clinic: Clinic) -> None
         await pilot.pause(0.3)
         await settle(pilot)
         assert isinstance(app.screen, QuestionsScreen), screen_text(pilot)
+
+
+async def test_thank_you_survives_an_earlier_form_whose_pain_could_not_be_scored(
+    clinic: Clinic, tmp_path
+) -> None:
+    """A phone form with too many pain items declined has no pain score: the thank-you screen
+    once crashed the kiosk on it (the patient saw a traceback); it leaves that form out."""
+    path = tmp_path / "declined.csv"
+    path.write_text(
+        "patient_id,knee,assessed_on,source," + ",".join(ITEM_KEYS) + "\n"
+        "P1,left,2026-06-05,phone,,,,1,1," + ",".join(["2"] * (len(ITEM_KEYS) - 5)) + "\n",
+        encoding="utf-8",
+    )
+    import_file(clinic.ctx, "assessments", path, "test")
+    app = kiosk(clinic)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await sign_in(pilot, "P1", clinic.codes["P1"])
+        await pilot.press("l")
+        await settle(pilot)
+        await answer_all(pilot, "1", typed=False)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ThankYouScreen)
+        thanks = screen_text(pilot)
+        assert "pain scores since treatment, oldest first: 50, 25." in thanks
+        assert "daily-activity scores since treatment, oldest first: 50, 50, 25." in thanks
+
+
+async def test_a_refused_sign_in_is_explained_in_full_at_80x24(clinic: Clinic) -> None:
+    """At 80x24 the message's second line ("Please try again, or ask the clinic for a new
+    code.") was below the bottom of the screen."""
+    from textual.errors import NoWidget
+    from textual.widgets import Static
+
+    app = kiosk(clinic)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "P2", "WRONG-CODE")
+        await pilot.pause()
+        message = app.screen.query_one("#message", Static)
+        assert "ask the clinic for a new code" in str(message.render())
+        region = message.region
+        assert region.height >= 2
+        for y in (region.y, region.bottom - 1):
+            try:
+                shown, _ = app.screen.get_widget_at(region.x, y)
+            except NoWidget:
+                shown = None
+            assert shown is message, y
+        assert app.focused is app.screen.query_one("#code")

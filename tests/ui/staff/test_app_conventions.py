@@ -16,7 +16,7 @@ from followup.ui.staff.help import HelpScreen
 from followup.ui.staff.patient import PatientScreen
 from followup.ui.staff.worklist import WorklistScreen
 from followup.ui.widgets.dialogs import ErrorDialog
-from followup.ui.widgets.keybar import KeyBar
+from followup.ui.widgets.keybar import SHORT, KeyBar
 from tests.conftest import make_context
 
 from .conftest import settle
@@ -150,3 +150,18 @@ def test_run_returns_1_without_traceback_when_the_app_fails(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert code == 1
     assert "Traceback" not in err and "Halina" not in err and "RuntimeError" in err
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_key_bar_drops_a_key_that_does_not_fit_rather_than_cutting_it(
+    demo_ctx, run_app, size
+):
+    """The review queue's keys did not fit 120 columns and the last one read "f3Rev"."""
+    async with run_app(demo_ctx, user="doctor", size=size) as pilot:
+        bar = pilot.app.screen.query_one(KeyBar)
+        line = bar.render().plain
+        shown, _palette = bar.entries()
+        whole = {f"{display}{SHORT.get(what, what)}" for _key, display, what, _on in shown}
+        keys = [part.strip() for part in line.split("▏")[0].split("  ") if part.strip()]
+        assert keys and all(key in whole for key in keys), keys
+        assert all(line[s.start : s.end].strip() in whole for s in bar.spans[:-1])

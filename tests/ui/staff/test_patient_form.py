@@ -224,3 +224,42 @@ async def test_every_field_can_be_reached_and_seen(demo_ctx, size):
         await pilot.pause()
         save = form.query_one("#save")
         assert pilot.app.focused is save and fields.region.contains_region(save.region)
+
+
+async def test_an_empty_form_names_its_fields_from_the_top_under_each_field(demo_ctx, run_app):
+    """Saving an empty form asked for the birth date first, and a refused patient ID was shown
+    only on the bottom line, with the cursor left where it was."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        form = await _new_patient_form(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert _problem(form, "patient_id") == "patient ID: is required"
+        assert pilot.app.focused is form.query_one("#f-patient_id")
+        await pilot.press(*"P 1", "ctrl+s")
+        await settle(pilot)
+        bottom = str(form.query_one("#form-problem", Static).render())
+        assert _problem(form, "patient_id").startswith("patient ID: must be 1-32 letters"), bottom
+        assert pilot.app.focused is form.query_one("#f-patient_id")
+        await pilot.press("backspace", "backspace", "backspace", *"P9002", "ctrl+s")
+        await settle(pilot)
+        assert _problem(form, "patient_id") == ""
+        assert _problem(form, "name") == "name: is required"
+        assert pilot.app.focused is form.query_one("#f-name")
+        await pilot.press(*"Ann Test", "ctrl+s")
+        await settle(pilot)
+        assert _problem(form, "birth_date") == "birth date: is required"
+        assert pilot.app.focused is form.query_one("#f-birth_date")
+
+
+async def test_the_line_above_the_keys_forgets_a_refusal_being_corrected(demo_ctx, run_app):
+    """The field's own message went as soon as it was edited; the line above the keys (all
+    that shows of it at 80x24 when the field has scrolled away) still said "Not saved: ..."."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        form = await _new_patient_form(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        bottom = form.query_one("#form-problem", Static)
+        assert str(bottom.render()) == "Not saved: patient ID: is required"
+        await pilot.press("P")
+        assert _problem(form, "patient_id") == ""
+        assert str(bottom.render()) == ""

@@ -95,6 +95,8 @@ async def test_mark_an_assessment_entered_in_error_with_a_reason(demo_ctx, run_a
         await pilot.press("enter")  # a reason is required
         assert isinstance(pilot.app.screen, TextDialog)
         assert "cannot be left empty" in str(pilot.app.screen.query_one("#text-problem").render())
+        # ... and the message names the field (it read "This cannot be left empty.")
+        assert str(pilot.app.screen.query_one("#text-problem").render()).startswith("reason:")
         await pilot.press(*"wrong knee", "enter")
         await settle(pilot)
         assert pilot.app.screen is screen
@@ -191,3 +193,18 @@ async def test_the_overview_names_each_knees_next_call_and_why_a_confirmation(de
             assert first[0].call.status(demo_ctx.today()) in other_text
         else:
             assert "No call to make." in other_text
+
+
+async def test_an_assessment_entered_in_error_is_struck_through_in_every_column(demo_ctx, run_app):
+    """At 80 columns the Status column is off the screen: the row itself must show that the
+    assessment no longer counts, as a treatment's row does."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        screen = await _open(pilot, PATIENT)
+        await pilot.press("3", "down", "e")
+        await pilot.press(*"dup", "enter")
+        await settle(pilot)
+        table = screen.query_one("#assessments", DataTable)
+        marked = table.get_row_at(1)
+        assert "ENTERED IN ERROR" in str(marked[-1])
+        assert all("strike" in str(cell.style) for cell in marked), marked
+        assert not any("strike" in str(getattr(c, "style", "")) for c in table.get_row_at(0))

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
+from textual.errors import NoWidget
 from textual.widgets import Static
 
 from followup.errors import FollowupError
@@ -212,3 +213,44 @@ def test_the_assessment_day_goes_back_at_most_90_days() -> None:
     assert assessment_day(" 2026-11-21 ", today) == today
     with pytest.raises(FollowupError, match="more than 90 days ago"):
         assessment_day((oldest - timedelta(days=1)).isoformat(), today)
+
+
+def _on_screen(pilot, widget) -> bool:
+    """Whether ``widget`` is what the screen shows where it is (not scrolled out of sight)."""
+    region = widget.region
+    if not region.height or not region.width:
+        return False
+    try:
+        shown, _ = pilot.app.screen.get_widget_at(region.x, region.y)
+    except NoWidget:  # beyond the edge of the screen
+        return False
+    return shown is widget
+
+
+async def test_a_refused_optional_field_is_explained_in_sight_at_80x24(demo_ctx, run_app):
+    """At 80x24 the message sat below the last field, out of sight: Enter seemed to do
+    nothing."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        await _start_entry(pilot)
+        entry = pilot.app.screen
+        await pilot.press(*"2" * 24, "1", "1", "enter")  # pain now: 11
+        await pilot.pause()
+        assert entry.step == "step-extras" and entry.focused.id == "pain-nrs"
+        problem = entry.query_one("#extras-problem", Static)
+        assert "0 to 10" in str(problem.render())
+        assert _on_screen(pilot, problem)
+        assert _on_screen(pilot, entry.focused)
+
+
+async def test_a_corrected_field_leaves_no_stale_message(demo_ctx, run_app):
+    """Pain 11 refused, corrected to 7, Enter: the next field had focus but the screen still
+    said "Pain must be a whole number from 0 to 10"."""
+    async with run_app(demo_ctx, user="demo") as pilot:
+        await _start_entry(pilot)
+        entry = pilot.app.screen
+        await pilot.press(*"2" * 24, "1", "1", "enter")
+        problem = entry.query_one("#extras-problem", Static)
+        assert "0 to 10" in str(problem.render())
+        await pilot.press("backspace", "backspace", "7", "enter")
+        assert entry.focused.id == "patient-global"
+        assert str(problem.render()) == ""

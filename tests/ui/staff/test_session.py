@@ -178,3 +178,49 @@ def test_the_sections_are_imported_while_the_sign_in_screen_waits(demo_ctx) -> N
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "all"
+
+
+async def test_signing_out_or_quitting_with_an_entry_typed_asks_first(demo_ctx, run_app):
+    """Ctrl+O in the middle of a phone entry signed out at once and the answers typed so far
+    were gone without a word (Escape in the entry asks; the app-wide keys did not)."""
+    from followup.ui.staff.phone_entry import PhoneEntryScreen
+    from followup.ui.widgets.dialogs import ConfirmDialog
+
+    async with run_app(demo_ctx, user="demo") as pilot:
+        app = pilot.app
+        await pilot.press("a", "enter", "1", "2")
+        entry = app.screen
+        assert isinstance(entry, PhoneEntryScreen) and entry.has_unsaved_entry
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is entry and app.staff is not None
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is entry and app.is_running
+        await pilot.press("3")  # the entry goes on where it was
+        assert len([a for a in entry.query_one("Questionnaire").answers.values()]) == 3
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.staff is None
+
+
+async def test_the_ask_for_a_user_name_goes_once_one_is_typed(demo_ctx, run_app):
+    """Enter on an empty name asked for one; typing it and Enter left "Type your user name."
+    on the screen while the password was being typed."""
+    async with run_app(demo_ctx) as pilot:
+        app = pilot.app
+        await settle(pilot)
+        problem = app.screen.query_one("#signin-problem", Static)
+        await pilot.press("enter")
+        assert str(problem.render()) == "Type your user name."
+        await pilot.press(*"demo", "enter")
+        assert app.focused is app.screen.query_one("#password")
+        assert str(problem.render()) == ""

@@ -3,6 +3,7 @@ with one key, and staying current as others work."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from textual.widgets import Input, Static
 
@@ -11,6 +12,7 @@ from followup.store.engine import read_session
 from followup.store.models import Contact
 from followup.ui.staff.calls import LogCallDialog
 from followup.ui.staff.worklist import WorklistScreen, WorklistTable
+from followup.ui.staff.worklist_rows import call_line
 
 from .conftest import settle
 
@@ -217,3 +219,60 @@ async def test_a_failed_update_is_reported_and_the_list_stays_usable(
         assert isinstance(screen, WorklistScreen) and not screen.evaluating
         summary = str(screen.query_one("#worklist-summary", Static).render())
         assert "updating" not in summary and screen.shown
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_both_knees_and_their_follow_ups_fit_in_their_column(
+    demo_ctx, run_app, monkeypatch, size
+):
+    """ "left 18m · right 18m" was cut to "left 18m · right 1" at both sizes."""
+    monkeypatch.setattr(WorklistScreen, "PAGE_SIZE", 500)
+    async with run_app(demo_ctx, user="demo", size=size) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("v", "v")  # next 30 days
+        await settle(pilot)
+        table = screen.query_one(WorklistTable)
+        width = next(c.width for c in table.ordered_columns if c.key == "knees")
+        knees = [
+            str(table.get_row_at(n)[screen.columns.index("knees")]) for n in range(table.row_count)
+        ]
+        assert max(len(k) for k in knees) > 18  # two knees with two-digit follow-ups are there
+        assert all(len(k) <= width for k in knees), (width, max(knees, key=len))
+
+
+async def test_the_line_under_the_list_is_never_cut_at_80_columns(demo_ctx, run_app, monkeypatch):
+    """A call of both knees takes three lines at 80 columns; the box held two, so the last
+    contact was cut off ("last contact no answer 28")."""
+    monkeypatch.setattr(WorklistScreen, "PAGE_SIZE", 500)
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("v", "v")  # next 30 days
+        await settle(pilot)
+        row = max(
+            range(len(screen.shown)),
+            key=lambda n: len(call_line(screen.shown[n], screen.data.today)),
+        )
+        await pilot.press(*["down"] * row)
+        await pilot.pause()
+        box = screen.query_one("#worklist-call", Static)
+        line = call_line(screen.shown[row], screen.data.today)
+        lines = line.wrap(pilot.app.console, box.content_size.width)
+        assert len(lines) > 2  # the longest call needs a third line here
+        assert len(lines) <= box.content_size.height
+
+
+async def test_the_phone_key_shows_the_number_where_the_column_does_not_fit(demo_ctx, run_app):
+    """At 80 columns there is no room for the phone column: "p" did nothing at all."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        call = screen.shown[0]
+        assert call.first.phone
+        box = screen.query_one("#worklist-call", Static)
+        assert call.first.phone not in str(box.render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert "phone" not in screen.columns
+        assert call.first.phone in str(box.render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert call.first.phone not in str(box.render())

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 DATABASE = "database"
 
 
+class MessageLine(Static):
+    """The line for messages to the patient, scrolled into sight whenever it grows: on a
+    small screen (80x24) it is below the card, and a patient does not scroll to look."""
+
+    def on_resize(self) -> None:
+        if self.size.height and str(self.render()):
+            self.scroll_visible(animate=False)
+
+
 class KioskScreen(Screen[None]):
     """A full screen of the kiosk. Subclasses yield their body from ``compose_body``."""
 
@@ -35,14 +44,18 @@ class KioskScreen(Screen[None]):
         yield Static(self.heading, id="title", markup=False)
         with Vertical(id="body"):
             yield from self.compose_body()
-            yield Static(id="message", markup=False)
+            yield MessageLine(id="message", markup=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
     def say(self, text: str) -> None:
-        """Show a message to the patient (or clear it with an empty string)."""
-        self.query_one("#message", Static).update(text)
+        """Show a message to the patient (or clear it with an empty string), scrolled into
+        sight (``MessageLine``)."""
+        message = self.query_one("#message", Static)
+        message.update(text)
+        if text:
+            self.call_after_refresh(message.scroll_visible, animate=False)
 
     def in_thread(self, work: Callable[[Context], Any], description: str) -> Worker[Any]:
         """Run ``work(ctx)`` in a thread worker; it posts its own result messages. Only one

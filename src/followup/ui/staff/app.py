@@ -138,7 +138,7 @@ class FollowupApp(SectionNavigation, UrgentFlagWatch, WriteWaitNotice, App[int])
             "sign_out",
             "Sign out",
             id="app.sign_out",
-            tooltip="Sign out (anything not saved is lost)",
+            tooltip="Sign out (asks first over an entry not saved)",
             show=False,
         ),
         Binding(
@@ -254,9 +254,10 @@ class FollowupApp(SectionNavigation, UrgentFlagWatch, WriteWaitNotice, App[int])
         for screen, callback in deferred:
             self.push_screen(screen, callback)
 
-    async def action_sign_out(self) -> None:
+    async def sign_out(self) -> None:
         """Back to the sign-in screen; the signed-in user's screens (and the patient data they
-        hold) are removed, not just hidden."""
+        hold) are removed, not just hidden. (Ctrl+O asks first over an unsaved entry:
+        ``SectionNavigation.action_sign_out``.)"""
         self._deferred.clear()
         self.stop_urgent_watch()
         while len(self.screen_stack) > 1:

@@ -10,7 +10,7 @@ from datetime import date
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -67,7 +67,9 @@ class DecisionDialog(ModalScreen[DecisionAnswer | None]):
         self.amending = decision is None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog decision-dialog"):
+        # Scrolls when taller than the screen (amending to a booster at 80x24); a problem is
+        # scrolled into sight when shown (``_say``).
+        with VerticalScroll(classes="dialog decision-dialog"):
             title = (
                 "Amend the decision"
                 if self.amending
@@ -125,14 +127,13 @@ class DecisionDialog(ModalScreen[DecisionAnswer | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        problem = self.query_one("#decision-problem", Static)
         if self.decision is None:
-            problem.update("Choose the new decision first (b, m, f or d).")
+            self._say("Choose the new decision first (b, m, f or d).")
             self.query_one(OptionList).focus()
             return
         note = self.query_one("#decision-note", Input).value.strip()
         if not note:
-            problem.update("note: say why; it is kept with the decision.")
+            self._say("note: say why; it is kept with the decision.")
             self.query_one("#decision-note", Input).focus()
             return
         until = None
@@ -140,15 +141,21 @@ class DecisionDialog(ModalScreen[DecisionAnswer | None]):
             field = self.query_one("#decision-until", Input)
             if event.input is self.query_one("#decision-note", Input) and not field.value:
                 field.focus()  # one more Enter saves without a day
-                problem.update("The booked day is optional: Enter again to save without one.")
+                self._say("The booked day is optional: Enter again to save without one.")
                 return
             try:
                 until = booster_day(field.value, self.today)
             except ValueError as error:
-                problem.update(str(error))
+                self._say(str(error))
                 field.focus()
                 return
         self.dismiss(DecisionAnswer(self.decision, note, until))
+
+    def _say(self, message: str) -> None:
+        """Show what is wrong, scrolled into sight with the field above it."""
+        problem = self.query_one("#decision-problem", Static)
+        problem.update(message)
+        self.call_after_refresh(problem.scroll_visible, animate=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

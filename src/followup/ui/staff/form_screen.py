@@ -46,9 +46,11 @@ class StaffForm(StaffScreen):
 
     def show_problem(self, field: str | None, message: str) -> None:
         """Show a refusal under its field (marked) and on the line above the keys; an empty
-        message clears the field's."""
+        message clears the field's, and the line's when it was that field's."""
         if field is not None and field in self.field_names:
             problem = self.query_one(f"#problem-{field}", Static)
+            if not message and problem.has_class("shown"):
+                self.query_one("#form-problem", Static).update("")
             problem.update(message)
             problem.set_class(bool(message), "shown")
             self.query_one(f"#row-{field}").set_class(bool(message), "refused")

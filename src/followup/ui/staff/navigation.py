@@ -3,11 +3,13 @@ opening a patient, from a key, the command palette or a message.
 
 A mixin for the staff app. The sections are installed screens kept alive while someone is
 signed in; a patient opens on the one installed patient screen, its read started at once while
-the screens change. Nothing moves while a dialog or an unsaved entry is open.
+the screens change. Nothing moves while a dialog or an unsaved entry is open, and signing out
+or quitting over an unsaved entry asks first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,6 +32,47 @@ class SectionNavigation(_AppBase):
     def _navigation_blocked(self) -> bool:
         screen = self.screen
         return screen.is_modal or bool(getattr(screen, "has_unsaved_entry", False))
+
+    def unsaved_entry_open(self) -> bool:
+        """Whether a phone entry or a form holds something typed and not saved (also under a
+        dialog)."""
+        return any(getattr(s, "has_unsaved_entry", False) for s in self.screen_stack)
+
+    async def sign_out(self) -> None:
+        """Back to the sign-in screen (the app's)."""
+        raise NotImplementedError
+
+    def _leave_after_asking(self, question: str, yes: str, leave: Callable[[], Any]) -> None:
+        from followup.ui.widgets.dialogs import ConfirmDialog
+
+        def answer(confirmed: bool | None) -> None:
+            if confirmed:
+                self.call_later(leave)
+
+        self.push_screen(ConfirmDialog(question, yes=yes, no="Stay"), answer)
+
+    async def action_sign_out(self) -> None:
+        """Sign out; over an entry typed and not saved, ask first. Not at the lock screen: who
+        is at the desk then cannot save it, and may need the desk."""
+        if self.locked or not self.unsaved_entry_open():
+            await self.sign_out()
+            return
+        self._leave_after_asking(
+            "Sign out? What you are entering has not been saved and will be lost.",
+            "Sign out",
+            self.sign_out,
+        )
+
+    async def action_quit(self) -> None:
+        """Quit; over an entry typed and not saved, ask first (not at the lock screen)."""
+        if self.locked or not self.unsaved_entry_open():
+            self.exit()
+            return
+        self._leave_after_asking(
+            "Quit followup? What you are entering has not been saved and will be lost.",
+            "Quit",
+            self.exit,
+        )
 
     async def _show_section(self, name: str) -> None:
         while len(self.screen_stack) > 2:

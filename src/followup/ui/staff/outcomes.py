@@ -275,6 +275,7 @@ class OutcomesScreen(StaffScreen):
                 "holds figures for groups of knees, no names or patient IDs.",
                 placeholder="file name (.html)",
                 value=str(default),
+                field="file name",
             ),
             chosen,
         )

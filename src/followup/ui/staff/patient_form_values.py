@@ -8,7 +8,7 @@ from typing import Any
 
 from followup.domain.written_dates import written_day
 from followup.errors import FollowupError, PermissionDenied
-from followup.services.patients import FIELDS, LABELS, ReasonRequired
+from followup.services.patients import FIELDS, LABELS, ReasonRequired, check_patient_id
 from followup.store.fields import decimal_number
 
 YES_NO: list[tuple[str, Any]] = [("yes", True), ("no", False)]
@@ -35,7 +35,7 @@ def field_named(error: FollowupError) -> str | None:
         return "reason"
     if isinstance(error, PermissionDenied) or message.startswith("there is no site"):
         return "site_id"
-    if message.startswith(("a patient ID", "a patient with ID")):
+    if message.startswith(("patient ID:", "a patient ID", "a patient with ID")):
         return "patient_id"
     head = message.split(":", 1)[0]
     return next((f for f, label in LABELS.items() if label == head), None)
@@ -43,8 +43,14 @@ def field_named(error: FollowupError) -> str | None:
 
 def typed_values(raw: dict[str, Any]) -> dict[str, Any]:
     """The form's text as the patient's fields hold it (a date, a number); a FollowupError
-    names the field that is not one."""
+    names the field that is not one, the first from the top of the form."""
     values = {f: raw[f] for f in FIELDS}
+    if "patient_id" in raw:  # adding: the ID comes first
+        if not raw["patient_id"]:
+            raise FollowupError("patient ID: is required")
+        check_patient_id(raw["patient_id"])
+    if raw["name"] is None:
+        raise FollowupError("name: is required")
     born = raw["birth_date"]
     if born is None:
         raise FollowupError("birth date: is required")

@@ -86,19 +86,23 @@ def open_flag_summary(flags: tuple[FlagView, ...]) -> Text:
 
 
 def assessment_row(a: AssessmentLine) -> tuple[object, ...]:
-    """An assessment as its tab's table shows it."""
+    """An assessment as its tab's table shows it; struck through when entered in error (the
+    whole row: at 80 columns the Status column is off the screen)."""
+    style = "dim strike" if a.entered_in_error else ""
     status = (
-        Text(f"ENTERED IN ERROR: {a.error_reason or ''}", style="dim strike")
+        Text(f"ENTERED IN ERROR: {a.error_reason or ''}", style=style)
         if a.entered_in_error
         else Text("valid" if a.total is not None else "not valid")
     )
-    return (
+    cells = (
         a.assessed_on.isoformat(), a.knee, fmt.words(a.source), fmt.score(a.pain),
         fmt.score(a.stiffness), fmt.score(a.function), fmt.score(a.total),
         fmt.number(a.pain_nrs), fmt.number(a.patient_global), f"{a.answered}/24",
-        Text(a.adverse_event or "", style="bold red", overflow="ellipsis", no_wrap=True),
-        status,
     )  # fmt: skip
+    adverse = Text(
+        a.adverse_event or "", style=style or "bold red", overflow="ellipsis", no_wrap=True
+    )
+    return (*(Text(str(c), style=style) for c in cells), adverse, status)
 
 
 def flag_history_text(history: list[FlagEvent], open_flags: tuple[FlagView, ...]) -> Text:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.validation import Number
 from textual.widgets import Input, Label, Static
 
@@ -85,11 +85,19 @@ class ExtrasStep(VerticalScroll):
             validators=[AssessmentDay(self.today)],
             placeholder="YYYY-MM-DD",
         )
-        yield Static("", id="extras-problem", classes="problem", markup=False)
-        yield Static(
-            "Enter: next field (from the last: review) · ↑: previous field",
-            classes="hint",
-        )
+        # Docked: in sight whichever field is refused, also when the fields scroll (80x24).
+        with Vertical(id="extras-foot"):
+            yield Static("", id="extras-problem", classes="problem", markup=False)
+            yield Static(
+                "Enter: next field (from the last: review) · ↑: previous field",
+                classes="hint",
+            )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # Being corrected: the refusal no longer holds (Enter on an acceptable value moves on
+        # without a word, so it would otherwise stay in sight under the next field).
+        if event.input.id in EXTRA_FIELDS:
+            self.query_one("#extras-problem", Static).update("")
 
     def move_on(self, event: Input.Submitted) -> bool:
         """Enter in one of these fields: say what is wrong with it, or focus the next field.

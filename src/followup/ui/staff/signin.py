@@ -126,6 +126,12 @@ class SignInScreen(PasswordCheck, Screen[None]):
         event.stop()  # Enter moves on by itself once a name is typed
         self.query_one("#signin-problem", Static).update("Type your user name.")
 
+    @on(Input.Changed, "#username")
+    def _name_typed(self, event: Input.Changed) -> None:
+        # Asking for a name, or refusing one, no longer holds once it is being typed.
+        event.stop()
+        self.query_one("#signin-problem", Static).update("")
+
     @on(Input.Submitted, "#password")
     def _submit(self, event: Input.Submitted) -> None:
         event.stop()
@@ -185,6 +191,12 @@ class LockScreen(PasswordCheck, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#password", Input).focus()
+
+    @on(Input.Changed, "#username")
+    def _name_typed(self, event: Input.Changed) -> None:
+        # Asking for a name, or refusing one, no longer holds once it is being typed.
+        event.stop()
+        self.query_one("#signin-problem", Static).update("")
 
     @on(Input.Submitted, "#password")
     def _submit(self, event: Input.Submitted) -> None:

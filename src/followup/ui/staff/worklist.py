@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -199,7 +200,10 @@ class WorklistScreen(PagedListScreen):
     def _describe_current(self) -> None:
         """The highlighted call in words under the list (empty with nothing to call)."""
         call = self._current()
-        line = call_line(call, self.data.today) if call is not None and self.data else ""
+        line: Text | str = ""
+        if call is not None and self.data is not None:
+            with_phone = self.show_phone and "phone" not in self.columns
+            line = call_line(call, self.data.today, with_phone)
         self.query_one("#worklist-call", Static).update(line)
 
     def summarise(self) -> None:

@@ -22,15 +22,26 @@ COLUMNS = (
 )
 
 
+# Room the knees column may grow to: "left 18m · right 18m" needs 20, "right confirm · left
+# 18m" 24; anything longer ends in "…" and the line under the list names it in full.
+KNEES_WIDEST = 28
+
+
 def columns_that_fit(width: int, show_phone: bool) -> list[tuple[str, str, int, int]]:
     """The columns for a terminal ``width`` wide, the least important dropped first (the phone
-    only when asked for)."""
+    only when asked for); the room left over widens the knees column."""
     wanted = [c for c in COLUMNS if c[0] != "phone" or show_phone]
     for priority in (5, 4, 3, 2):
         if sum(c[2] + 2 for c in wanted) <= width - 2:
             break
         wanted = [c for c in wanted if c[3] < priority]
-    return wanted
+    spare = max(0, width - 2 - sum(c[2] + 2 for c in wanted))
+    fitted = []
+    for key, title, size, priority in wanted:
+        if key == "knees":
+            size = min(KNEES_WIDEST, size + spare)
+        fitted.append((key, title, size, priority))
+    return fitted
 
 
 def call_cells(call: PatientCall, today: date) -> dict[str, object]:
@@ -42,7 +53,9 @@ def call_cells(call: PatientCall, today: date) -> dict[str, object]:
         "due": Text("due now"),
         "upcoming": Text(f"opens {fmt.short_day(first.window_start, today)}", style="dim"),
     }[first.status]
-    knees = " · ".join(f"{k.knee} {k.timepoint}" for k in call.knees)
+    knees = Text(
+        " · ".join(f"{k.knee} {k.timepoint}" for k in call.knees), overflow="ellipsis", no_wrap=True
+    )
     last = "never"
     if first.last_contact_at:
         when = fmt.short_day(first.last_contact_at.date(), today)
@@ -64,12 +77,15 @@ def call_cells(call: PatientCall, today: date) -> dict[str, object]:
     }
 
 
-def call_line(call: PatientCall, today: date) -> Text:
+def call_line(call: PatientCall, today: date, with_phone: bool = False) -> Text:
     """The highlighted call in words, under the list (where a narrow terminal has no room for
     the window and last contact columns): each knee's follow-up and window, for a confirmation
-    call why it is asked for ("pain up 22 since best"), and the last contact."""
+    call why it is asked for ("pain up 22 since best"), and the last contact; the phone number
+    too ``with_phone`` (asked for where the phone column does not fit)."""
     line = Text()
     line.append(f"{call.first.name} ({call.patient_id})", style="bold")
+    if with_phone:
+        line.append(f" · ☎ {call.first.phone or fmt.DASH}", style="bold")
     for k in call.knees:
         what = fmt.call_name(k.timepoint)
         window = fmt.call_window(k.window_start, k.window_end, today)

@@ -90,7 +90,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
 class TextDialog(ModalScreen[str | None]):
     """Asks for a line of text (a reason, a note). When ``required``, an empty answer is refused
-    with a message rather than accepted; Escape cancels and returns None."""
+    with a message naming the ``field`` rather than accepted; Escape cancels and returns None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="text.cancel", tooltip="Cancel")]
 
@@ -103,9 +103,11 @@ class TextDialog(ModalScreen[str | None]):
         placeholder: str = "",
         max_length: int = MAX_TEXT,
         value: str = "",
+        field: str = "reason",
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
+        self.field = field
         self.prompt = prompt
         self.required = required
         self.placeholder = placeholder
@@ -129,7 +131,7 @@ class TextDialog(ModalScreen[str | None]):
         event.stop()
         text = event.value.strip()
         if self.required and not text:
-            self.query_one("#text-problem", Static).update("This cannot be left empty.")
+            self.query_one("#text-problem", Static).update(f"{self.field}: cannot be left empty.")
             return
         self.dismiss(text)
 

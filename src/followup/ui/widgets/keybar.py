@@ -129,9 +129,9 @@ class KeyBar(Widget, can_focus=False):
             # The palette's key stays at the right edge; the others give way if space is short.
             width = self.size.width
             room = max(0, width - len(f"▏ {palette[1]} {palette[2]} "))
-            if line.cell_len > room:
-                line.truncate(room)
+            if line.cell_len > room:  # drop the keys that do not fit whole ("f3Rev" helps no one)
                 spans = [s for s in spans if s.end <= room]
+                line.truncate(spans[-1].end if spans else 0)
             line.append(" " * (room - line.cell_len))
             line.append("▏", text_style)
             add(palette[0], palette[1], palette[2], True, line.cell_len)
