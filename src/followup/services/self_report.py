@@ -45,7 +45,7 @@ class ScoreTrend:
     now: float | None
     now_on: date | None
     before: float | None  # the baseline of the latest treatment
-    since_treatment: tuple[float, ...]  # oldest first, after the treatment date
+    since_treatment: tuple[float, ...]  # oldest first, after the treatment date, scored only
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,11 @@ def _score_trend(trajectory: KneeTrajectory, domain: str) -> ScoreTrend:
         now=getattr(latest, domain) if latest else None,
         now_on=latest.assessed_on if latest else None,
         before=ref.baseline if ref else None,
+        # A form with too many of this domain's items left out has no score for it.
         since_treatment=tuple(
-            getattr(p, domain) for p in trajectory.points if p.assessed_on > treated_on
+            value
+            for p in trajectory.points
+            if p.assessed_on > treated_on and (value := getattr(p, domain)) is not None
         ),
     )
 

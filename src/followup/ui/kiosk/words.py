@@ -46,10 +46,8 @@ def _trend_lines(what: str, history_name: str, trend: ScoreTrend, treated_on: da
         )
     elif trend.now_on is not None and trend.now_on > treated_on:
         lines[0] += f" Before treatment it was {_score(trend.before)}."
-    # A form with too many items left out has no score for this domain: it is left out here.
-    scored = [v for v in trend.since_treatment if v is not None]
-    if len(scored) >= 2:
-        scores = ", ".join(_score(v) for v in scored)
+    if len(trend.since_treatment) >= 2:
+        scores = ", ".join(_score(v) for v in trend.since_treatment)
         lines.append(f"Your {history_name} since treatment, oldest first: {scores}.")
     return lines
 
