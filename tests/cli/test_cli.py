@@ -296,6 +296,20 @@ def test_a_file_without_its_header_row_is_refused_without_repeating_a_cell(
     assert sqlite3.connect(db).execute("SELECT count(*) FROM patient").fetchone() == (0,)
 
 
+def test_a_file_separated_by_semicolons_is_refused_saying_so(db: str, tmp_path: Path) -> None:
+    """A spreadsheet's "CSV" in a locale that writes decimal commas separates with ';'."""
+    text = "patient_id;name;birth_date\nP7;Nora Secret;1970-05-05\n"
+    done = run("import", "patients", write(tmp_path, "p.csv", text), db=db)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[1] == (
+        "p.csv, line 1: separates its columns with ';', not commas; save it as comma-separated "
+        "(UTF-8) with the columns: patient_id, name, birth_date, sex, phone, email, timezone, "
+        "language, site, smoker, diabetes, bmi, activity"
+    )
+    assert not any(word in done.stderr for word in IDENTIFYING)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM patient").fetchone() == (0,)
+
+
 def test_a_cell_in_the_wrong_column_is_refused_without_repeating_it(
     db: str, tmp_path: Path
 ) -> None:

@@ -287,12 +287,15 @@ def _check_header(header: list[str], by_name: dict[str, Column], log: ProblemLog
     if by_name.keys().isdisjoint(header):
         # Most likely the first row of data (a file saved without its header): its cells are
         # a patient's name, birth date and phone number, and no message repeats them.
-        log.add(
-            1,
-            None,
-            "names no column; is the header row missing? The first line names the columns: "
-            + ", ".join(by_name),
-        )
+        names = ", ".join(by_name)
+        separator = next((s for s in (";", "\t") if len(header) == 1 and s in header[0]), None)
+        if separator is not None:  # a spreadsheet's "CSV" in a locale that uses semicolons
+            shown = "a tab" if separator == "\t" else f"'{separator}'"
+            why = f"separates its columns with {shown}, not commas; save it as comma-separated"
+            log.add(1, None, f"{why} (UTF-8) with the columns: {names}")
+        else:
+            why = "names no column; is the header row missing? The first line names the columns"
+            log.add(1, None, f"{why}: {names}")
         return False
     ok = True
     seen: set[str] = set()
