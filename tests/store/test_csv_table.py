@@ -1,6 +1,7 @@
 """Reading a CSV file column by column (``read_table``): every cell's problem is reported at its
 own line even though a column's distinct cells are parsed once, rows are turned into columns a
-few at a time without losing or shifting one, and the row view (``read_rows``) is the same data."""
+few at a time without losing or shifting one, and the row view (``read_rows``) is the same data; a refused cell is repeated only when it is a
+code or a number."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from followup.errors import InvalidInput
 from followup.store import csv_files
-from followup.store.csv_cells import iso_date, text, whole_number
+from followup.store.csv_cells import iso_date, repeated, text, whole_number
 from followup.store.csv_files import Column, ProblemLog, Row, read_rows, read_table
 
 COLUMNS = [
@@ -97,3 +98,23 @@ def test_an_unknown_column_still_refuses_the_file(tmp_path: Path) -> None:
     path.write_text("patient_id,scor\nP1,1\n", encoding="utf-8")
     with pytest.raises(InvalidInput):
         read_table(path, COLUMNS, ProblemLog("f.csv"))
+
+
+@pytest.mark.parametrize(
+    "cell", ["7", "200", "-3", "2.5", "middle", "yess", "Q", "Mars/Olympus", "en_GB", "pt-BR"]
+)
+def test_a_refused_code_or_number_is_repeated_so_the_typo_shows(cell: str) -> None:
+    assert repeated(cell) == f"{cell!r} "
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["Nora", "NORA", "José", "Left", "nora@example.com", "1970-05-05", "+1 555 0100",
+     "English (UK)", "12345", "a" * 13],
+)  # fmt: skip
+def test_a_refused_cell_that_could_be_a_name_date_phone_or_address_is_not_repeated(
+    cell: str,
+) -> None:
+    # A column filled from its neighbour (a header that does not match the rows) puts names,
+    # birth dates and phone numbers in coded columns: messages never repeat them.
+    assert repeated(cell) == ""

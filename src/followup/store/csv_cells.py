@@ -23,13 +23,23 @@ from followup.store.fields import whole_number as strict_whole_number
 Parser = Callable[[str], Any]
 
 
+# What a refused cell may be to be repeated (at most 12 characters): a lower-case code or a
+# number, one capital letter (a sex's "Q"), a time zone's Area/Place or a language tag's en_GB.
+# Names are written with capitals and without a "/": 'Nora', 'NORA' are never repeated.
+CODE = re.compile(
+    r"[a-z0-9_.+-]+|[A-Z]|[A-Za-z_]+/[A-Za-z0-9_/+-]+|[a-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})+"
+)
+MAX_REPEATED = 12
+
+
 def repeated(cell: str, *, quoted: bool = True) -> str:
     """How a message refusing ``cell`` begins: with the cell when it is a short code or number
     ('7', 'middle', 'Q', 200), so the typo is plain to see, and with nothing when it could be a
     name, a date, a phone number or an e-mail address (a column filled from another one, under
-    a header that does not match it)."""
+    a header that does not match it). A word with a capital ('Nora', 'NORA') may be a name,
+    and is not repeated."""
     digits = sum(c.isdigit() for c in cell)
-    if len(cell) > 12 or digits > 4 or "@" in cell or any(c.isspace() for c in cell):
+    if len(cell) > MAX_REPEATED or digits > 4 or CODE.fullmatch(cell) is None:
         return ""
     return f"{cell!r} " if quoted else f"{cell} "
 
