@@ -102,6 +102,13 @@ def floor_seconds(db: Path) -> float:
         return time.perf_counter() - started
 
 
+def evaluated_as_of(db: Path) -> date | None:
+    """The day the database's stored flags were last evaluated as of (None: never)."""
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT as_of FROM cohort_evaluation").fetchall()
+    return date.fromisoformat(rows[0][0][:10]) if rows else None
+
+
 def cli(db: Path, *args: str) -> tuple[float, str]:
     """Run ``followup --db DB ARGS`` as a user would; seconds taken and standard output."""
     exe = Path(sys.executable).parent / "followup"
@@ -329,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
         import_cohort(bench, args.cohort, settings)
     elif not db.exists():
         parser.error(f"{db} does not exist; give --cohort to import one")
+    elif not args.skip_cli and (stored := evaluated_as_of(db)) and stored > args.as_of:
+        # The command line refuses to evaluate a day before the stored one (it would clear the
+        # flags raised since): a database a run already took a week on needs a later --as-of.
+        parser.error(f"{db} was evaluated as of {stored}: give --as-of {stored} or later")
     floor_seconds(db)  # read once untimed: a file just written is read from disk the first time
     started = time.perf_counter()
     subprocess.run([str(Path(sys.executable).parent / "followup"), "--version"], check=True,
