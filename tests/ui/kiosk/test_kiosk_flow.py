@@ -208,8 +208,9 @@ async def test_thank_you_survives_an_earlier_form_whose_pain_could_not_be_scored
 async def test_a_refused_sign_in_is_explained_in_full_at_80x24(clinic: Clinic) -> None:
     """At 80x24 the message's second line ("Please try again, or ask the clinic for a new
     code.") was below the bottom of the screen."""
-    from textual.errors import NoWidget
     from textual.widgets import Static
+
+    from tests.ui.sight import in_sight
 
     app = kiosk(clinic)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -220,9 +221,5 @@ async def test_a_refused_sign_in_is_explained_in_full_at_80x24(clinic: Clinic) -
         region = message.region
         assert region.height >= 2
         for y in (region.y, region.bottom - 1):
-            try:
-                shown, _ = app.screen.get_widget_at(region.x, y)
-            except NoWidget:
-                shown = None
-            assert shown is message, y
+            assert in_sight(app.screen, message, y), y
         assert app.focused is app.screen.query_one("#code")

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
-from textual.errors import NoWidget
 from textual.widgets import Static
 
 from followup.errors import FollowupError
@@ -19,6 +18,7 @@ from followup.ui.staff.phone_entry_day import MAX_ENTRY_AGE_DAYS, assessment_day
 from followup.ui.staff.phone_entry_review import SavedDialog
 from followup.ui.staff.worklist import WorklistScreen
 from followup.ui.widgets.dialogs import ConfirmDialog
+from tests.ui.sight import in_sight
 
 from .conftest import settle
 
@@ -215,18 +215,6 @@ def test_the_assessment_day_goes_back_at_most_90_days() -> None:
         assessment_day((oldest - timedelta(days=1)).isoformat(), today)
 
 
-def _on_screen(pilot, widget) -> bool:
-    """Whether ``widget`` is what the screen shows where it is (not scrolled out of sight)."""
-    region = widget.region
-    if not region.height or not region.width:
-        return False
-    try:
-        shown, _ = pilot.app.screen.get_widget_at(region.x, region.y)
-    except NoWidget:  # beyond the edge of the screen
-        return False
-    return shown is widget
-
-
 async def test_a_refused_optional_field_is_explained_in_sight_at_80x24(demo_ctx, run_app):
     """At 80x24 the message sat below the last field, out of sight: Enter seemed to do
     nothing."""
@@ -238,8 +226,8 @@ async def test_a_refused_optional_field_is_explained_in_sight_at_80x24(demo_ctx,
         assert entry.step == "step-extras" and entry.focused.id == "pain-nrs"
         problem = entry.query_one("#extras-problem", Static)
         assert "0 to 10" in str(problem.render())
-        assert _on_screen(pilot, problem)
-        assert _on_screen(pilot, entry.focused)
+        assert in_sight(pilot.app.screen, problem)
+        assert in_sight(pilot.app.screen, entry.focused)
 
 
 async def test_a_corrected_field_leaves_no_stale_message(demo_ctx, run_app):

@@ -4,7 +4,6 @@ weekly packet."""
 from __future__ import annotations
 
 from sqlmodel import select
-from textual.errors import NoWidget
 from textual.widgets import Input, Static
 
 from followup.domain.records import LEVELS
@@ -16,6 +15,7 @@ from followup.ui.staff.packet_export import ExportDialog
 from followup.ui.staff.review_queue import ReviewQueueScreen, ReviewTable
 from followup.ui.widgets.chart import KneeCharts
 from followup.ui.widgets.dialogs import TextDialog
+from tests.ui.sight import in_sight
 
 from .conftest import settle
 
@@ -265,18 +265,6 @@ async def test_a_flag_decided_meanwhile_by_another_reviewer_is_refused_by_name(d
     assert [(d.decision, d.reviewer) for d in decisions] == [("refer", "dr.ada")]
 
 
-def _in_sight(pilot, widget) -> bool:
-    """Whether ``widget`` is what the screen shows where it is (not clipped or scrolled away)."""
-    region = widget.region
-    if not region.height or not region.width:
-        return False
-    try:
-        shown, _ = pilot.app.screen.get_widget_at(region.x, region.y)
-    except NoWidget:
-        return False
-    return shown is widget
-
-
 async def test_amending_to_a_booster_says_why_not_in_sight_at_80x24(demo_ctx, run_app):
     """Amending to "booster scheduled" at 80x24: the dialog grew past the screen and its
     messages were cut off, so Enter seemed to do nothing."""
@@ -292,9 +280,9 @@ async def test_amending_to_a_booster_says_why_not_in_sight_at_80x24(demo_ctx, ru
         problem = dialog.query_one("#decision-problem", Static)
         assert "optional" in str(problem.render())
         await pilot.pause()
-        assert _in_sight(pilot, problem)
+        assert in_sight(pilot.app.screen, problem)
         await pilot.press(*"2020-01-01", "enter")
         await pilot.pause()
         assert "must be after today" in str(problem.render())
-        assert _in_sight(pilot, problem)
-        assert _in_sight(pilot, dialog.query_one("#decision-until", Input))
+        assert in_sight(pilot.app.screen, problem)
+        assert in_sight(pilot.app.screen, dialog.query_one("#decision-until", Input))
