@@ -114,13 +114,9 @@ class EpisodeView:
         """The gain-based domains without a baseline."""
         return [d for d in DOMAINS if self.baseline[d] is None]
 
-    def criterion(self, a: ScoredAssessment) -> str | None:
-        """The OMERACT-OARSI criterion ``a`` meets, in words, or None."""
-        return self._criterion(a)
-
     def meets(self, a: ScoredAssessment) -> bool:
         """Whether ``a`` meets OMERACT-OARSI: one domain's high criterion, or the moderate one
-        in enough domains (``_criterion`` says which, in words)."""
+        in enough domains (``criterion`` says which, in words)."""
         moderate = 0
         for d, base, high_gain, moderate_gain in self.response_gains:
             value = a.value(d)
@@ -133,7 +129,8 @@ class EpisodeView:
                 moderate += 1
         return moderate >= self.rules.responder.moderate_needed
 
-    def _criterion(self, a: ScoredAssessment) -> str | None:
+    def criterion(self, a: ScoredAssessment) -> str | None:
+        """The OMERACT-OARSI criterion ``a`` meets, in words, or None."""
         r = self.rules.responder
         high = []
         moderate = []
