@@ -48,6 +48,7 @@ from textual import events
 
 from followup.domain.instrument import ITEM_KEYS
 from followup.services.context import Context, open_context
+from followup.services.evaluation_day import evaluated_as_of
 from followup.services.importing import import_file
 from followup.services.record_assessment import AssessmentEntry, record_assessment
 from followup.services.staff import add_user, user_exists
@@ -100,13 +101,6 @@ def floor_seconds(db: Path) -> float:
         started = time.perf_counter()
         con.execute(FLOOR_SQL).fetchall()
         return time.perf_counter() - started
-
-
-def evaluated_as_of(db: Path) -> date | None:
-    """The day the database's stored flags were last evaluated as of (None: never)."""
-    with sqlite3.connect(db) as con:
-        rows = con.execute("SELECT as_of FROM cohort_evaluation").fetchall()
-    return date.fromisoformat(rows[0][0][:10]) if rows else None
 
 
 def cli(db: Path, *args: str) -> tuple[float, str]:
@@ -317,6 +311,15 @@ def pip_install(bench: Bench) -> None:
                      took <= 30 and not compiled))  # fmt: skip
 
 
+def _evaluated_as_of(settings: Settings) -> date | None:
+    """The day the database's stored flags were last evaluated as of (None: never)."""
+    ctx = open_context(settings)
+    try:
+        return evaluated_as_of(ctx)
+    finally:
+        ctx.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every path and print the figures with their floors."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -336,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         import_cohort(bench, args.cohort, settings)
     elif not db.exists():
         parser.error(f"{db} does not exist; give --cohort to import one")
-    elif not args.skip_cli and (stored := evaluated_as_of(db)) and stored > args.as_of:
+    elif not args.skip_cli and (stored := _evaluated_as_of(settings)) and stored > args.as_of:
         # The command line refuses to evaluate a day before the stored one (it would clear the
         # flags raised since): a database a run already took a week on needs a later --as-of.
         parser.error(f"{db} was evaluated as of {stored}: give --as-of {stored} or later")
