@@ -58,15 +58,28 @@ class OneLineInput(Input):
         self.notify(problem, title="Paste refused", severity="warning", timeout=10)
 
 
+def keep_typed_ahead(field: Input) -> None:
+    """Keep text about to be put into ``field`` from being selected by a focus event still on
+    its way (Input selects all it holds on focus; the next key would overwrite it): skip that
+    selection once, and select on focus again after it."""
+    if not field.select_on_focus:
+        return
+    field.select_on_focus = False
+    field.call_later(setattr, field, "select_on_focus", True)
+
+
 class MovesOnInput(OneLineInput):
     """A field whose Enter moves on to the next field (``next_field``, a selector) when its value
-    is acceptable, in this widget's own key handler; otherwise Enter submits as usual, so the
-    screen can say what is wrong.
+    is acceptable; otherwise Enter submits as usual, so the screen can say what is wrong.
 
     Keys already on their way here when focus moved on (a fast typist's, a password manager's
-    or a card reader's type-ahead) are passed to the field that now has focus. Moving focus from
-    a Submitted handler would be too late for them: by then the app has already sent them to
-    this widget, and they would land in the wrong field.
+    or a card reader's type-ahead; over a slow connection a browser sends keys in bursts) are
+    passed to the field that now has focus, and added to what it holds: that field's focus
+    event may still be to come, and its select-on-focus would select them for the next key to
+    overwrite, so it is skipped once (``keep_typed_ahead``). Moving focus from a Submitted
+    handler would be too late for such keys: by then the app has already sent them to this
+    widget, and they would land in the wrong field. (Enter cannot be a priority binding
+    instead: the app runs those at once, ahead of the keys typed before it.)
     """
 
     def __init__(
@@ -101,6 +114,7 @@ class MovesOnInput(OneLineInput):
         if not isinstance(focused, Input):
             return
         # Type-ahead: this key was meant for the field focus has moved to.
+        keep_typed_ahead(focused)
         if event.key == "enter":
             event.stop()
             event.prevent_default()
