@@ -102,6 +102,17 @@ def test_a_day_outside_the_years_followup_keeps_is_a_usage_error(
     assert "internal error" not in done.stderr
 
 
+def test_a_booster_day_years_ahead_is_refused(demo_db: str) -> None:
+    """A year typed wrong would hold the flag closed for years; at most a year is taken."""
+    done = run(
+        "--user", "doctor", "decide", "1", "--decision", "booster_scheduled",
+        "--until", "2990-01-01", "--note", "booked", db=demo_db, stdin="doctor\n",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "the booster day 2990-01-01 is more than a year after today" in done.stderr
+    assert "flag 1:" not in done.stdout
+
+
 def test_a_flag_number_too_large_to_be_one_is_a_usage_error(demo_db: str) -> None:
     """Once ``internal error (OverflowError)``: SQLite holds no integer that large."""
     huge = "9" * 30

@@ -110,6 +110,22 @@ def test_a_booster_decision_holds_the_flag_closed_to_its_day(demo_ctx: Context) 
             c.close()
 
 
+def test_a_booster_day_is_at_most_a_year_ahead(demo_ctx: Context) -> None:
+    """A year typed wrong (2029 for 2027) would hold the wearing-off flag closed for years."""
+    flag = _wearing_off(demo_ctx)
+    today = demo_ctx.today()
+    with pytest.raises(FollowupError, match="more than a year after today") as refused:
+        decide(
+            demo_ctx, flag.id, "booster_scheduled", "Booked", "doctor", until=today + timedelta(366)
+        )
+    assert (today + timedelta(365)).isoformat() in str(refused.value)
+    assert flag.id in {f.id for f in open_flags(demo_ctx)}  # nothing was recorded
+    record = decide(
+        demo_ctx, flag.id, "booster_scheduled", "Booked", "doctor", until=today + timedelta(365)
+    )
+    assert record.until == today + timedelta(365)
+
+
 def test_a_recorded_booster_supersedes_the_knee_and_is_audited(demo_ctx: Context) -> None:
     flag = _wearing_off(demo_ctx)
     draft = booster_suggestion(demo_ctx, flag.patient_id, flag.knee, demo_ctx.today())

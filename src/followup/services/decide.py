@@ -8,7 +8,7 @@ The knee is re-evaluated at once, so what the rules say follows the decision."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,9 @@ from followup.store.locks import get_locked
 from followup.store.models import Flag, ReviewDecision
 
 IN_FORCE = "in_force"
+# A booked booster holds its flag closed at most this long: a day typed years ahead (a slip of
+# the year) would otherwise silence the knee's wearing-off flag for years.
+LONGEST_BOOSTER_HOLD = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,24 @@ def _checked(decision: str, note: str, until: date | None, today: date) -> str:
     if until is not None:
         if decision != BOOSTER_SCHEDULED:
             raise FollowupError("a day to hold the flag closed to goes with booster_scheduled only")
-        if until <= today:
-            raise FollowupError(f"the booster day {until.isoformat()} must be after today")
+        problem = booster_day_problem(until, today)
+        if problem is not None:
+            raise FollowupError(f"the booster day {problem}")
     return note
+
+
+def booster_day_problem(until: date, today: date) -> str | None:
+    """Why ``until`` cannot be the day a booster decision holds its flag closed to (None when
+    it can): it must be after today and at most a year after it (``LONGEST_BOOSTER_HOLD``)."""
+    if until <= today:
+        return f"{until.isoformat()} must be after today"
+    latest = today + LONGEST_BOOSTER_HOLD
+    if until > latest:
+        return (
+            f"{until.isoformat()} is more than a year after today ({latest.isoformat()} at the "
+            "latest): a booster decision holds its flag closed for a year at most"
+        )
+    return None
 
 
 class AlreadyDecided(FollowupError):

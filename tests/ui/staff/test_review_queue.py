@@ -169,6 +169,9 @@ async def test_a_booster_decision_takes_its_booked_day_checked(demo_ctx, run_app
         day.value = "2026-11-21"  # today (the clinic's clock in the tests): not after it
         await pilot.press("enter")
         assert "must be after today" in str(problem.render())
+        day.value = "2027-11-22"  # a year and a day ahead
+        await pilot.press("enter")
+        assert "more than a year after today (2027-11-21 at the latest)" in str(problem.render())
         day.value = "2026-12-10"
         await pilot.press("enter")
         await settle(pilot)

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from followup.domain.flags.decisions import BOOSTER_SCHEDULED
 from followup.domain.records import DECISIONS
 from followup.domain.written_dates import written_day
+from followup.services.decide import booster_day_problem
 from followup.store.models import MAX_TEXT
 from followup.ui.widgets import formatting as fmt
 from followup.ui.widgets.fields import OneLineInput
@@ -48,8 +49,9 @@ def booster_day(text: str, today: date) -> date | None:
         day = written_day(text)
     except ValueError:
         raise ValueError(f"booster day: {text!r} is not a day like 2026-12-24") from None
-    if day <= today:
-        raise ValueError(f"booster day: {day.isoformat()} must be after today")
+    problem = booster_day_problem(day, today)
+    if problem is not None:
+        raise ValueError(f"booster day: {problem}")
     return day
 
 
