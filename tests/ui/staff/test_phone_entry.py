@@ -230,6 +230,20 @@ async def test_a_refused_optional_field_is_explained_in_sight_at_80x24(demo_ctx,
         assert in_sight(pilot.app.screen, entry.focused)
 
 
+async def test_the_review_says_an_urgent_flag_is_coming_in_sight_at_80x24(demo_ctx, run_app):
+    """The line saying an adverse event raises an urgent safety flag sat below the answers,
+    out of sight on a small terminal: the coordinator saved without seeing it."""
+    async with run_app(demo_ctx, user="demo", size=(80, 24)) as pilot:
+        await _start_entry(pilot)
+        entry = pilot.app.screen
+        await pilot.press(*"2" * 24, "enter", "enter", *"hot knee", "enter", "enter", "enter")
+        await pilot.pause()
+        assert entry.step == "step-review"
+        problem = entry.query_one("#review-problem", Static)
+        assert "urgent safety flag" in str(problem.render())
+        assert in_sight(pilot.app.screen, problem)
+
+
 async def test_a_corrected_field_leaves_no_stale_message(demo_ctx, run_app):
     """Pain 11 refused, corrected to 7, Enter: the next field had focus but the screen still
     said "Pain must be a whole number from 0 to 10"."""

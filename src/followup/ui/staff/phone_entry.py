@@ -156,10 +156,12 @@ class PhoneEntryScreen(StaffScreen):
             yield ExtrasStep(self.assessed_on, self.today, id="step-extras", classes="entry-step")
             with VerticalScroll(id="step-review", classes="entry-step"):
                 yield Label("Check before saving", classes="step-title")
+                # First, so a small terminal shows it: nothing to save, an urgent flag coming,
+                # saving, not saved.
+                yield Static("", id="review-problem", classes="problem", markup=False)
                 yield Static("", id="review-scores", markup=False)
                 yield Static("", id="review-answers", markup=False)
                 yield Static("", id="review-extras", markup=False)
-                yield Static("", id="review-problem", classes="problem", markup=False)
                 yield Static(
                     "Enter or s: save · b: back to the optional fields · q: change answers · "
                     "Escape: cancel without saving",
@@ -329,20 +331,24 @@ class PhoneEntryScreen(StaffScreen):
         )
         self.query_one("#review-answers", Static).update(review_answers(entry))
         self.query_one("#review-extras", Static).update(review_extras(entry))
-        self.query_one("#review-problem", Static).update(review_problem(entry, scores))
+        self._say_on_review(review_problem(entry, scores))
+
+    def _say_on_review(self, text: str) -> None:
+        """The review step's line at its top (an empty one takes no room)."""
+        line = self.query_one("#review-problem", Static)
+        line.update(text)
+        line.display = bool(text)
 
     def action_save(self) -> None:
         if self.saving:
             return
         entry = self._entry()
         if all(v is None for v in entry.answers.values()):
-            self.query_one("#review-problem", Static).update(
-                "Every item was declined: there is nothing to save."
-            )
+            self._say_on_review("Every item was declined: there is nothing to save.")
             return
         self.saving = True
         self.refresh_bindings()
-        self.query_one("#review-problem", Static).update("Saving…")
+        self._say_on_review("Saving…")
         self._save(self.ctx, entry, self.staff.actor)
 
     @work(
@@ -365,7 +371,7 @@ class PhoneEntryScreen(StaffScreen):
             self.query_one("#knee-choices", Static).update(self._knee_text())
         elif event.worker.group == "save-assessment":
             self.saving = False
-            self.query_one("#review-problem", Static).update("Not saved.")
+            self._say_on_review("Not saved.")
             self.refresh_bindings()
 
     def on_assessment_saved(self, message: AssessmentSaved) -> None:
