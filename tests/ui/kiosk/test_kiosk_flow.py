@@ -242,3 +242,29 @@ async def test_a_refused_sign_in_is_explained_in_full_at_80x24(clinic: Clinic) -
         for y in (region.y, region.bottom - 1):
             assert in_sight(app.screen, message, y), y
         assert app.focused is app.screen.query_one("#code")
+
+
+async def test_a_small_screen_shows_every_answer_and_the_hint(clinic: Clinic) -> None:
+    """Three-row digits need about 30 rows: at 80x24 the last answer was cut and "Press 0-4
+    to answer" and the progress were below the bottom. A short screen has one-row answers;
+    a tall one keeps the large digits."""
+    from textual.widgets import Digits, Static
+
+    from tests.ui.sight import in_sight
+
+    for size, large in (((80, 24), False), ((120, 40), True)):
+        app = kiosk(clinic)
+        async with app.run_test(size=size) as pilot:
+            await sign_in(pilot, "P2", clinic.codes["P2"])
+            assert isinstance(app.screen, QuestionsScreen)
+            questionnaire = app.screen.query_one(Questionnaire)
+            hint = questionnaire.query_one("#q-hint", Static)
+            assert "Press 0-4 to answer" in str(hint.render())
+            assert in_sight(app.screen, hint), size
+            for choice in questionnaire.query(AnswerChoice):
+                label = choice.query_one(".answer-label")
+                assert in_sight(app.screen, label, label.region.bottom - 1), (size, choice.value)
+            shown = [d for d in questionnaire.query(Digits) if d.display]
+            assert len(shown) == (5 if large else 0), size
+            await pilot.press("3")  # answers as before
+            assert questionnaire.answers == {ITEM_KEYS[0]: 3}

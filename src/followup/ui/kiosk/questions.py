@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual import events
 from textual.app import ComposeResult
 
 from followup.ui.kiosk.kiosk import KioskScreen
@@ -35,6 +36,9 @@ class QuestionsScreen(KioskScreen):
             answers=self.visit.answers,
             id="questionnaire",
         )
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(Questionnaire).fit_height(event.size.height)
 
     def on_questionnaire_completed(self, message: Questionnaire.Completed) -> None:
         review = ReviewScreen(replace(self.visit, answers=message.answers))

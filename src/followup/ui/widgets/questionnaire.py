@@ -49,8 +49,9 @@ class AnswerChoice(Horizontal):
         self.large = large
 
     def compose(self) -> ComposeResult:
-        if self.large:
-            yield Digits(str(self.value), classes="answer-digit")
+        if self.large:  # both: the digit drawn large, and on one row for a short screen
+            yield Digits(str(self.value), classes="answer-digit answer-big")
+            yield Label(str(self.value), classes="answer-digit answer-small")
         else:
             yield Label(str(self.value), classes="answer-digit")
         yield Label(self.label, classes="answer-label", markup=False)
@@ -124,7 +125,19 @@ class Questionnaire(Widget, can_focus=True):
     Questionnaire.-large #q-status { color: yellow; }
     Questionnaire.-large #q-progress { color: white; }
     Questionnaire.-large #q-hint { color: white; text-style: bold; }
+    Questionnaire .answer-small { display: none; }
+
+    /* Large on a short screen (``fit_height``): the answers take one row each, so every
+       answer, the progress and the hint stay in sight; the contrast stays. */
+    Questionnaire.-large.-short .answer-choice { height: 1; }
+    Questionnaire.-large.-short .answer-label { height: 1; }
+    Questionnaire.-large.-short .answer-big { display: none; }
+    Questionnaire.-large.-short .answer-small { display: block; }
     """
+
+    # The screen rows below which large answers (three rows each) do not all fit, with the
+    # progress and the hint under them, on the kiosk's question screen (a three-line question).
+    LARGE_ANSWER_ROWS = 32
 
     class Answered(Message):
         """An item was answered (None = declined); ``index`` is its 0-based position."""
@@ -177,6 +190,10 @@ class Questionnaire(Widget, can_focus=True):
         self._answers: Answers = {k: v for k, v in (answers or {}).items() if k in ITEM_KEYS}
         unanswered = [i for i, k in enumerate(ITEM_KEYS) if k not in self._answers]
         self.set_reactive(Questionnaire.index, unanswered[0] if unanswered else 0)
+
+    def fit_height(self, screen_rows: int) -> None:
+        """Large answers on one row each when the screen is shorter than LARGE_ANSWER_ROWS."""
+        self.set_class(self.large and screen_rows < self.LARGE_ANSWER_ROWS, "-short")
 
     @property
     def answers(self) -> Answers:
