@@ -10,6 +10,7 @@ from followup.domain.instrument import ITEM_KEYS
 from followup.services.audit import list_events
 from followup.services.importing import import_file
 from followup.services.review_queue import open_flags
+from followup.ui.kiosk.app import SelfReportApp
 from followup.ui.kiosk.knee import KneeChoiceScreen
 from followup.ui.kiosk.questions import QuestionsScreen
 from followup.ui.kiosk.review import ProblemScreen, ReviewScreen
@@ -165,15 +166,19 @@ async def test_no_knee_in_follow_up_is_explained_and_nothing_kept(clinic: Clinic
         assert all(not field.value for field in app.screen.query(Input))
 
 
+def send_burst(app: SelfReportApp, keys: list[str]) -> None:
+    """Send keys as a terminal or browser does, all at once (Pilot's press waits after each)."""
+    for key in keys:
+        character = None if key == "enter" else key
+        app.post_message(events.Key("minus" if key == "-" else key, character))
+
+
 async def test_id_and_code_typed_in_one_burst_stay_apart(clinic: Clinic) -> None:
     """A card reader (or a fast typist) sends ID, Enter, code, Enter without pausing."""
     app = kiosk(clinic)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        burst = ["P", "2", "enter", *clinic.codes["P2"], "enter"]
-        for key in burst:
-            character = None if key == "enter" else key
-            app.post_message(events.Key("minus" if key == "-" else key, character))
+        send_burst(app, ["P", "2", "enter", *clinic.codes["P2"], "enter"])
         await pilot.pause(0.3)
         await settle(pilot)
         assert isinstance(app.screen, QuestionsScreen), screen_text(pilot)
@@ -190,9 +195,7 @@ async def test_a_code_typed_ahead_keeps_its_first_character(clinic: Clinic) -> N
         await settle(pilot)
         first, rest = ["P", "2", "enter", code[0]], [*code[1:], "enter"]
         for burst in (first, rest):
-            for key in burst:
-                character = None if key == "enter" else key
-                app.post_message(events.Key("minus" if key == "-" else key, character))
+            send_burst(app, burst)
             await pilot.pause(0.1)
         await settle(pilot)
         assert isinstance(app.screen, QuestionsScreen), screen_text(pilot)
