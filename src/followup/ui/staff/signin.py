@@ -192,12 +192,6 @@ class LockScreen(PasswordCheck, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#password", Input).focus()
 
-    @on(Input.Changed, "#username")
-    def _name_typed(self, event: Input.Changed) -> None:
-        # Asking for a name, or refusing one, no longer holds once it is being typed.
-        event.stop()
-        self.query_one("#signin-problem", Static).update("")
-
     @on(Input.Submitted, "#password")
     def _submit(self, event: Input.Submitted) -> None:
         event.stop()
